@@ -1,0 +1,69 @@
+# Shared by bin/faas-pool and bin/test: find a JDK, make sure a Docker engine answers, build the
+# runtime images. Sourced, not run.
+
+FAAS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FAAS_DOCKERD_LOG="${FAAS_DOCKERD_LOG:-/var/log/faas-pool-dockerd.log}"
+
+say() { printf 'faas-pool: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1; }
+
+# Exports JAVA_HOME as a JDK >= 21: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
+ensure_java() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 21 ] 2>/dev/null; then
+    export JAVA_HOME; return
+  fi
+  local best="" best_v=0 d v
+  for d in /usr/lib/jvm/*/; do
+    d="${d%/}"
+    [ -x "$d/bin/javac" ] || continue
+    v="$(java_major "$d")"
+    [ -n "$v" ] && [ "$v" -gt "$best_v" ] 2>/dev/null && { best="$d"; best_v="$v"; }
+  done
+  [ "$best_v" -ge 21 ] || die "no JDK >= 21 found (set JAVA_HOME, or install one under /usr/lib/jvm)"
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+apt_updated=""
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "need root to install $* (apt-get)"
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+    apt_updated=1
+  fi
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# Installs Debian's docker.io (and the C toolchain for static binaries) when missing, and starts
+# dockerd when nothing answers on its socket.
+ensure_docker() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v musl-gcc >/dev/null 2>&1 || missing+=(musl-tools)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  if docker info >/dev/null 2>&1; then return; fi
+  [ "$(id -u)" = 0 ] || die "no Docker engine answers and only root can start dockerd here"
+  say "starting dockerd (log: $FAAS_DOCKERD_LOG)"
+  # Function containers run with network none: no bridge, no iptables rules needed.
+  setsid nohup dockerd --iptables=false --bridge=none >"$FAAS_DOCKERD_LOG" 2>&1 < /dev/null &
+  local i
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  tail -n 20 "$FAAS_DOCKERD_LOG" >&2
+  die "dockerd did not answer within 30 s"
+}
+
+build_images() {
+  "$FAAS_ROOT/runtime-init/build-images.sh" || die "building the runtime images failed"
+}
+
+mvn_quiet_jdk() {
+  # Maven's own guava touches sun.misc.Unsafe; keep JDK 24+ from warning about it on every run.
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+}

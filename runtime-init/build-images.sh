@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds faas-init and the images faas-pool runs, locally (no registry is needed or used):
+#   faas-runtime:slim   FROM scratch + faas-init (static)
+#   faas-hello:latest   faas-runtime:slim + the static C hello handler (the built-in function)
+# Idempotent: an image is rebuilt only when its inputs changed (their hash is an image label).
+# Binaries go to target/runtime-init/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/target/runtime-init"
+mkdir -p "$out"
+
+CC="${CC:-$(command -v musl-gcc || echo gcc)}"
+CFLAGS=(-static -Os -Wall -Wextra -Werror)
+
+# build_c <source> <binary>: compiles when the source is newer than the binary.
+build_c() {
+  if [ ! -x "$2" ] || [ "$1" -nt "$2" ]; then
+    "$CC" "${CFLAGS[@]}" -o "$2" "$1"
+    strip "$2"
+  fi
+}
+
+# build_image <tag> <base image or -> <dockerfile> <files...>: builds from a context of exactly these
+# files; the inputs are the Dockerfile, the files and the base image's id.
+build_image() {
+  local tag="$1" base="$2" dockerfile="$3"; shift 3
+  local hash
+  hash="$( (cat "$dockerfile"; for f in "$@"; do sha256sum < "$f"; done
+            [ "$base" = - ] || docker image inspect -f '{{.Id}}' "$base") | sha256sum | cut -c1-16)"
+  if [ "$(docker image inspect -f '{{index .Config.Labels "dev.faaspool.inputs"}}' "$tag" 2>/dev/null || true)" = "$hash" ]; then
+    return
+  fi
+  local ctx
+  ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' RETURN
+  cp "$dockerfile" "$ctx/Dockerfile"
+  cp "$@" "$ctx/"
+  DOCKER_BUILDKIT=0 docker build -q --label "dev.faaspool.inputs=$hash" -t "$tag" "$ctx" >/dev/null 2>"$ctx/err" \
+    || { cat "$ctx/err" >&2; echo "build-images: docker build $tag failed" >&2; return 1; }
+  echo "build-images: built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
+}
+
+build_c "$root/runtime-init/faas-init.c" "$out/faas-init"
+build_c "$root/examples/hello-c/hello.c" "$out/hello"
+
+build_image faas-runtime:slim - "$root/runtime-init/images/slim/Dockerfile" "$out/faas-init"
+build_image faas-hello:latest faas-runtime:slim "$root/examples/hello-c/Dockerfile" "$out/hello"

@@ -1,0 +1,173 @@
+package dev.faaspool.cli;
+
+import dev.faaspool.config.ConfigException;
+import dev.faaspool.config.ConfigLoader;
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.PoolConfig;
+import dev.faaspool.config.Units;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar faas-pool.jar}: runs the pool until SIGINT or SIGTERM. */
+@Command(name = "faas-pool", mixinStandardHelpOptions = true, version = "faas-pool 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Keeps pre-started function containers blocked in recvmsg on a Unix control socket and hands each",
+            "accepted TCP connection to one of them with SCM_RIGHTS.",
+            "",
+            "Without --config, serves the built-in hello function (image " + Defaults.HELLO_IMAGE + ").",
+            "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every",
+            "container and socket it made, and prints the latency summary."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped by a signal after a clean shutdown",
+            "1:could not start (Docker, an image, a port)",
+            "2:invalid command line or configuration"
+        })
+public final class Main implements Callable<Integer> {
+    static final int EXIT_START = 1;
+    static final int EXIT_CONFIG = 2;
+
+    @Option(names = "--config", paramLabel = "DIR|FILE",
+            description = "A pool-config YAML file, or a directory of them (*.yaml, *.yml).")
+    Path config;
+
+    @Option(names = "--pool-size", paramLabel = "N",
+            description = "Warm containers of the built-in function; with --config, of every function.")
+    Integer poolSize;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Where the built-in function listens (default: 127.0.0.1:8080). Not with --config.")
+    String listen;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9180",
+            description = "Loopback address of /status, /healthz and /readyz (default: ${DEFAULT-VALUE}).")
+    String admin;
+
+    @Option(names = "--instance", paramLabel = "NAME", defaultValue = "default",
+            description = "Name of this pool. Its containers are labelled with it, and leftovers of an earlier run "
+                    + "with the same name are removed at start (default: ${DEFAULT-VALUE}).")
+    String instance;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "/run/faas-pool",
+            description = "Where the control sockets live, one directory per instance (default: ${DEFAULT-VALUE}).")
+    Path runDir;
+
+    @Option(names = "--reports", paramLabel = "DIR", defaultValue = "reports",
+            description = "Where the latency log (HdrHistogram) and its summary go (default: ${DEFAULT-VALUE}).")
+    Path reports;
+
+    @Option(names = "--report-interval", paramLabel = "DURATION", defaultValue = "5s",
+            description = "Length of one interval in the latency log (default: ${DEFAULT-VALUE}).")
+    String reportInterval;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "How long shutdown waits for running requests (default: ${DEFAULT-VALUE}).")
+    String drainTimeout;
+
+    @Option(names = "--start-concurrency", paramLabel = "N", defaultValue = "4",
+            description = "Containers created and started at once (default: ${DEFAULT-VALUE}).")
+    int startConcurrency;
+
+    @Option(names = "--docker-host", paramLabel = "URI",
+            description = "Docker Engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
+    String dockerHost;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main(System.out, System.err)); // invalid options exit 2
+        System.exit(cl.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings;
+        try {
+            settings = settings();
+        } catch (ConfigException e) {
+            err.println("faas-pool: invalid configuration: " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (IllegalArgumentException e) {
+            err.println("faas-pool: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+
+        Service service = new Service(settings, out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            service.start();
+        } catch (Exception e) {
+            err.println("faas-pool: cannot start: " + e.getMessage());
+            return EXIT_START;
+        }
+        service.reportWarm(Duration.ofMinutes(2));
+        stopped.await();
+        return 0;
+    }
+
+    Settings settings() throws ConfigException {
+        if (!FunctionSpec.NAME.matcher(instance).matches()) {
+            throw new IllegalArgumentException("--instance must match " + FunctionSpec.NAME + " (was '" + instance + "')");
+        }
+        if (poolSize != null && poolSize < 0) {
+            throw new IllegalArgumentException("--pool-size must be >= 0 (was " + poolSize + ")");
+        }
+        if (startConcurrency < 1) {
+            throw new IllegalArgumentException("--start-concurrency must be >= 1 (was " + startConcurrency + ")");
+        }
+        PoolConfig pc;
+        if (config != null) {
+            if (listen != null) {
+                throw new IllegalArgumentException("--listen is for the built-in function; with --config, "
+                        + "each function's listen address is in its file");
+            }
+            pc = new ConfigLoader().load(config);
+            if (poolSize != null) {
+                pc = pc.withWarm(poolSize);
+            }
+        } else {
+            InetSocketAddress addr = listen == null ? Defaults.HELLO_LISTEN : option("--listen", listen);
+            pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.WARM : poolSize)));
+        }
+        return new Settings(pc, instance, runDir, reports, duration("--report-interval", reportInterval), dockerHost,
+                option("--admin", admin), duration("--drain-timeout", drainTimeout), startConcurrency);
+    }
+
+    private static InetSocketAddress option(String name, String value) {
+        try {
+            return Defaults.parseListen(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+
+    private static Duration duration(String name, String value) {
+        try {
+            return Units.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+}

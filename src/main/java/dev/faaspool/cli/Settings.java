@@ -1,0 +1,25 @@
+package dev.faaspool.cli;
+
+import dev.faaspool.config.PoolConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How one faas-pool process runs, validated: the functions and everything around them.
+ *
+ * @param dockerHost       the engine's address, or null for {@code DOCKER_HOST} or the default socket
+ * @param admin            the loopback address of the admin endpoint
+ * @param drain            how long shutdown waits for running requests
+ * @param startConcurrency how many containers may be created and started at once
+ */
+public record Settings(
+        PoolConfig config,
+        String instance,
+        Path runRoot,
+        Path reports,
+        Duration reportInterval,
+        String dockerHost,
+        InetSocketAddress admin,
+        Duration drain,
+        int startConcurrency) {}

@@ -1,0 +1,199 @@
+package dev.faaspool.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads {@code pool-config/*.yaml} into a {@link PoolConfig}, validating every field once.
+ *
+ * <p>A file declares functions under {@code functions:}, keyed by name:
+ * <pre>{@code
+ * functions:
+ *   hello:
+ *     image: faas-hello:latest
+ *     listen: 127.0.0.1:8080
+ *     pool: { warm: 4, max: 16 }
+ * }</pre>
+ * Omitted fields take the defaults documented in {@code pool-config/README.md}. A directory is read as
+ * all of its {@code .yaml} and {@code .yml} files in name order; a function name or listen address
+ * may appear only once across them.
+ */
+public final class ConfigLoader {
+    private static final Set<String> TOP = Set.of("functions");
+    private static final Set<String> FUNCTION =
+            Set.of("image", "command", "env", "listen", "mode", "pool", "limits", "timeouts");
+    private static final Set<String> POOL = Set.of("warm", "max");
+    private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
+    private static final Set<String> TIMEOUTS = Set.of("acquire", "start");
+
+    /** Loads one file, or every YAML file of a directory. */
+    public PoolConfig load(Path path) throws ConfigException {
+        List<Path> files = filesOf(path);
+        List<FunctionSpec> functions = new ArrayList<>();
+        Map<String, Path> nameOwner = new HashMap<>();
+        Map<InetSocketAddress, String> listenOwner = new HashMap<>();
+        for (Path file : files) {
+            YamlSection root = YamlSection.root(file, compose(file));
+            root.allowOnly(TOP);
+            for (Map.Entry<String, YamlSection> e : root.namedSections("functions").entrySet()) {
+                String field = "functions." + e.getKey();
+                FunctionSpec spec = function(e.getKey(), e.getValue());
+                Path earlier = nameOwner.putIfAbsent(spec.name(), file);
+                if (earlier != null) {
+                    throw e.getValue().error("function '" + spec.name() + "' is also declared in " + earlier);
+                }
+                String other = listenOwner.putIfAbsent(spec.listen(), field);
+                if (other != null) {
+                    throw e.getValue().error(
+                            "listen address " + Defaults.format(spec.listen()) + " is already used by " + other);
+                }
+                functions.add(spec);
+            }
+        }
+        if (functions.isEmpty()) {
+            throw new ConfigException(path, 0, "functions", "no function is declared");
+        }
+        return new PoolConfig(functions);
+    }
+
+    private static List<Path> filesOf(Path path) throws ConfigException {
+        if (Files.isRegularFile(path)) {
+            return List.of(path);
+        }
+        if (!Files.isDirectory(path)) {
+            throw new ConfigException(path, 0, null, "no such file or directory");
+        }
+        try (Stream<Path> s = Files.list(path)) {
+            List<Path> files = s.filter(p -> {
+                        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                        return Files.isRegularFile(p) && (n.endsWith(".yaml") || n.endsWith(".yml"));
+                    })
+                    .sorted()
+                    .toList();
+            if (files.isEmpty()) {
+                throw new ConfigException(path, 0, null, "the directory holds no .yaml file");
+            }
+            return files;
+        } catch (IOException e) {
+            throw new ConfigException(path, 0, null, "cannot list: " + e.getMessage());
+        }
+    }
+
+    private static Node compose(Path file) throws ConfigException {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new Yaml(options).compose(r);
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            throw new ConfigException(file, line, null, "not valid YAML: " + e.getProblem());
+        } catch (YAMLException e) {
+            throw new ConfigException(file, 0, null, "not valid YAML: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, null, "cannot read: " + e.getMessage());
+        }
+    }
+
+    private static FunctionSpec function(String name, YamlSection f) throws ConfigException {
+        if (!FunctionSpec.NAME.matcher(name).matches()) {
+            throw f.error("function names must match " + FunctionSpec.NAME + " (lower case, digits, '-')");
+        }
+        f.allowOnly(FUNCTION);
+        String image = f.requiredString("image");
+        InetSocketAddress listen = listen(f);
+        HandlerMode mode = mode(f);
+
+        YamlSection p = f.section("pool");
+        p.allowOnly(POOL);
+        FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
+                nonNegative(p, "warm", Defaults.WARM), positive(p, "max", Math.max(Defaults.MAX, p.integer("warm", 0)))));
+
+        YamlSection l = f.section("limits");
+        l.allowOnly(LIMITS);
+        long memory = l.bytes("memory", Defaults.MEMORY);
+        if (memory < FunctionSpec.Limits.MIN_MEMORY) {
+            throw l.error("memory", "must be at least 4m, Docker's minimum");
+        }
+        long pids = positive(l, "pids", Defaults.PIDS);
+        long tmp = l.bytes("tmp", Defaults.TMP);
+        String user = l.string("user", Defaults.USER);
+        FunctionSpec.Limits limits = build(l, () -> new FunctionSpec.Limits(memory, pids, tmp, user));
+
+        YamlSection t = f.section("timeouts");
+        t.allowOnly(TIMEOUTS);
+        FunctionSpec.Timeouts timeouts = build(t, () -> new FunctionSpec.Timeouts(
+                t.duration("acquire", Defaults.ACQUIRE), t.duration("start", Defaults.START)));
+
+        return build(f, () -> new FunctionSpec(name, image, f.strings("command"), f.stringMap("env"), listen, mode,
+                pool, limits, timeouts));
+    }
+
+    private static InetSocketAddress listen(YamlSection f) throws ConfigException {
+        String text = f.string("listen", null);
+        if (text == null) {
+            throw f.error("listen", "is required, for example 127.0.0.1:8080");
+        }
+        try {
+            return Defaults.parseListen(text);
+        } catch (IllegalArgumentException e) {
+            throw f.error("listen", e.getMessage());
+        }
+    }
+
+    private static HandlerMode mode(YamlSection f) throws ConfigException {
+        String text = f.string("mode", HandlerMode.ONESHOT.configName());
+        for (HandlerMode m : HandlerMode.values()) {
+            if (m.configName().equals(text)) {
+                return m;
+            }
+        }
+        throw f.error("mode", "'" + text + "' is not a handler mode; expected one of "
+                + String.join(", ", Stream.of(HandlerMode.values()).map(HandlerMode::configName).toList()));
+    }
+
+    private static int nonNegative(YamlSection s, String key, int fallback) throws ConfigException {
+        int v = s.integer(key, fallback);
+        if (v < 0) {
+            throw s.error(key, "must be >= 0 (was " + v + ")");
+        }
+        return v;
+    }
+
+    private static int positive(YamlSection s, String key, int fallback) throws ConfigException {
+        int v = s.integer(key, fallback);
+        if (v < 1) {
+            throw s.error(key, "must be >= 1 (was " + v + ")");
+        }
+        return v;
+    }
+
+    /** Runs a record constructor; a cross-field rule it states becomes an error at the section's line. */
+    private static <T> T build(YamlSection s, Builder<T> b) throws ConfigException {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw s.error(e.getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Builder<T> {
+        T build() throws ConfigException;
+    }
+}

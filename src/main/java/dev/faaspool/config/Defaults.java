@@ -1,0 +1,77 @@
+package dev.faaspool.config;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The defaults of every function setting, and the built-in function served when no configuration is given. */
+public final class Defaults {
+    public static final int WARM = 2;
+    public static final int MAX = 16;
+    public static final long MEMORY = 64L << 20;
+    public static final int PIDS = 64;
+    public static final long TMP = 16L << 20;
+    /** nobody:nogroup; the pool makes each slot's control socket reachable for this user only. */
+    public static final String USER = "65534:65534";
+    public static final Duration ACQUIRE = Duration.ofSeconds(5);
+    public static final Duration START = Duration.ofSeconds(10);
+
+    /** The built-in function: a static C hello handler in a {@code FROM scratch} image. */
+    public static final String HELLO_NAME = "hello";
+    public static final String HELLO_IMAGE = "faas-hello:latest";
+    public static final InetSocketAddress HELLO_LISTEN = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+
+    private Defaults() {}
+
+    /** The function served when faas-pool runs without {@code --config}. */
+    public static FunctionSpec helloFunction(InetSocketAddress listen, int warm) {
+        return new FunctionSpec(HELLO_NAME, HELLO_IMAGE, List.of(), Map.of(), listen, HandlerMode.ONESHOT,
+                new FunctionSpec.PoolSize(warm, Math.max(MAX, warm)),
+                new FunctionSpec.Limits(MEMORY, PIDS, TMP, USER),
+                new FunctionSpec.Timeouts(ACQUIRE, START));
+    }
+
+    /**
+     * Parses {@code host:port}, {@code [v6]:port}, {@code :port} or {@code port}; the host defaults to
+     * loopback and must be an address literal or a name that resolves.
+     */
+    public static InetSocketAddress parseListen(String text) {
+        String t = text.trim();
+        String host = "127.0.0.1";
+        String port = t;
+        int colon = t.lastIndexOf(':');
+        if (colon >= 0) {
+            host = t.substring(0, colon);
+            port = t.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.isEmpty()) {
+                host = "127.0.0.1";
+            }
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not host:port, for example 127.0.0.1:8080");
+        }
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException("port must be within 1..65535 (was " + p + ")");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), p);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("host '" + host + "' does not resolve");
+        }
+    }
+
+    /** {@code host:port} as a user would write it. */
+    public static String format(InetSocketAddress a) {
+        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.faaspool.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the pool needs to know about one function: what to run, where it listens, how many warm
+ * containers to keep, what each container may use and how long to wait for it.
+ *
+ * @param name    unique among the functions of one pool; {@code [a-z0-9][a-z0-9-]*}, at most 40 characters
+ * @param image   a local Docker image whose entrypoint is faas-init
+ * @param command the handler command given to faas-init; empty keeps the image's own CMD
+ * @param env     extra environment of the handler
+ * @param listen  the TCP address clients connect to
+ */
+public record FunctionSpec(
+        String name,
+        String image,
+        List<String> command,
+        Map<String, String> env,
+        InetSocketAddress listen,
+        HandlerMode mode,
+        PoolSize pool,
+        Limits limits,
+        Timeouts timeouts) {
+
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+
+    public FunctionSpec {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name must match " + NAME + " (was '" + name + "')");
+        }
+        Objects.requireNonNull(image, "image");
+        if (image.isBlank()) {
+            throw new IllegalArgumentException("image must not be blank");
+        }
+        command = List.copyOf(command);
+        env = Map.copyOf(env);
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeouts, "timeouts");
+    }
+
+    /** This function with a different warm size; max grows to it if needed. */
+    public FunctionSpec withWarm(int warm) {
+        return new FunctionSpec(name, image, command, env, listen, mode,
+                new PoolSize(warm, Math.max(warm, pool.max())), limits, timeouts);
+    }
+
+    /**
+     * How many containers a function may have.
+     *
+     * @param warm how many idle, ready containers the pool keeps; {@code 0 <= warm <= max}
+     * @param max  how many containers the function may have at once, busy ones included; {@code max >= 1}
+     */
+    public record PoolSize(int warm, int max) {
+        public PoolSize {
+            if (warm < 0) {
+                throw new IllegalArgumentException("warm must be >= 0 (was " + warm + ")");
+            }
+            if (max < 1) {
+                throw new IllegalArgumentException("max must be >= 1 (was " + max + ")");
+            }
+            if (warm > max) {
+                throw new IllegalArgumentException("warm must be <= max (was warm " + warm + ", max " + max + ")");
+            }
+        }
+    }
+
+    /**
+     * What one container may use.
+     *
+     * @param memoryBytes memory limit (swap included); at least 4 MiB, as Docker requires
+     * @param pids        limit on processes and threads, {@code >= 1}
+     * @param tmpBytes    size of the writable tmpfs at {@code /tmp}; 0 for none
+     * @param user        {@code uid[:gid]} the handler runs as
+     */
+    public record Limits(long memoryBytes, long pids, long tmpBytes, String user) {
+        public static final long MIN_MEMORY = 4L << 20;
+        private static final Pattern USER = Pattern.compile("\\d+(:\\d+)?");
+
+        public Limits {
+            if (memoryBytes < MIN_MEMORY) {
+                throw new IllegalArgumentException("memory must be >= 4m (was " + memoryBytes + " bytes)");
+            }
+            if (pids < 1) {
+                throw new IllegalArgumentException("pids must be >= 1 (was " + pids + ")");
+            }
+            if (tmpBytes < 0) {
+                throw new IllegalArgumentException("tmp must be >= 0 (was " + tmpBytes + ")");
+            }
+            Objects.requireNonNull(user, "user");
+            if (!USER.matcher(user).matches()) {
+                throw new IllegalArgumentException("user must be uid or uid:gid in numbers (was '" + user + "')");
+            }
+        }
+
+        public int uid() {
+            return Integer.parseInt(user.split(":")[0]);
+        }
+
+        public int gid() {
+            String[] parts = user.split(":");
+            return Integer.parseInt(parts.length > 1 ? parts[1] : parts[0]);
+        }
+    }
+
+    /**
+     * How long to wait.
+     *
+     * @param acquire how long a request may wait for a warm slot before it is answered 503
+     * @param start   how long a new container may take to connect and say hello
+     */
+    public record Timeouts(Duration acquire, Duration start) {
+        public Timeouts {
+            requirePositive(acquire, "acquire");
+            requirePositive(start, "start");
+        }
+
+        private static void requirePositive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be > 0 (was " + d + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.faaspool.control;
+
+/**
+ * A line the init sends on the control connection (runtime-init/PROTOCOL.md), or the end of the
+ * connection.
+ */
+public sealed interface ControlMessage {
+
+    /** The protocol version this pool speaks. */
+    int VERSION = 1;
+
+    /** {@code HELLO <version> <pid>}: the init is connected and waits for a descriptor. */
+    record Hello(int version, long pid) implements ControlMessage {}
+
+    /** {@code ACK}: the init owns the descriptor it was sent. */
+    record Ack() implements ControlMessage {}
+
+    /** {@code FAIL <stage> <errno> <text>}: the init is about to exit with an error. */
+    record Fail(String stage, int errno, String text) implements ControlMessage {
+        public boolean isExec() {
+            return "exec".equals(stage);
+        }
+    }
+
+    /** The init closed its end: after {@code ACK}, the handler was exec'd. */
+    record Eof() implements ControlMessage {}
+
+    /**
+     * Parses one line, without its newline.
+     *
+     * @throws ProtocolException for a line this version does not define
+     */
+    static ControlMessage parse(String line) throws ProtocolException {
+        String[] f = line.split(" ", 4);
+        try {
+            switch (f[0]) {
+                case "HELLO":
+                    if (f.length == 3) {
+                        return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+                    }
+                    break;
+                case "ACK":
+                    if (f.length == 1) {
+                        return new Ack();
+                    }
+                    break;
+                case "FAIL":
+                    if (f.length >= 3) {
+                        return new Fail(f[1], Integer.parseInt(f[2]), f.length == 4 ? f[3] : "");
+                    }
+                    break;
+                default:
+                    break;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new ProtocolException("unexpected control message '" + line + "'");
+    }
+}

@@ -1,0 +1,123 @@
+package dev.faaspool.dispatch;
+
+import dev.faaspool.control.ControlMessage;
+import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.LatencyKind;
+import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.pool.FunctionPool;
+import dev.faaspool.pool.Lease;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives accepted connections of one function to warm slots.
+ *
+ * <p>Every connection ends one of three ways: a slot's init acknowledged owning it (the handler
+ * answers), or faas-pool answered it itself ({@code 503} when no slot took it before the acquire
+ * deadline, {@code 502} when the init took it but could not exec the handler). A slot that does not
+ * acknowledge has not read from the connection, so the connection goes to the next slot.
+ *
+ * <p>This process's copy of the descriptor is closed only after the init has taken its own and the
+ * handler was exec'd (or could not be): until then the connection can still be answered.
+ */
+public final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** An init acknowledges right after recvmsg; one that takes longer is stuck. */
+    static final Duration ACK_TIMEOUT = Duration.ofSeconds(2);
+    /** How long to wait, after the acknowledgement, to learn whether exec succeeded. */
+    static final Duration EXEC_TIMEOUT = Duration.ofSeconds(5);
+
+    private final FunctionPool pool;
+    private final FunctionLatency latency;
+    private final RequestCounters counters;
+
+    public Dispatcher(FunctionPool pool, FunctionLatency latency, RequestCounters counters) {
+        this.pool = pool;
+        this.latency = latency;
+        this.counters = counters;
+    }
+
+    public String function() {
+        return pool.spec().name();
+    }
+
+    /** Serves {@code client}, accepted at {@code acceptedNanos}, and closes this process's copy of it. */
+    public void dispatch(SocketChannel client, long acceptedNanos) {
+        try (client) {
+            FileDescriptor fd = SocketDescriptors.of(client);
+            long deadline = acceptedNanos + pool.spec().timeouts().acquire().toNanos();
+            while (true) {
+                Lease lease = pool.acquire(deadline);
+                if (lease == null) {
+                    reject(client, "no warm container of function '" + function() + "' within "
+                            + pool.spec().timeouts().acquire().toMillis() + " ms");
+                    return;
+                }
+                if (handOff(client, fd, lease, acceptedNanos)) {
+                    return;
+                }
+                counters.redispatched.increment();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rejectQuietly(client, "faas-pool is shutting down");
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: connection lost during dispatch: {}", function(), e.toString());
+        }
+    }
+
+    /** Offers the connection to the leased slot; true when that ended the connection's dispatch. */
+    private boolean handOff(SocketChannel client, FileDescriptor fd, Lease lease, long acceptedNanos)
+            throws IOException {
+        ControlMessage reply;
+        try {
+            reply = lease.slot().control().sendDescriptor(fd, ACK_TIMEOUT);
+        } catch (SocketTimeoutException e) {
+            // The init may hold the descriptor without having said so: the connection moves on only
+            // once its container is gone.
+            pool.notTaken(lease, "no ACK within " + ACK_TIMEOUT.toMillis() + " ms", true);
+            return false;
+        } catch (IOException e) {
+            pool.notTaken(lease, "hand-off failed: " + e.getMessage(), false);
+            return false;
+        }
+        if (!(reply instanceof ControlMessage.Ack)) {
+            pool.notTaken(lease, "the init answered " + reply + " instead of ACK", false);
+            return false;
+        }
+        latency.record(lease.cold() ? LatencyKind.COLD : LatencyKind.WARM, System.nanoTime() - acceptedNanos);
+        (lease.cold() ? counters.cold : counters.warm).increment();
+
+        ControlMessage started;
+        try {
+            started = lease.slot().control().awaitExec(EXEC_TIMEOUT);
+        } catch (IOException e) {
+            return true; // the handler owns the connection; whether it started is its container's business
+        }
+        if (started instanceof ControlMessage.Fail f) {
+            counters.failed.increment();
+            log.warn("{}: {} could not start its handler: {} ({})", function(), lease.slot(), f.text(), f.stage());
+            HttpErrorResponse.badGateway("function '" + function() + "' could not start its handler: " + f.text())
+                    .writeTo(client);
+        }
+        return true;
+    }
+
+    private void reject(SocketChannel client, String why) throws IOException {
+        counters.rejected.increment();
+        HttpErrorResponse.unavailable(why, 1).writeTo(client);
+    }
+
+    private void rejectQuietly(SocketChannel client, String why) {
+        try {
+            reject(client, why);
+        } catch (IOException ignored) {
+            // The client is gone.
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.faaspool.metrics;
+
+/** What a latency measures. Values are recorded in microseconds. */
+public enum LatencyKind {
+    /** Accept to descriptor owned by the init, when a warm slot was ready. */
+    WARM("warm"),
+    /** Accept to descriptor owned by the init, when the request waited for a container to start. */
+    COLD("cold"),
+    /** Container create to the init's hello. */
+    START("start");
+
+    private final String tag;
+
+    LatencyKind(String tag) {
+        this.tag = tag;
+    }
+
+    /** The name used in log tags and reports. */
+    public String tag() {
+        return tag;
+    }
+}

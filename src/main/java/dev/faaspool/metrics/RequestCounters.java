@@ -1,0 +1,17 @@
+package dev.faaspool.metrics;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What happened to one function's requests, counted since start. */
+public final class RequestCounters {
+    /** Handed to a slot that was warm when the request came. */
+    public final LongAdder warm = new LongAdder();
+    /** Handed to a slot the request had to wait for. */
+    public final LongAdder cold = new LongAdder();
+    /** Answered 503: no slot became warm within the acquire timeout, or the pool was overloaded. */
+    public final LongAdder rejected = new LongAdder();
+    /** Answered 502: the init took the connection but could not start the handler. */
+    public final LongAdder failed = new LongAdder();
+    /** Hand-offs a slot did not take, after which the connection went to another slot. */
+    public final LongAdder redispatched = new LongAdder();
+}

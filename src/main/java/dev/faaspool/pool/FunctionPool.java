@@ -1,0 +1,134 @@
+package dev.faaspool.pool;
+
+import dev.faaspool.config.FunctionSpec;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The slots of one function, and the dispatchers' way to them.
+ *
+ * <h2>Concurrency</h2>
+ * Dispatchers take warm slots from a concurrent deque ({@link #acquire}); everything else about the
+ * slot set (starting, retiring, sizing) is decided by the {@link Pool}'s owner thread, which this
+ * class only notifies. Warm slots are taken last-in first-out, so that under light load the same few
+ * stay in use and the rest stay idle.
+ *
+ * <h2>Sizing</h2>
+ * The pool keeps {@code warm} idle slots plus one per waiting request, within {@code max} containers
+ * in all (busy ones included). See {@link #wanted}.
+ */
+public final class FunctionPool {
+    private final FunctionSpec spec;
+    private final Pool owner;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final LinkedBlockingDeque<Slot> warm = new LinkedBlockingDeque<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    // Confined to the owner thread.
+    private int consecutiveFailures;
+    private long notBeforeNanos;
+
+    FunctionPool(FunctionSpec spec, Pool owner) {
+        this.spec = spec;
+        this.owner = owner;
+    }
+
+    public FunctionSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Takes a warm slot, waiting until {@code deadlineNanos} ({@link System#nanoTime()} scale) for one.
+     *
+     * @return the lease, or null when no slot became warm in time
+     */
+    public Lease acquire(long deadlineNanos) throws InterruptedException {
+        Slot s;
+        while ((s = warm.pollFirst()) != null) {
+            if (s.transition(SlotState.WARM, SlotState.BUSY)) {
+                owner.requestReconcile();
+                return new Lease(s, false);
+            }
+        }
+        waiting.incrementAndGet();
+        owner.requestReconcile();
+        try {
+            while (true) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0 || (s = warm.pollFirst(left, TimeUnit.NANOSECONDS)) == null) {
+                    return null;
+                }
+                if (s.transition(SlotState.WARM, SlotState.BUSY)) {
+                    return new Lease(s, true);
+                }
+            }
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /**
+     * The slot did not take the connection (the init failed, died or did not answer): it is retired and
+     * its container removed. When {@code uncertain}, the init may still hold the descriptor, so this
+     * returns only after the container is gone, and the connection can safely go to another slot.
+     */
+    public void notTaken(Lease lease, String reason, boolean uncertain) {
+        owner.retire(this, lease.slot(), reason, uncertain);
+    }
+
+    /** How many slots are in {@code state} now. */
+    public int count(SlotState state) {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            if (s.state() == state) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How many requests are waiting for a slot now. */
+    public int waiting() {
+        return waiting.get();
+    }
+
+    /** How many more slots to start: enough for {@code warm} idle plus the waiters, within {@code max}. */
+    int wanted(int starting, int warmNow, int busy) {
+        int short_ = spec.pool().warm() + waiting.get() - (starting + warmNow);
+        int room = spec.pool().max() - (starting + warmNow + busy);
+        return Math.max(0, Math.min(short_, room));
+    }
+
+    Map<String, Slot> slots() {
+        return slots;
+    }
+
+    void offerWarm(Slot s) {
+        warm.offerFirst(s);
+    }
+
+    void removeWarm(Slot s) {
+        warm.remove(s);
+    }
+
+    int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    long notBeforeNanos() {
+        return notBeforeNanos;
+    }
+
+    void startSucceeded() {
+        consecutiveFailures = 0;
+        notBeforeNanos = 0;
+    }
+
+    void startFailed(long nowNanos, Backoff backoff) {
+        consecutiveFailures++;
+        notBeforeNanos = nowNanos + backoff.delay(consecutiveFailures).toNanos();
+    }
+}

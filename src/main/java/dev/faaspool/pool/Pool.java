@@ -1,0 +1,397 @@
+package dev.faaspool.pool;
+
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.PoolConfig;
+import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.LatencyKind;
+import dev.faaspool.runtime.ContainerRuntime;
+import dev.faaspool.runtime.Labels;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The warm pools of all functions of one faas-pool instance, and their containers' lives.
+ *
+ * <h2>Ownership</h2>
+ * One owner thread decides: it sizes each function's pool ({@link #reconcile}), applies start
+ * failures to the backoff, and handles container exits. Launcher threads bring new slots to warm,
+ * reaper threads remove containers; both report back to the owner. Dispatchers only take warm slots
+ * ({@link FunctionPool#acquire}) and give back those that did not take a connection.
+ *
+ * <h2>Recycling</h2>
+ * A oneshot slot serves one connection. Its container exits when the handler does; the exit (from
+ * the engine's event stream, or the periodic poll that backs it up) retires the slot, its container
+ * is removed and a replacement starts. A slot whose container dies while starting or warm is
+ * replaced the same way; repeated start failures back off exponentially, probing with one start at
+ * a time, and each is logged with the container's exit code, OOM flag and last output lines.
+ *
+ * <h2>Leaving nothing behind</h2>
+ * Every container carries the instance's labels. {@link #start} removes those left by an earlier run
+ * (the {@link RunDirectory} lock makes them certainly ours); {@link #close} lets busy slots finish,
+ * then removes every container and socket of the instance.
+ */
+public final class Pool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pool.class);
+    private static final Duration TICK = Duration.ofSeconds(1);
+    private static final Duration EXIT_POLL = Duration.ofSeconds(5);
+
+    private final ContainerRuntime runtime;
+    private final String instance;
+    private final Map<String, FunctionPool> functions = new LinkedHashMap<>();
+    private final Map<String, FunctionLatency> latencies;
+    private final Map<String, Slot> byContainer = new ConcurrentHashMap<>();
+    private final SlotLauncher launcher;
+    private final Backoff backoff;
+    private final ScheduledExecutorService owner;
+    private final ExecutorService launchers;
+    private final ExecutorService reapers;
+    private final AtomicBoolean reconcilePending = new AtomicBoolean();
+    private final AtomicLong slotSeq = new AtomicLong();
+    private volatile boolean closing;
+    private AutoCloseable exitWatch;
+
+    /**
+     * @param latencies        where start latencies go, one per function of {@code config}
+     * @param startConcurrency how many containers may be created and started at once
+     */
+    public Pool(PoolConfig config, ContainerRuntime runtime, RunDirectory runDir, String instance,
+            Map<String, FunctionLatency> latencies, int startConcurrency) {
+        this(config, runtime, runDir, instance, latencies, startConcurrency, Backoff.DEFAULT);
+    }
+
+    Pool(PoolConfig config, ContainerRuntime runtime, RunDirectory runDir, String instance,
+            Map<String, FunctionLatency> latencies, int startConcurrency, Backoff backoff) {
+        this.runtime = runtime;
+        this.instance = instance;
+        this.latencies = Map.copyOf(latencies);
+        this.backoff = backoff;
+        for (FunctionSpec f : config.functions()) {
+            if (!latencies.containsKey(f.name())) {
+                throw new IllegalArgumentException("no latency recorder for function " + f.name());
+            }
+            functions.put(f.name(), new FunctionPool(f, this));
+        }
+        this.launcher = new SlotLauncher(runtime, runDir, instance, startConcurrency, (s, id) -> byContainer.put(id, s));
+        this.owner = Executors.newSingleThreadScheduledExecutor(daemon("pool-owner"));
+        this.launchers = Executors.newCachedThreadPool(daemon("slot-launcher"));
+        this.reapers = Executors.newFixedThreadPool(2, daemon("slot-reaper"));
+    }
+
+    /** Removes what an earlier run of this instance left, then starts filling every function's pool. */
+    public void start() {
+        List<String> left = runtime.findByLabel(Labels.INSTANCE, instance);
+        if (!left.isEmpty()) {
+            log.info("removing {} container(s) left by an earlier run of instance '{}'", left.size(), instance);
+            removeAll(left);
+        }
+        exitWatch = runtime.watchExits(Labels.INSTANCE, instance, id -> owner.execute(() -> handleExit(id)));
+        owner.scheduleWithFixedDelay(this::reconcileAll, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        owner.scheduleWithFixedDelay(this::pollExits, EXIT_POLL.toMillis(), EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public FunctionPool function(String name) {
+        return functions.get(name);
+    }
+
+    public Collection<FunctionPool> functions() {
+        return functions.values();
+    }
+
+    /** Waits until every function has at least its configured number of warm slots; false on timeout. */
+    public boolean awaitWarm(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!allWarm()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private boolean allWarm() {
+        for (FunctionPool fp : functions.values()) {
+            if (fp.count(SlotState.WARM) < fp.spec().pool().warm()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Asks the owner to re-size the pools soon; cheap, and coalesced when already asked. */
+    void requestReconcile() {
+        if (!closing && reconcilePending.compareAndSet(false, true)) {
+            try {
+                owner.execute(this::reconcileAll);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                reconcilePending.set(false);
+            }
+        }
+    }
+
+    private void reconcileAll() {
+        reconcilePending.set(false);
+        if (closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (FunctionPool fp : functions.values()) {
+            reconcile(fp, now);
+        }
+    }
+
+    private void reconcile(FunctionPool fp, long now) {
+        int starting = fp.count(SlotState.STARTING);
+        int n = fp.wanted(starting, fp.count(SlotState.WARM), fp.count(SlotState.BUSY));
+        if (n == 0) {
+            return;
+        }
+        if (fp.consecutiveFailures() > 0) {
+            long wait = fp.notBeforeNanos() - now;
+            if (wait > 0) {
+                owner.schedule(this::requestReconcile, wait, TimeUnit.NANOSECONDS);
+                return;
+            }
+            n = Math.min(n, 1 - starting); // probe with one start at a time while failing
+        }
+        for (int i = 0; i < n; i++) {
+            Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now);
+            fp.slots().put(s.id(), s);
+            launchers.execute(() -> launch(fp, s));
+        }
+    }
+
+    private void launch(FunctionPool fp, Slot s) {
+        try {
+            launcher.launch(s, fp.spec());
+            latencies.get(fp.spec().name()).record(LatencyKind.START, System.nanoTime() - s.createdNanos());
+            if (s.transition(SlotState.STARTING, SlotState.WARM)) {
+                fp.offerWarm(s);
+                owner.execute(fp::startSucceeded);
+            } else {
+                retire(fp, s, null, false);
+            }
+        } catch (LaunchException e) {
+            if (s.state() != SlotState.RETIRED && !closing) {
+                long now = System.nanoTime();
+                owner.execute(() -> fp.startFailed(now, backoff));
+                log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
+            }
+            retire(fp, s, null, false);
+        } catch (InterruptedException e) {
+            retire(fp, s, null, false);
+        } catch (RuntimeException e) {
+            log.error("{}: launching {} failed unexpectedly", fp.spec().name(), s, e);
+            retire(fp, s, null, false);
+        }
+    }
+
+    /** Called on the owner thread for every exit of a container of this instance. */
+    private void handleExit(String containerId) {
+        Slot s = byContainer.get(containerId);
+        if (s == null) {
+            return; // retired and removed already, or not started by this run (the poll removes those)
+        }
+        FunctionPool fp = functions.get(s.function());
+        switch (s.state()) {
+            case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
+            case WARM -> retire(fp, s, "its container exited while warm", false);
+            case BUSY -> retire(fp, s, null, false); // the handler finished: the oneshot recycle
+            case RETIRED -> { }
+        }
+    }
+
+    /** Backs up the event stream: stopped containers of this instance are exits too. */
+    private void pollExits() {
+        reapers.execute(() -> {
+            try {
+                for (String id : runtime.findExitedByLabel(Labels.INSTANCE, instance)) {
+                    owner.execute(() -> {
+                        if (byContainer.containsKey(id)) {
+                            handleExit(id);
+                        } else if (!closing) {
+                            reapers.execute(() -> removeQuietly(id)); // ours (by label) and stopped: a leftover
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not list stopped containers: {}", e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Takes {@code s} out of its pool for good and removes its container. With a {@code reason} the
+     * retirement is unexpected and logged, with the container's diagnosis. With {@code synchronous},
+     * returns only after the container is gone.
+     */
+    void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+        SlotState was = s.retire();
+        if (was == SlotState.RETIRED && !synchronous) {
+            return;
+        }
+        fp.removeWarm(s);
+        fp.slots().remove(s.id());
+        s.closeControl();
+        String id = s.containerId();
+        if (id != null) {
+            Runnable remove = () -> {
+                if (reason != null) {
+                    log.warn("{}: retiring {}: {}; {}", fp.spec().name(), s, reason, diagnose(id));
+                }
+                removeQuietly(id);
+                byContainer.remove(id);
+            };
+            if (synchronous) {
+                remove.run();
+            } else {
+                reapers.execute(remove);
+            }
+        } else if (reason != null) {
+            log.warn("{}: retiring {}: {}", fp.spec().name(), s, reason);
+        }
+        requestReconcile();
+    }
+
+    private String diagnose(String id) {
+        try {
+            return runtime.inspectExit(id).describe();
+        } catch (RuntimeException e) {
+            return "no diagnosis: " + e.getMessage();
+        }
+    }
+
+    private void removeQuietly(String id) {
+        try {
+            runtime.remove(id);
+        } catch (RuntimeException e) {
+            log.warn("could not remove container {}: {}", id, e.getMessage());
+        }
+    }
+
+    private void removeAll(Collection<String> ids) {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (String id : ids) {
+            done.add(reapers.submit(() -> removeQuietly(id)));
+        }
+        for (var f : done) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("removal failed: {}", e.getCause().toString());
+            }
+        }
+    }
+
+    /**
+     * Stops starting containers, waits up to {@code drain} for busy slots to finish their requests,
+     * then removes every container and control socket of this instance.
+     */
+    public void close(Duration drain) {
+        closing = true;
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (busy() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int stillBusy = busy();
+        if (stillBusy > 0) {
+            log.warn("{} request(s) still running after the {} ms drain; stopping them", stillBusy, drain.toMillis());
+        }
+        closeQuietly(exitWatch);
+        owner.shutdownNow();
+        List<Slot> all = new ArrayList<>();
+        for (FunctionPool fp : functions.values()) {
+            for (Slot s : fp.slots().values()) {
+                s.retire();
+                fp.removeWarm(s);
+                s.closeControl();
+                all.add(s);
+            }
+            fp.slots().clear();
+        }
+        launchers.shutdownNow(); // a launcher waiting for a start permit gives up; one in a Docker call finishes it
+        try {
+            launchers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> ids = new ArrayList<>(byContainer.keySet());
+        for (Slot s : all) {
+            if (s.containerId() != null && !ids.contains(s.containerId())) {
+                ids.add(s.containerId());
+            }
+        }
+        try {
+            for (String id : runtime.findByLabel(Labels.INSTANCE, instance)) {
+                if (!ids.contains(id)) {
+                    ids.add(id);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not list this instance's containers: {}", e.getMessage());
+        }
+        removeAll(ids);
+        byContainer.clear();
+        reapers.shutdown();
+        try {
+            reapers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ZERO);
+    }
+
+    private int busy() {
+        int n = 0;
+        for (FunctionPool fp : functions.values()) {
+            n += fp.count(SlotState.BUSY);
+        }
+        return n;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicLong n = new AtomicLong();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Shutting down.
+        }
+    }
+}

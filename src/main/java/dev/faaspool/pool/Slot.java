@@ -1,0 +1,98 @@
+package dev.faaspool.pool;
+
+import dev.faaspool.control.ControlConnection;
+import dev.faaspool.control.ControlEndpoint;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One container of a function's pool, and its control connection.
+ *
+ * <p>State changes only through {@link #transition} and {@link #retire}, atomically, so the launcher,
+ * a dispatcher and the exit watcher can race on a slot and exactly one of them wins each change.
+ */
+public final class Slot {
+    private final String id;
+    private final String function;
+    private final long createdNanos;
+    private final AtomicReference<SlotState> state = new AtomicReference<>(SlotState.STARTING);
+    private volatile String containerId;
+    private volatile ControlEndpoint endpoint;
+    private volatile ControlConnection control;
+
+    Slot(String id, String function, long createdNanos) {
+        this.id = id;
+        this.function = function;
+        this.createdNanos = createdNanos;
+    }
+
+    /** Unique within the pool instance, for example {@code hello-12}. */
+    public String id() {
+        return id;
+    }
+
+    public String function() {
+        return function;
+    }
+
+    public SlotState state() {
+        return state.get();
+    }
+
+    long createdNanos() {
+        return createdNanos;
+    }
+
+    /** The container's id, or null before it was created. */
+    public String containerId() {
+        return containerId;
+    }
+
+    void containerId(String id) {
+        this.containerId = id;
+    }
+
+    /** The init's control connection; set before the slot becomes {@link SlotState#WARM}. */
+    public ControlConnection control() {
+        return control;
+    }
+
+    void control(ControlConnection c) {
+        this.control = c;
+    }
+
+    ControlEndpoint endpoint() {
+        return endpoint;
+    }
+
+    void endpoint(ControlEndpoint e) {
+        this.endpoint = e;
+    }
+
+    /** Moves {@code from -> to} if the slot is in {@code from}; false if another thread moved it first. */
+    boolean transition(SlotState from, SlotState to) {
+        return state.compareAndSet(from, to);
+    }
+
+    /** Moves the slot to {@link SlotState#RETIRED}; returns the state it left, or RETIRED if it already was. */
+    SlotState retire() {
+        return state.getAndSet(SlotState.RETIRED);
+    }
+
+    /** Closes the control connection and endpoint (socket and directory). Idempotent. */
+    void closeControl() {
+        ControlConnection c = control;
+        if (c != null) {
+            c.close();
+        }
+        ControlEndpoint e = endpoint;
+        if (e != null) {
+            e.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        String c = containerId;
+        return "slot " + id + (c == null ? "" : " (container " + c.substring(0, Math.min(12, c.length())) + ")");
+    }
+}

@@ -1,0 +1,123 @@
+package dev.faaspool.pool;
+
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.control.ControlConnection;
+import dev.faaspool.control.ControlEndpoint;
+import dev.faaspool.control.ControlMessage;
+import dev.faaspool.runtime.ContainerExit;
+import dev.faaspool.runtime.ContainerSpec;
+import dev.faaspool.runtime.Labels;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.function.BiConsumer;
+
+/**
+ * Brings a new slot from nothing to a connected init: opens its control endpoint, creates and starts
+ * its container, and waits for the init's hello within the function's start timeout.
+ *
+ * <p>At most {@code startPermits} containers are being created and started at once: the engine does
+ * that work mostly serially, and a burst of starts would slow every one of them down.
+ */
+final class SlotLauncher {
+    /** Where the slot directory appears inside the container. */
+    static final String CONTROL_MOUNT = "/run/faas";
+
+    private final dev.faaspool.runtime.ContainerRuntime runtime;
+    private final RunDirectory runDir;
+    private final String instance;
+    private final Semaphore startPermits;
+    private final BiConsumer<Slot, String> onCreated;
+
+    /**
+     * @param onCreated told each container id right after the container exists, before it starts, so
+     *                  that its exit can be routed to the slot
+     */
+    SlotLauncher(dev.faaspool.runtime.ContainerRuntime runtime, RunDirectory runDir, String instance,
+            int startConcurrency, BiConsumer<Slot, String> onCreated) {
+        if (startConcurrency < 1) {
+            throw new IllegalArgumentException("startConcurrency must be >= 1 (was " + startConcurrency + ")");
+        }
+        this.runtime = runtime;
+        this.runDir = runDir;
+        this.instance = instance;
+        this.startPermits = new Semaphore(startConcurrency, true);
+        this.onCreated = onCreated;
+    }
+
+    /**
+     * Launches {@code slot}; on return its init has said hello and {@link Slot#control()} is set.
+     * When the slot is retired meanwhile, its container is removed here rather than left behind.
+     */
+    void launch(Slot slot, FunctionSpec spec) throws LaunchException, InterruptedException {
+        long deadline = slot.createdNanos() + spec.timeouts().start().toNanos();
+        FunctionSpec.Limits limits = spec.limits();
+        try {
+            slot.endpoint(ControlEndpoint.open(runDir.slotDir(slot.id()), limits.uid(), limits.gid()));
+        } catch (IOException e) {
+            throw new LaunchException("cannot open its control socket: " + e.getMessage(), null, e);
+        }
+        startPermits.acquire();
+        try {
+            String id = runtime.create(containerSpec(slot, spec));
+            slot.containerId(id);
+            onCreated.accept(slot, id);
+            if (slot.state() == SlotState.RETIRED) {
+                runtime.remove(id);
+                throw new LaunchException("retired while starting", null, null);
+            }
+            runtime.start(id);
+        } catch (RuntimeException e) {
+            throw new LaunchException("Docker refused it: " + e.getMessage(), exitOf(slot), e);
+        } finally {
+            startPermits.release();
+        }
+        try {
+            ControlConnection c = slot.endpoint().accept(left(deadline));
+            slot.control(c);
+            c.awaitHello(left(deadline));
+        } catch (SocketTimeoutException e) {
+            throw new LaunchException("its init did not connect and say hello within "
+                    + spec.timeouts().start().toMillis() + " ms", exitOf(slot), e);
+        } catch (IOException e) {
+            throw new LaunchException("its init did not say hello (" + e.getMessage() + ")", exitOf(slot), e);
+        }
+    }
+
+    private ContainerExit exitOf(Slot slot) {
+        String id = slot.containerId();
+        if (id == null || slot.state() == SlotState.RETIRED) {
+            return null;
+        }
+        try {
+            return runtime.inspectExit(id);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private ContainerSpec containerSpec(Slot slot, FunctionSpec spec) {
+        Map<String, String> env = new HashMap<>(spec.env());
+        env.put("FAAS_CONTROL_SOCK", CONTROL_MOUNT + "/" + ControlEndpoint.SOCKET_NAME);
+        env.put("FAAS_FUNCTION", spec.name());
+        Map<String, String> labels = Map.of(
+                Labels.INSTANCE, instance,
+                Labels.FUNCTION, spec.name(),
+                Labels.SLOT, slot.id(),
+                Labels.OWNER_PID, Long.toString(ProcessHandle.current().pid()));
+        return new ContainerSpec("faas-" + instance + "-" + slot.id(), spec.image(), spec.command(), env, labels,
+                slot.endpoint().dir(), CONTROL_MOUNT, spec.limits().memoryBytes(), spec.limits().pids(),
+                spec.limits().tmpBytes(), spec.limits().user());
+    }
+
+    private static Duration left(long deadlineNanos) throws SocketTimeoutException {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("start deadline passed");
+        }
+        return Duration.ofNanos(left);
+    }
+}

@@ -1,0 +1,290 @@
+package dev.faaspool.runtime;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link ContainerRuntime} on a Docker Engine, through docker-java's Unix-socket transport. */
+public final class DockerRuntime implements ContainerRuntime {
+    private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
+    private static final int LOG_LINES = 10;
+
+    private final DockerClient docker;
+
+    private DockerRuntime(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /**
+     * Connects to the engine at {@code host} ({@code unix:///var/run/docker.sock} when null) and checks
+     * that it answers.
+     *
+     * @throws ContainerRuntimeException naming the host when nothing answers
+     */
+    public static DockerRuntime connect(String host) {
+        String h = host != null ? host : System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(h).build();
+        var http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(URI.create(h))
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(128)
+                .connectionTimeout(Duration.ofSeconds(5))
+                .responseTimeout(Duration.ofSeconds(60))
+                .build();
+        DockerClient client = DockerClientImpl.getInstance(config, http);
+        try {
+            client.pingCmd().exec();
+        } catch (RuntimeException e) {
+            closeQuietly(client);
+            throw new ContainerRuntimeException("no Docker engine answers at " + h + ": " + e.getMessage(), e);
+        }
+        return new DockerRuntime(client);
+    }
+
+    @Override
+    public String create(ContainerSpec spec) {
+        Map<String, String> tmpfs = new HashMap<>();
+        if (spec.tmpBytes() > 0) {
+            tmpfs.put("/tmp", "rw,nosuid,nodev,size=" + spec.tmpBytes());
+        }
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode("none")
+                .withReadonlyRootfs(true)
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withMemory(spec.memoryBytes())
+                .withMemorySwap(spec.memoryBytes())
+                .withPidsLimit(spec.pids())
+                .withTmpFs(tmpfs)
+                .withBinds(new Bind(spec.controlDir().toString(), new Volume(spec.controlMount())));
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((k, v) -> env.add(k + "=" + v));
+        var cmd = docker.createContainerCmd(spec.image())
+                .withName(spec.name())
+                .withUser(spec.user())
+                .withEnv(env)
+                .withLabels(spec.labels())
+                .withNetworkDisabled(true)
+                .withHostConfig(host);
+        if (!spec.command().isEmpty()) {
+            cmd.withCmd(spec.command());
+        }
+        return call("create container " + spec.name() + " from " + spec.image(), () -> cmd.exec().getId());
+    }
+
+    @Override
+    public void start(String id) {
+        call("start container " + shortId(id), () -> docker.startContainerCmd(id).exec());
+    }
+
+    @Override
+    public void remove(String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        } catch (NotFoundException gone) {
+            // Already removed: what the caller wanted.
+        } catch (RuntimeException e) {
+            throw new ContainerRuntimeException("remove container " + shortId(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ContainerExit inspectExit(String id) {
+        InspectContainerResponse.ContainerState state =
+                call("inspect container " + shortId(id), () -> docker.inspectContainerCmd(id).exec().getState());
+        boolean running = Boolean.TRUE.equals(state.getRunning());
+        long code = running || state.getExitCodeLong() == null ? -1 : state.getExitCodeLong();
+        return new ContainerExit(code, Boolean.TRUE.equals(state.getOOMKilled()), lastLogs(id));
+    }
+
+    private List<String> lastLogs(String id) {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (var cb = docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(LOG_LINES)
+                .exec(new ResultCallback.Adapter<Frame>() {
+                    @Override
+                    public void onNext(Frame frame) {
+                        for (String l : new String(frame.getPayload(), StandardCharsets.UTF_8).split("\n")) {
+                            if (!l.isBlank()) {
+                                lines.add(l.strip());
+                            }
+                        }
+                    }
+                })) {
+            cb.awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            lines.add("(logs unavailable: " + e.getMessage() + ")");
+        }
+        return List.copyOf(lines);
+    }
+
+    @Override
+    public List<String> findByLabel(String key, String value) {
+        return call("list containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(key, value))
+                .exec()
+                .stream()
+                .map(Container::getId)
+                .toList());
+    }
+
+    @Override
+    public List<String> findExitedByLabel(String key, String value) {
+        return call("list exited containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(key, value))
+                .withStatusFilter(List.of("exited", "dead"))
+                .exec()
+                .stream()
+                .map(Container::getId)
+                .toList());
+    }
+
+    @Override
+    public AutoCloseable watchExits(String key, String value, Consumer<String> onExit) {
+        ExitWatch watch = new ExitWatch(key, value, onExit);
+        Thread t = new Thread(watch::run, "docker-events");
+        t.setDaemon(true);
+        t.start();
+        return watch;
+    }
+
+    @Override
+    public boolean imageExists(String image) {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(docker);
+    }
+
+    /** Follows the engine's {@code die} events; re-subscribes, from the last event seen, when the stream ends. */
+    private final class ExitWatch implements AutoCloseable {
+        private final String key;
+        private final String value;
+        private final Consumer<String> onExit;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private final AtomicReference<Closeable> current = new AtomicReference<>();
+        private volatile long sinceSeconds = System.currentTimeMillis() / 1000;
+
+        ExitWatch(String key, String value, Consumer<String> onExit) {
+            this.key = key;
+            this.value = value;
+            this.onExit = onExit;
+        }
+
+        void run() {
+            long backoffMs = 100;
+            while (!closed.get()) {
+                try (var cb = docker.eventsCmd()
+                        .withEventTypeFilter(EventType.CONTAINER)
+                        .withEventFilter("die")
+                        .withLabelFilter(Map.of(key, value))
+                        .withSince(Long.toString(sinceSeconds))
+                        .exec(new ResultCallback.Adapter<Event>() {
+                            @Override
+                            public void onNext(Event e) {
+                                if (e.getTime() != null) {
+                                    sinceSeconds = e.getTime();
+                                }
+                                onExit.accept(e.getId());
+                            }
+                        })) {
+                    current.set(cb);
+                    if (closed.get()) {
+                        break;
+                    }
+                    cb.awaitCompletion();
+                    backoffMs = 100;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    if (!closed.get()) {
+                        log.warn("Docker event stream failed ({}); re-subscribing in {} ms", e.getMessage(), backoffMs);
+                    }
+                }
+                if (closed.get()) {
+                    return;
+                }
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                backoffMs = Math.min(5_000, backoffMs * 2);
+            }
+        }
+
+        @Override
+        public void close() {
+            closed.set(true);
+            closeQuietly(current.get());
+        }
+    }
+
+    private static <T> T call(String what, java.util.concurrent.Callable<T> c) {
+        try {
+            return c.call();
+        } catch (Exception e) {
+            throw new ContainerRuntimeException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void call(String what, Runnable r) {
+        call(what, () -> {
+            r.run();
+            return null;
+        });
+    }
+
+    static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Closing on the way out; nothing to do about a failure.
+        }
+    }
+}
