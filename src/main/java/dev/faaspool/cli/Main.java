@@ -114,11 +114,15 @@ public final class Main implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             service.close();
             stopped.countDown();
+            out.flush();
+            // A clean shutdown on SIGTERM/SIGINT exits 0, not the JVM's 128+signal.
+            Runtime.getRuntime().halt(0);
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.start();
         } catch (Exception e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
             err.println("faas-pool: cannot start: " + e.getMessage());
             return EXIT_START;
         }

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FunctionPool {
     private final FunctionSpec spec;
-    private final Pool owner;
+    private final SlotOwner owner;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final LinkedBlockingDeque<Slot> warm = new LinkedBlockingDeque<>();
     private final AtomicInteger waiting = new AtomicInteger();
@@ -31,7 +31,7 @@ public final class FunctionPool {
     private int consecutiveFailures;
     private long notBeforeNanos;
 
-    FunctionPool(FunctionSpec spec, Pool owner) {
+    FunctionPool(FunctionSpec spec, SlotOwner owner) {
         this.spec = spec;
         this.owner = owner;
     }

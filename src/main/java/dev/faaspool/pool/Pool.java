@@ -63,6 +63,17 @@ public final class Pool implements AutoCloseable {
     private final AtomicLong slotSeq = new AtomicLong();
     private volatile boolean closing;
     private AutoCloseable exitWatch;
+    private final SlotOwner slotOwner = new SlotOwner() {
+        @Override
+        public void requestReconcile() {
+            Pool.this.requestReconcile();
+        }
+
+        @Override
+        public void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+            Pool.this.retire(fp, s, reason, synchronous);
+        }
+    };
 
     /**
      * @param latencies        where start latencies go, one per function of {@code config}
@@ -83,7 +94,7 @@ public final class Pool implements AutoCloseable {
             if (!latencies.containsKey(f.name())) {
                 throw new IllegalArgumentException("no latency recorder for function " + f.name());
             }
-            functions.put(f.name(), new FunctionPool(f, this));
+            functions.put(f.name(), new FunctionPool(f, slotOwner));
         }
         this.launcher = new SlotLauncher(runtime, runDir, instance, startConcurrency, (s, id) -> byContainer.put(id, s));
         this.owner = Executors.newSingleThreadScheduledExecutor(daemon("pool-owner"));
@@ -133,7 +144,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** Asks the owner to re-size the pools soon; cheap, and coalesced when already asked. */
-    void requestReconcile() {
+    private void requestReconcile() {
         if (!closing && reconcilePending.compareAndSet(false, true)) {
             try {
                 owner.execute(this::reconcileAll);
@@ -239,7 +250,7 @@ public final class Pool implements AutoCloseable {
      * retirement is unexpected and logged, with the container's diagnosis. With {@code synchronous},
      * returns only after the container is gone.
      */
-    void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+    private void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
         SlotState was = s.retire();
         if (was == SlotState.RETIRED && !synchronous) {
             return;

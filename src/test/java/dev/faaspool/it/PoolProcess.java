@@ -1,0 +1,212 @@
+package dev.faaspool.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * faas-pool run as its users run it, {@code java -jar target/faas-pool.jar}, with an instance name,
+ * run directory, reports directory and admin port of the test's own. Closing it stops the process
+ * and removes any container the instance left, so a failing test leaves nothing behind either.
+ */
+final class PoolProcess implements AutoCloseable {
+    static final Path JAR = Path.of(System.getProperty("faaspool.jar", "target/faas-pool.jar"));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final String instance;
+    final Path runRoot;
+    final Path reports;
+    final InetSocketAddress admin;
+    private final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final StringBuffer err = new StringBuffer();
+    private final List<Thread> pumps = new ArrayList<>();
+
+    private PoolProcess(String instance, Path work, InetSocketAddress admin, List<String> args) throws IOException {
+        this.instance = instance;
+        this.runRoot = work.resolve("run");
+        this.reports = work.resolve("reports");
+        this.admin = admin;
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toAbsolutePath().toString(),
+                "--instance", instance,
+                "--run-dir", runRoot.toString(),
+                "--reports", reports.toString(),
+                "--report-interval", "1s",
+                "--admin", "127.0.0.1:" + admin.getPort()));
+        cmd.addAll(args);
+        this.process = new ProcessBuilder(cmd).start();
+        pumps.add(pump(process.getInputStream(), out, "out"));
+        pumps.add(pump(process.getErrorStream(), err, "err"));
+    }
+
+    /** Starts faas-pool with {@code args} after the test's own options. */
+    static PoolProcess start(Path work, String testName, String... args) throws IOException {
+        String instance = "it-" + testName.toLowerCase(Locale.ROOT) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        return new PoolProcess(instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
+                List.of(args));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Thread pump(InputStream in, StringBuffer sink, String name) {
+        Thread t = new Thread(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    String s = new String(buf, 0, n, StandardCharsets.UTF_8);
+                    sink.append(s);
+                    System.out.print(s.lines().map(l -> "[" + instance + " " + name + "] " + l + "\n")
+                            .reduce("", String::concat));
+                }
+            } catch (IOException ignored) {
+                // The process ended.
+            }
+        }, "pump-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    String stdout() {
+        return out.toString();
+    }
+
+    String stderr() {
+        return err.toString();
+    }
+
+    /** Waits until stdout matches {@code pattern}; returns the match. */
+    Matcher awaitStdout(Pattern pattern, Duration timeout) throws InterruptedException {
+        return await(out, pattern, timeout);
+    }
+
+    /** Waits until stderr (the log) matches {@code pattern}; returns the match. */
+    Matcher awaitLog(Pattern pattern, Duration timeout) throws InterruptedException {
+        return await(err, pattern, timeout);
+    }
+
+    private Matcher await(StringBuffer sink, Pattern pattern, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Matcher m = pattern.matcher(sink.toString());
+            if (m.find()) {
+                return m;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no match for /" + pattern + "/ within " + timeout + "; alive="
+                        + process.isAlive() + "\nstdout:\n" + out + "\nstderr:\n" + err);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The admin endpoint's {@code /status}. */
+    JsonNode status() throws IOException {
+        HttpProbe.Response r = HttpProbe.get(admin, "/status", 5_000);
+        if (r.status() != 200) {
+            throw new IOException("/status answered " + r.status());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** The status of function {@code name}. */
+    JsonNode function(String name) throws IOException {
+        for (JsonNode f : status().get("functions")) {
+            if (f.get("name").asText().equals(name)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no function " + name + " in " + status());
+    }
+
+    /** Polls {@code /status} of function {@code name} until {@code condition} holds. */
+    JsonNode awaitFunction(String name, Predicate<JsonNode> condition, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode f;
+        while (!condition.test(f = function(name))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("function " + name + " did not reach the expected state within "
+                        + timeout + "; last status: " + f);
+            }
+            Thread.sleep(50);
+        }
+        return f;
+    }
+
+    /** Sends SIGTERM and waits for the exit; returns the exit code. */
+    int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("faas-pool did not stop within " + timeout + " of SIGTERM");
+        }
+        for (Thread t : pumps) {
+            t.join(2_000);
+        }
+        return process.exitValue();
+    }
+
+    /** Waits for the process to exit by itself; returns the exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("faas-pool did not exit within " + timeout);
+        }
+        for (Thread t : pumps) {
+            t.join(2_000);
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no shutdown, as after a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The run's latency summary file. */
+    Path summaryFile() throws IOException {
+        try (var s = Files.list(reports)) {
+            return s.filter(p -> p.toString().endsWith(".summary.txt")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no summary in " + reports));
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        Docker.removeAll(instance);
+    }
+}
