@@ -83,7 +83,11 @@ final class SlotLauncher {
             throw new LaunchException("its init did not connect and say hello within "
                     + spec.timeouts().start().toMillis() + " ms", exitOf(slot), e);
         } catch (IOException e) {
-            throw new LaunchException("its init did not say hello (" + e.getMessage() + ")", exitOf(slot), e);
+            ContainerExit exit = exitOf(slot);
+            String why = exit != null && exit.exitCode() >= 0
+                    ? "its container exited before the init said hello"
+                    : "its init did not say hello (" + e.getMessage() + ")";
+            throw new LaunchException(why, exit, e);
         }
     }
 

@@ -64,6 +64,11 @@ final class PoolProcess implements AutoCloseable {
                 List.of(args));
     }
 
+    /** Starts another faas-pool as the same instance, with the same directories, as a restart would. */
+    PoolProcess again(String... args) throws IOException {
+        return new PoolProcess(instance, runRoot.getParent(), admin, List.of(args));
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
