@@ -155,7 +155,11 @@ public final class Main implements Callable<Integer> {
             InetSocketAddress addr = listen == null ? Defaults.HELLO_LISTEN : option("--listen", listen);
             pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.WARM : poolSize)));
         }
-        return new Settings(pc, instance, runDir, reports, duration("--report-interval", reportInterval), dockerHost,
+        Duration interval = duration("--report-interval", reportInterval);
+        if (interval.toMillis() < 1) {
+            throw new IllegalArgumentException("--report-interval must be at least 1ms (was " + reportInterval + ")");
+        }
+        return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 option("--admin", admin), duration("--drain-timeout", drainTimeout), startConcurrency);
     }
 

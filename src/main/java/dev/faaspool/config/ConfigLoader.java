@@ -48,6 +48,7 @@ public final class ConfigLoader {
         List<FunctionSpec> functions = new ArrayList<>();
         Map<String, Path> nameOwner = new HashMap<>();
         Map<InetSocketAddress, String> listenOwner = new HashMap<>();
+        Map<InetSocketAddress, Path> listenFile = new HashMap<>();
         for (Path file : files) {
             YamlSection root = YamlSection.root(file, compose(file));
             root.allowOnly(TOP);
@@ -60,9 +61,11 @@ public final class ConfigLoader {
                 }
                 String other = listenOwner.putIfAbsent(spec.listen(), field);
                 if (other != null) {
-                    throw e.getValue().error(
-                            "listen address " + Defaults.format(spec.listen()) + " is already used by " + other);
+                    Path otherFile = listenFile.get(spec.listen());
+                    throw e.getValue().error("listen address " + Defaults.format(spec.listen()) + " is already used by "
+                            + other + (otherFile.equals(file) ? "" : " in " + otherFile));
                 }
+                listenFile.put(spec.listen(), file);
                 functions.add(spec);
             }
         }
@@ -133,12 +136,15 @@ public final class ConfigLoader {
         long pids = positive(l, "pids", Defaults.PIDS);
         long tmp = l.bytes("tmp", Defaults.TMP);
         String user = l.string("user", Defaults.USER);
+        if (!FunctionSpec.Limits.validUser(user)) {
+            throw l.error("user", "must be uid or uid:gid in numbers, for example \"65534:65534\" (was '" + user + "')");
+        }
         FunctionSpec.Limits limits = build(l, () -> new FunctionSpec.Limits(memory, pids, tmp, user));
 
         YamlSection t = f.section("timeouts");
         t.allowOnly(TIMEOUTS);
-        FunctionSpec.Timeouts timeouts = build(t, () -> new FunctionSpec.Timeouts(
-                t.duration("acquire", Defaults.ACQUIRE), t.duration("start", Defaults.START)));
+        FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(
+                positive(t, "acquire", Defaults.ACQUIRE), positive(t, "start", Defaults.START));
 
         return build(f, () -> new FunctionSpec(name, image, f.strings("command"), f.stringMap("env"), listen, mode,
                 pool, limits, timeouts));
@@ -165,6 +171,15 @@ public final class ConfigLoader {
         }
         throw f.error("mode", "'" + text + "' is not a handler mode; expected one of "
                 + String.join(", ", Stream.of(HandlerMode.values()).map(HandlerMode::configName).toList()));
+    }
+
+    private static java.time.Duration positive(YamlSection s, String key, java.time.Duration fallback)
+            throws ConfigException {
+        java.time.Duration d = s.duration(key, fallback);
+        if (d.isZero() || d.isNegative()) {
+            throw s.error(key, "must be longer than 0");
+        }
+        return d;
     }
 
     private static int nonNegative(YamlSection s, String key, int fallback) throws ConfigException {

@@ -43,6 +43,9 @@ public final class Defaults {
         String host = "127.0.0.1";
         String port = t;
         int colon = t.lastIndexOf(':');
+        if (colon != t.indexOf(':') && !t.startsWith("[")) {
+            throw new IllegalArgumentException("'" + text + "': write an IPv6 address in brackets, for example [::1]:8080");
+        }
         if (colon >= 0) {
             host = t.substring(0, colon);
             port = t.substring(colon + 1);

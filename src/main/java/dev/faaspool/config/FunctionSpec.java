@@ -84,7 +84,7 @@ public record FunctionSpec(
      */
     public record Limits(long memoryBytes, long pids, long tmpBytes, String user) {
         public static final long MIN_MEMORY = 4L << 20;
-        private static final Pattern USER = Pattern.compile("\\d+(:\\d+)?");
+        private static final Pattern USER = Pattern.compile("\\d{1,10}(:\\d{1,10})?");
 
         public Limits {
             if (memoryBytes < MIN_MEMORY) {
@@ -97,9 +97,22 @@ public record FunctionSpec(
                 throw new IllegalArgumentException("tmp must be >= 0 (was " + tmpBytes + ")");
             }
             Objects.requireNonNull(user, "user");
-            if (!USER.matcher(user).matches()) {
+            if (!validUser(user)) {
                 throw new IllegalArgumentException("user must be uid or uid:gid in numbers (was '" + user + "')");
             }
+        }
+
+        /** Whether {@code user} is {@code uid[:gid]} with both in {@code 0..2147483647}. */
+        public static boolean validUser(String user) {
+            if (!USER.matcher(user).matches()) {
+                return false;
+            }
+            for (String part : user.split(":")) {
+                if (Long.parseLong(part) > Integer.MAX_VALUE) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public int uid() {

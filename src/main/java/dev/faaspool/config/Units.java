@@ -23,13 +23,17 @@ public final class Units {
             throw new IllegalArgumentException(
                     "'" + text + "' is not a duration; use a number with ms, s, m or h, for example 250ms or 5s");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
+        }
     }
 
     /**
@@ -43,7 +47,12 @@ public final class Units {
             throw new IllegalArgumentException(
                     "'" + text + "' is not a size; use a number of bytes with k, m or g, for example 64m");
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
         int shift = switch (m.group(2)) {
             case "k" -> 10;
             case "m" -> 20;

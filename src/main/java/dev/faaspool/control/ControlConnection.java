@@ -88,6 +88,9 @@ public final class ControlConnection implements AutoCloseable {
         while (true) {
             for (; scanned < end; scanned++) {
                 if (buf[scanned] == '\n') {
+                    if (scanned - start > MAX_LINE) {
+                        throw new ProtocolException("control line longer than " + MAX_LINE + " bytes");
+                    }
                     String line = new String(buf, start, scanned - start, StandardCharsets.US_ASCII);
                     start = scanned + 1;
                     return ControlMessage.parse(line);

@@ -26,7 +26,8 @@ public sealed interface ControlMessage {
     record Eof() implements ControlMessage {}
 
     /**
-     * Parses one line, without its newline.
+     * Parses one line, without its newline. Trailing fields that this version does not define are
+     * ignored: later versions may add them (PROTOCOL.md, Versioning).
      *
      * @throws ProtocolException for a line this version does not define
      */
@@ -35,15 +36,12 @@ public sealed interface ControlMessage {
         try {
             switch (f[0]) {
                 case "HELLO":
-                    if (f.length == 3) {
-                        return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+                    if (f.length >= 3) {
+                        return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2].split(" ", 2)[0]));
                     }
                     break;
                 case "ACK":
-                    if (f.length == 1) {
-                        return new Ack();
-                    }
-                    break;
+                    return new Ack();
                 case "FAIL":
                     if (f.length >= 3) {
                         return new Fail(f[1], Integer.parseInt(f[2]), f.length == 4 ? f[3] : "");

@@ -82,8 +82,8 @@ public final class Dispatcher {
             // once its container is gone.
             pool.notTaken(lease, "no ACK within " + ACK_TIMEOUT.toMillis() + " ms", true);
             return false;
-        } catch (IOException e) {
-            pool.notTaken(lease, "hand-off failed: " + e.getMessage(), false);
+        } catch (IOException | RuntimeException e) {
+            pool.notTaken(lease, "hand-off failed: " + e, false);
             return false;
         }
         if (!(reply instanceof ControlMessage.Ack)) {
@@ -97,7 +97,9 @@ public final class Dispatcher {
         try {
             started = lease.slot().control().awaitExec(EXEC_TIMEOUT);
         } catch (IOException e) {
-            return true; // the handler owns the connection; whether it started is its container's business
+            started = null; // the init owns the connection; whether the handler started is its container's business
+        } finally {
+            pool.done(lease);
         }
         if (started instanceof ControlMessage.Fail f) {
             counters.failed.increment();

@@ -20,8 +20,10 @@ record Backoff(Duration initial, Duration max) {
         if (failures <= 0) {
             return Duration.ZERO;
         }
-        int shift = Math.min(failures - 1, 30);
-        long nanos = initial.toNanos() << shift;
-        return nanos <= 0 || nanos > max.toNanos() ? max : Duration.ofNanos(nanos);
+        long nanos = initial.toNanos();
+        for (int i = 1; i < failures && nanos < max.toNanos(); i++) {
+            nanos = nanos > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : nanos * 2;
+        }
+        return nanos > max.toNanos() ? max : Duration.ofNanos(nanos);
     }
 }

@@ -71,12 +71,21 @@ public final class FunctionPool {
     }
 
     /**
+     * The dispatcher is done with the slot's control connection: the init took the connection and
+     * exec'd the handler (or failed to). The slot stays busy until its container exits.
+     */
+    public void done(Lease lease) {
+        lease.slot().control().close();
+    }
+
+    /**
      * The slot did not take the connection (the init failed, died or did not answer): it is retired and
      * its container removed. When {@code uncertain}, the init may still hold the descriptor, so this
      * returns only after the container is gone, and the connection can safely go to another slot.
      */
     public void notTaken(Lease lease, String reason, boolean uncertain) {
         owner.retire(this, lease.slot(), reason, uncertain);
+        done(lease);
     }
 
     /** How many slots are in {@code state} now. */

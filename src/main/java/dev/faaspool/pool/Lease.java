@@ -1,9 +1,10 @@
 package dev.faaspool.pool;
 
 /**
- * A slot a dispatcher holds ({@link SlotState#BUSY}). It is handed back only when the slot did not
- * take the connection ({@link FunctionPool#notTaken}); otherwise the slot's container serves the
- * request and is recycled when it exits.
+ * A slot a dispatcher holds ({@link SlotState#BUSY}), with its control connection: nobody else reads
+ * from or closes that connection until the dispatcher ends the lease with {@link FunctionPool#done}
+ * (the slot took the connection; its container serves the request and is recycled when it exits)
+ * or {@link FunctionPool#notTaken} (the slot is retired; the connection may go to another slot).
  *
  * @param cold whether the request had to wait for a slot (none was warm when it asked)
  */

@@ -257,7 +257,11 @@ public final class Pool implements AutoCloseable {
         }
         fp.removeWarm(s);
         fp.slots().remove(s.id());
-        s.closeControl();
+        if (was == SlotState.BUSY) {
+            s.closeEndpoint(); // the dispatcher holding it closes the connection when it is done with it
+        } else {
+            s.closeControl();
+        }
         String id = s.containerId();
         if (id != null) {
             Runnable remove = () -> {

@@ -84,6 +84,14 @@ public final class Slot {
         if (c != null) {
             c.close();
         }
+        closeEndpoint();
+    }
+
+    /**
+     * Closes the listening socket and removes its directory, leaving an accepted control connection
+     * open: a dispatcher holding the slot may still be reading from it. Idempotent.
+     */
+    void closeEndpoint() {
         ControlEndpoint e = endpoint;
         if (e != null) {
             e.close();

@@ -1,0 +1,267 @@
+package dev.faaspool.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.config.ConfigException;
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The command line, without Docker: every exit tested here happens before the service starts. In case
+ * a validation regresses, {@link #run} points the service at an unreachable Docker host, so the test
+ * fails with exit 1 instead of starting a pool.
+ */
+@Timeout(30)
+class MainTest {
+    private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
+            "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
+            "--docker-host");
+
+    @TempDir
+    Path tmp;
+
+    // ---- exit codes and messages ----
+
+    @Test
+    void helpExitsZeroAndDocumentsEveryOption() {
+        Result r = run("--help");
+        assertEquals(0, r.exit, r.toString());
+        for (String option : OPTIONS) {
+            assertTrue(r.out.contains(option), option + " is not documented:\n" + r.out);
+        }
+        assertTrue(r.out.contains("Usage: faas-pool"), r.out);
+        assertTrue(r.out.contains("2   invalid command line or configuration"), r.out);
+    }
+
+    @Test
+    void versionExitsZero() {
+        Result r = run("--version");
+        assertEquals(0, r.exit, r.toString());
+        assertEquals("faas-pool 0.1.0", r.out.trim());
+    }
+
+    @Test
+    void anUnknownOptionExitsTwo() {
+        Result r = run("--pool-szie", "3");
+        assertEquals(2, r.exit, r.toString());
+        assertTrue(r.err.contains("Unknown option") && r.err.contains("'--pool-szie'"), r.err);
+        assertTrue(r.err.contains("Possible solutions: --pool-size"), r.err);
+    }
+
+    @Test
+    void aPoolSizeThatIsNotANumberExitsTwo() {
+        Result r = run("--pool-size", "many");
+        assertEquals(2, r.exit, r.toString());
+        assertTrue(r.err.contains("--pool-size"), r.err);
+    }
+
+    @Test
+    void anInvalidConfigurationExitsTwoNamingFileLineFieldAndReason() throws IOException {
+        Path config = Files.writeString(tmp.resolve("bad.yaml"), """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: 127.0.0.1:8080
+                    pool:
+                      warm: -1
+                """);
+        Result r = run("--config", config.toString());
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: invalid configuration: " + config + ":6: functions.hello.pool.warm: must be >= 0 (was -1)",
+                r.err.strip());
+    }
+
+    @Test
+    void aMissingConfigurationExitsTwo() {
+        Path missing = tmp.resolve("nowhere");
+        Result r = run("--config", missing.toString());
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: invalid configuration: " + missing + ": no such file or directory", r.err.strip());
+    }
+
+    @Test
+    void listenTogetherWithConfigExitsTwoExplainingWhy() throws IOException {
+        Result r = run("--config", validConfig().toString(), "--listen", "127.0.0.1:9000");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --listen is for the built-in function; with --config, each function's listen "
+                + "address is in its file", r.err.strip());
+    }
+
+    @Test
+    void anInstanceNameWithCapitalsOrUnderscoresExitsTwo() {
+        Result r = run("--instance", "Bad_Name");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --instance must match [a-z0-9][a-z0-9-]{0,39} (was 'Bad_Name')", r.err.strip());
+    }
+
+    @Test
+    void aNegativePoolSizeExitsTwo() {
+        Result r = run("--pool-size", "-1");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --pool-size must be >= 0 (was -1)", r.err.strip());
+    }
+
+    @Test
+    void zeroStartConcurrencyExitsTwo() {
+        Result r = run("--start-concurrency", "0");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --start-concurrency must be >= 1 (was 0)", r.err.strip());
+    }
+
+    @Test
+    void anInvalidListenAddressExitsTwoNamingTheOption() {
+        Result r = run("--listen", "127.0.0.1:70000");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --listen: port must be within 1..65535 (was 70000)", r.err.strip());
+    }
+
+    @Test
+    void anInvalidAdminAddressExitsTwoNamingTheOption() {
+        Result r = run("--admin", "127.0.0.1:x");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --admin: '127.0.0.1:x' is not host:port, for example 127.0.0.1:8080", r.err.strip());
+    }
+
+    @Test
+    void aDurationWithoutUnitExitsTwoNamingTheOption() {
+        Result r = run("--drain-timeout", "10");
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --drain-timeout: '10' is not a duration; use a number with ms, s, m or h, "
+                + "for example 250ms or 5s", r.err.strip());
+    }
+
+    // ---- the settings of a valid command line ----
+
+    @Test
+    void withoutConfigTheBuiltInHelloFunctionIsServedWithDefaults() throws Exception {
+        Settings s = settings();
+
+        FunctionSpec hello = single(s);
+        assertEquals("hello", hello.name());
+        assertEquals("faas-hello:latest", hello.image());
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), hello.listen());
+        assertEquals(Defaults.WARM, hello.pool().warm());
+        assertEquals(Defaults.helloFunction(Defaults.HELLO_LISTEN, Defaults.WARM), hello);
+
+        assertEquals("default", s.instance());
+        assertEquals(Path.of("/run/faas-pool"), s.runRoot());
+        assertEquals(Path.of("reports"), s.reports());
+        assertEquals(Duration.ofSeconds(5), s.reportInterval());
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9180), s.admin());
+        assertEquals(Duration.ofSeconds(10), s.drain());
+        assertEquals(4, s.startConcurrency());
+        assertNull(s.dockerHost());
+    }
+
+    @Test
+    void poolSizeSetsTheWarmSizeOfTheBuiltInFunction() throws Exception {
+        assertEquals(new FunctionSpec.PoolSize(7, Defaults.MAX), single(settings("--pool-size", "7")).pool());
+        assertEquals(new FunctionSpec.PoolSize(0, Defaults.MAX), single(settings("--pool-size", "0")).pool());
+        assertEquals(new FunctionSpec.PoolSize(40, 40), single(settings("--pool-size", "40")).pool());
+    }
+
+    @Test
+    void listenMovesTheBuiltInFunction() throws Exception {
+        FunctionSpec hello = single(settings("--listen", "0.0.0.0:9000"));
+        assertEquals(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 9000), hello.listen());
+    }
+
+    @Test
+    void everyOptionReachesTheSettings() throws Exception {
+        Settings s = settings("--instance", "bench-2", "--run-dir", "/tmp/faas-run", "--reports", "/tmp/faas-reports",
+                "--report-interval", "250ms", "--drain-timeout", "1m", "--start-concurrency", "8",
+                "--admin", "127.0.0.1:9999", "--docker-host", "unix:///tmp/docker.sock");
+
+        assertEquals("bench-2", s.instance());
+        assertEquals(Path.of("/tmp/faas-run"), s.runRoot());
+        assertEquals(Path.of("/tmp/faas-reports"), s.reports());
+        assertEquals(Duration.ofMillis(250), s.reportInterval());
+        assertEquals(Duration.ofMinutes(1), s.drain());
+        assertEquals(8, s.startConcurrency());
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9999), s.admin());
+        assertEquals("unix:///tmp/docker.sock", s.dockerHost());
+    }
+
+    @Test
+    void withConfigTheFunctionsComeFromTheFiles() throws Exception {
+        Settings s = settings("--config", validConfig().toString());
+        assertEquals(List.of("small", "large"), s.config().functions().stream().map(FunctionSpec::name).toList());
+        assertEquals(new FunctionSpec.PoolSize(1, 4), s.config().functions().get(0).pool());
+        assertEquals(new FunctionSpec.PoolSize(2, 30), s.config().functions().get(1).pool());
+    }
+
+    @Test
+    void withConfigPoolSizeSetsEveryFunctionsWarmSizeAndGrowsMax() throws Exception {
+        Settings s = settings("--config", validConfig().toString(), "--pool-size", "20");
+        assertEquals(new FunctionSpec.PoolSize(20, 20), s.config().functions().get(0).pool()); // max 4 grew
+        assertEquals(new FunctionSpec.PoolSize(20, 30), s.config().functions().get(1).pool()); // max 30 kept
+        assertEquals("small:latest", s.config().functions().get(0).image()); // nothing else changes
+    }
+
+    // ---- helpers ----
+
+    private Path validConfig() throws IOException {
+        return Files.writeString(tmp.resolve("pool.yaml"), """
+                functions:
+                  small:
+                    image: small:latest
+                    listen: 127.0.0.1:9001
+                    pool: { warm: 1, max: 4 }
+                  large:
+                    image: large:latest
+                    listen: 127.0.0.1:9002
+                    pool: { warm: 2, max: 30 }
+                """);
+    }
+
+    private static Settings settings(String... args) throws ConfigException {
+        Main main = new Main(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        new CommandLine(main).parseArgs(args);
+        return main.settings();
+    }
+
+    private static FunctionSpec single(Settings s) {
+        assertEquals(1, s.config().functions().size(), s.config().toString());
+        return s.config().functions().get(0);
+    }
+
+    /** Runs the command as {@code main} does, capturing both Main's streams and picocli's. */
+    private Result run(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.contains("--docker-host")) {
+            all.addAll(List.of("--docker-host", "tcp://127.0.0.1:1"));
+        }
+        all.addAll(List.of("--run-dir", tmp.resolve("run").toString(), "--reports", tmp.resolve("reports").toString()));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringWriter cliOut = new StringWriter();
+        StringWriter cliErr = new StringWriter();
+        CommandLine cl = new CommandLine(new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        cl.setOut(new PrintWriter(cliOut, true));
+        cl.setErr(new PrintWriter(cliErr, true));
+        int exit = cl.execute(all.toArray(String[]::new));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8) + cliOut, err.toString(StandardCharsets.UTF_8) + cliErr);
+    }
+
+    private record Result(int exit, String out, String err) {}
+}

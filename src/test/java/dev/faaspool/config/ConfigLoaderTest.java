@@ -1,0 +1,427 @@
+package dev.faaspool.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    /** A minimal valid function "hello" on 127.0.0.1:8080; lines 1-4, so added fields start on line 5. */
+    private static final String HELLO = """
+            functions:
+              hello:
+                image: faas-hello:latest
+                listen: 127.0.0.1:8080
+            """;
+
+    @TempDir
+    Path dir;
+
+    // ---- valid configurations ----
+
+    @Test
+    void everyFieldOfAFunctionIsReadIntoItsSpec() throws Exception {
+        Path file = write("api.yaml", """
+                functions:
+                  api:
+                    image: registry.local/api:1.2
+                    command: ["/bin/handler", "--verbose", "two words"]
+                    env:
+                      LOG_LEVEL: debug
+                      GREETING: "hello world"
+                    listen: 127.0.0.1:9001
+                    mode: oneshot
+                    pool:
+                      warm: 3
+                      max: 7
+                    limits:
+                      memory: 128m
+                      pids: 32
+                      tmp: 0
+                      user: "1000:1001"
+                    timeouts:
+                      acquire: 750ms
+                      start: 2m
+                """);
+
+        PoolConfig config = load(file);
+
+        FunctionSpec expected = new FunctionSpec("api", "registry.local/api:1.2",
+                List.of("/bin/handler", "--verbose", "two words"),
+                Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001), HandlerMode.ONESHOT,
+                new FunctionSpec.PoolSize(3, 7),
+                new FunctionSpec.Limits(128L << 20, 32, 0, "1000:1001"),
+                new FunctionSpec.Timeouts(Duration.ofMillis(750), Duration.ofMinutes(2)));
+        assertEquals(List.of(expected), config.functions());
+        assertEquals(1000, config.functions().get(0).limits().uid());
+        assertEquals(1001, config.functions().get(0).limits().gid());
+    }
+
+    @Test
+    void aMinimalFunctionGetsTheDocumentedDefaults() throws Exception {
+        FunctionSpec f = single(load(write("hello.yaml", HELLO)));
+
+        assertEquals("hello", f.name());
+        assertEquals("faas-hello:latest", f.image());
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), f.listen());
+        assertEquals(List.of(), f.command());
+        assertEquals(Map.of(), f.env());
+        assertEquals(HandlerMode.ONESHOT, f.mode());
+        assertEquals(new FunctionSpec.PoolSize(Defaults.WARM, Defaults.MAX), f.pool());
+        assertEquals(new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER), f.limits());
+        assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START), f.timeouts());
+    }
+
+    @Test
+    void aWarmSizeAboveTheDefaultMaxRaisesMaxToIt() throws Exception {
+        FunctionSpec f = single(load(write("f.yaml", HELLO + "    pool: { warm: 20 }\n")));
+        assertEquals(new FunctionSpec.PoolSize(20, 20), f.pool());
+    }
+
+    @Test
+    void functionsOfOneFileKeepTheirDeclarationOrder() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  zeta:
+                    image: z
+                    listen: 127.0.0.1:9003
+                  alpha:
+                    image: a
+                    listen: 127.0.0.1:9001
+                """);
+        assertEquals(List.of("zeta", "alpha"), names(load(file)));
+    }
+
+    @Test
+    void aDirectoryIsReadAsItsYamlFilesInNameOrderIgnoringOtherFiles() throws Exception {
+        write("20-second.yaml", function("second", 9002));
+        write("10-first.yml", function("first", 9001));
+        write("30-third.YAML", function("third", 9003));
+        write("README.md", "functions: [this is: not: valid yaml\n");
+        write("old.yaml.bak", function("backup", 9009));
+        Files.createDirectory(dir.resolve("sub.yaml"));
+
+        assertEquals(List.of("first", "second", "third"), names(load(dir)));
+    }
+
+    // ---- unknown fields ----
+
+    @Test
+    void anUnknownTopLevelFieldIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "function: {}\n");
+        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions");
+    }
+
+    @Test
+    void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "    imgae: typo\n");
+        assertError(loadFails(file), file, 5, "functions.hello.imgae",
+                "unknown field; expected one of command, env, image, limits, listen, mode, pool, timeouts");
+    }
+
+    @Test
+    void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      warm: 1\n      min: 1\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.min", "unknown field; expected one of max, warm");
+    }
+
+    @Test
+    void anUnknownLimitsFieldIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      cpus: 2\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.cpus",
+                "unknown field; expected one of memory, pids, tmp, user");
+    }
+
+    @Test
+    void anUnknownTimeoutsFieldIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "    timeouts:\n      idle: 5s\n");
+        assertError(loadFails(file), file, 6, "functions.hello.timeouts.idle",
+                "unknown field; expected one of acquire, start");
+    }
+
+    // ---- wrong values, reported at the value's line ----
+
+    @Test
+    void aNegativeWarmSizeIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      warm: -1\n");
+        assertError(loadFails(file), file, 6, "functions.hello.pool.warm", "must be >= 0 (was -1)");
+    }
+
+    @Test
+    void aZeroMaxIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      warm: 0\n      max: 0\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.max", "must be >= 1 (was 0)");
+    }
+
+    @Test
+    void aWarmSizeThatIsNotANumberIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      warm: two\n");
+        assertError(loadFails(file), file, 6, "functions.hello.pool.warm", "'two' is not a whole number");
+    }
+
+    @Test
+    void memoryBelowDockersMinimumIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      memory: 1m\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.memory", "must be at least 4m, Docker's minimum");
+    }
+
+    @Test
+    void aMemorySizeWithAnUnknownUnitIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      memory: 12q\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.memory",
+                "'12q' is not a size; use a number of bytes with k, m or g, for example 64m");
+    }
+
+    @Test
+    void zeroPidsIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      pids: 0\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.pids", "must be >= 1 (was 0)");
+    }
+
+    @Test
+    void aUserNameInsteadOfANumericUidIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      user: \"nobody\"\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.user",
+                "must be uid or uid:gid in numbers, for example \"65534:65534\" (was 'nobody')");
+    }
+
+    @Test
+    void aUidBeyondTheRangeOfUidsIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    limits:\n      user: \"99999999999\"\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.user",
+                "must be uid or uid:gid in numbers, for example \"65534:65534\" (was '99999999999')");
+    }
+
+    @Test
+    void aZeroTimeoutIsRejectedAtItsField() throws Exception {
+        Path file = write("f.yaml", HELLO + "    timeouts:\n      acquire: 0s\n");
+        assertError(loadFails(file), file, 6, "functions.hello.timeouts.acquire", "must be longer than 0");
+    }
+
+    @Test
+    void aDurationTooLongForJavaIsRejectedAsAConfigError() throws Exception {
+        Path file = write("f.yaml", HELLO + "    timeouts:\n      start: 9223372036854775807h\n");
+        assertError(loadFails(file), file, 6, "functions.hello.timeouts.start",
+                "'9223372036854775807h' is too long a duration");
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsRejectedNamingTheAcceptedForm() throws Exception {
+        Path file = write("f.yaml", HELLO + "    timeouts:\n      acquire: \"5\"\n");
+        assertError(loadFails(file), file, 6, "functions.hello.timeouts.acquire",
+                "'5' is not a duration; use a number with ms, s, m or h, for example 250ms or 5s");
+    }
+
+    @Test
+    void anUnknownHandlerModeIsRejectedNamingTheKnownOnes() throws Exception {
+        Path file = write("f.yaml", HELLO + "    mode: forking\n");
+        assertError(loadFails(file), file, 5, "functions.hello.mode",
+                "'forking' is not a handler mode; expected one of oneshot");
+    }
+
+    @Test
+    void aListenPortOutOfRangeIsRejected() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: nohost:99999
+                """);
+        assertError(loadFails(file), file, 4, "functions.hello.listen", "port must be within 1..65535 (was 99999)");
+    }
+
+    @Test
+    void aListenAddressWithoutAPortIsRejected() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: localhost:http
+                """);
+        assertError(loadFails(file), file, 4, "functions.hello.listen",
+                "'localhost:http' is not host:port, for example 127.0.0.1:8080");
+    }
+
+    @Test
+    void anInvalidFunctionNameIsRejected() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  Hello_World:
+                    image: x
+                    listen: 127.0.0.1:8080
+                """);
+        assertError(loadFails(file), file, 3, "functions.Hello_World",
+                "function names must match [a-z0-9][a-z0-9-]{0,39} (lower case, digits, '-')");
+    }
+
+    // ---- rules across fields, reported where the section starts ----
+
+    @Test
+    void warmAboveMaxIsRejectedStatingTheRule() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool: { warm: 5, max: 2 }\n");
+        assertError(loadFails(file), file, 5, "functions.hello.pool", "warm must be <= max (was warm 5, max 2)");
+    }
+
+    @Test
+    void aMissingImageIsRejected() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    listen: 127.0.0.1:8080
+                """);
+        assertError(loadFails(file), file, 3, "functions.hello.image", "is required");
+    }
+
+    @Test
+    void anEmptyImageIsRejected() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: "  "
+                    listen: 127.0.0.1:8080
+                """);
+        assertError(loadFails(file), file, 3, "functions.hello.image", "must not be empty");
+    }
+
+    @Test
+    void aMissingListenAddressIsRejectedWithAnExample() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                """);
+        assertError(loadFails(file), file, 3, "functions.hello.listen", "is required, for example 127.0.0.1:8080");
+    }
+
+    @Test
+    void aKeyTwiceInOneMappingIsRejectedAtItsSecondOccurrence() throws Exception {
+        Path file = write("f.yaml", HELLO + "    image: other:latest\n");
+        assertError(loadFails(file), file, 5, "functions.hello.image", "appears twice (first on line 3)");
+    }
+
+    @Test
+    void theSameFunctionNameInTwoFilesIsRejectedNamingTheOtherFile() throws Exception {
+        Path first = write("a.yaml", function("hello", 9001));
+        Path second = write("b.yaml", function("hello", 9002));
+        assertError(loadFails(dir), second, 3, "functions.hello", "function 'hello' is also declared in " + first);
+    }
+
+    @Test
+    void theSameListenAddressForTwoFunctionsIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + """
+                  other:
+                    image: other:latest
+                    listen: 127.0.0.1:8080
+                """);
+        assertError(loadFails(file), file, 6, "functions.other",
+                "listen address 127.0.0.1:8080 is already used by functions.hello");
+    }
+
+    @Test
+    void theSameListenAddressInTwoFilesIsRejected() throws Exception {
+        write("a.yaml", function("one", 9001));
+        Path second = write("b.yaml", function("two", 9001));
+        assertError(loadFails(dir), second, 3, "functions.two",
+                "listen address 127.0.0.1:9001 is already used by functions.one in " + dir.resolve("a.yaml"));
+    }
+
+    // ---- files that cannot be used at all ----
+
+    @Test
+    void invalidYamlIsRejectedAtTheLineOfTheProblem() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                   listen: 127.0.0.1:8080
+                """);
+        ConfigException e = loadFails(file);
+        assertEquals(file, e.file());
+        assertEquals(4, e.line());
+        assertNull(e.field());
+        assertTrue(e.getMessage().startsWith(file + ":4: not valid YAML: "), e.getMessage());
+    }
+
+    @Test
+    void anEmptyDirectoryIsRejected() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        Files.writeString(empty.resolve("notes.txt"), "not a config");
+        ConfigException e = loadFails(empty);
+        assertEquals(empty + ": the directory holds no .yaml file", e.getMessage());
+        assertEquals(empty, e.file());
+        assertEquals(0, e.line());
+        assertNull(e.field());
+    }
+
+    @Test
+    void aNonexistentPathIsRejected() throws Exception {
+        Path missing = dir.resolve("missing.yaml");
+        ConfigException e = loadFails(missing);
+        assertEquals(missing + ": no such file or directory", e.getMessage());
+        assertEquals(missing, e.file());
+        assertEquals(0, e.line());
+        assertNull(e.field());
+    }
+
+    @Test
+    void aFileWithoutFunctionsIsRejected() throws Exception {
+        Path file = write("f.yaml", "functions: {}\n");
+        ConfigException e = loadFails(file);
+        assertEquals(file + ": functions: no function is declared", e.getMessage());
+        assertEquals(0, e.line());
+        assertEquals("functions", e.field());
+    }
+
+    @Test
+    void anEmptyFileIsRejectedAsDeclaringNoFunction() throws Exception {
+        Path file = write("f.yaml", "# nothing yet\n");
+        assertEquals(file + ": functions: no function is declared", loadFails(file).getMessage());
+    }
+
+    // ---- helpers ----
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private static String function(String name, int port) {
+        return "functions:\n  " + name + ":\n    image: " + name + ":latest\n    listen: 127.0.0.1:" + port + "\n";
+    }
+
+    private static PoolConfig load(Path path) throws ConfigException {
+        return new ConfigLoader().load(path);
+    }
+
+    private static ConfigException loadFails(Path path) {
+        return assertThrows(ConfigException.class, () -> load(path));
+    }
+
+    private static FunctionSpec single(PoolConfig config) {
+        assertEquals(1, config.functions().size(), config.toString());
+        return config.functions().get(0);
+    }
+
+    private static List<String> names(PoolConfig config) {
+        return config.functions().stream().map(FunctionSpec::name).toList();
+    }
+
+    private static void assertError(ConfigException e, Path file, int line, String field, String reason) {
+        assertEquals(file + ":" + line + ": " + field + ": " + reason, e.getMessage());
+        assertEquals(file, e.file());
+        assertEquals(line, e.line());
+        assertEquals(field, e.field());
+        assertEquals(reason, e.reason());
+    }
+}

@@ -1,0 +1,348 @@
+package dev.faaspool.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.HandlerMode;
+import dev.faaspool.control.ControlConnection;
+import dev.faaspool.control.ControlEndpoint;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+class FunctionPoolTest {
+    private static final InetSocketAddress LISTEN = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+
+    private final RecordingOwner owner = new RecordingOwner();
+    private final ExecutorService dispatchers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "dispatcher");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private int nextSlot;
+
+    @AfterEach
+    void stopDispatchersAndCloseSockets() throws Exception {
+        dispatchers.shutdownNow();
+        for (AutoCloseable c : opened) {
+            c.close();
+        }
+    }
+
+    // ---- wanted ----
+
+    @Test
+    void wantedFillsUpToTheWarmTarget() {
+        FunctionPool pool = pool(2, 16);
+        assertEquals(2, pool.wanted(0, 0, 0));
+        assertEquals(1, pool.wanted(1, 0, 0));
+        assertEquals(1, pool.wanted(0, 1, 0));
+        assertEquals(0, pool.wanted(1, 1, 0));
+        assertEquals(2, pool.wanted(0, 0, 10)); // busy slots do not count as warm
+    }
+
+    @Test
+    void wantedIsNeverNegative() {
+        FunctionPool pool = pool(2, 16);
+        assertEquals(0, pool.wanted(3, 4, 0)); // more than the target
+        assertEquals(0, pool.wanted(0, 0, 20)); // more than max busy, e.g. after a smaller max
+    }
+
+    @Test
+    void wantedStaysWithinMaxContainers() {
+        FunctionPool pool = pool(4, 5);
+        assertEquals(2, pool.wanted(0, 0, 3)); // 4 short, room for 2
+        assertEquals(1, pool.wanted(1, 0, 3));
+        assertEquals(0, pool.wanted(0, 0, 5));
+        assertEquals(0, pool.wanted(0, 1, 4));
+    }
+
+    @Test
+    void wantedAddsOneSlotPerWaitingRequest() throws Exception {
+        FunctionPool pool = pool(1, 16);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Future<Lease> first = dispatchers.submit(() -> pool.acquire(deadline));
+        Future<Lease> second = dispatchers.submit(() -> pool.acquire(deadline));
+        awaitTrue(() -> pool.waiting() == 2, "two requests waiting");
+
+        assertEquals(3, pool.wanted(0, 0, 0)); // warm target 1 + 2 waiting
+        assertEquals(1, pool.wanted(2, 0, 0));
+        assertEquals(0, pool.wanted(0, 0, 16)); // but never beyond max
+
+        pool.offerWarm(warmSlot(pool));
+        pool.offerWarm(warmSlot(pool));
+        assertTrue(first.get(5, TimeUnit.SECONDS).cold());
+        assertTrue(second.get(5, TimeUnit.SECONDS).cold());
+        assertEquals(0, pool.waiting());
+        assertEquals(1, pool.wanted(0, 0, 2));
+    }
+
+    @Test
+    void wantedWithTheBuiltInFunctionUsesItsPoolSize() {
+        FunctionPool small = new FunctionPool(Defaults.helloFunction(LISTEN, 3), owner);
+        assertEquals(3, small.wanted(0, 0, 0));
+        assertEquals(2, small.wanted(0, 0, Defaults.MAX - 2));
+        FunctionPool large = new FunctionPool(Defaults.helloFunction(LISTEN, Defaults.MAX + 4), owner);
+        assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0)); // max grew to the warm size
+    }
+
+    // ---- acquire ----
+
+    @Test
+    void acquireTakesAWarmSlotAtOnceAndMakesItBusy() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Slot s = warmSlot(pool);
+        pool.offerWarm(s);
+
+        Lease lease = pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+
+        assertSame(s, lease.slot());
+        assertFalse(lease.cold());
+        assertEquals(SlotState.BUSY, s.state());
+        assertEquals(1, owner.reconciles.get(), "the owner is asked to replace the slot");
+        assertEquals(0, pool.waiting());
+    }
+
+    @Test
+    void warmSlotsAreTakenLastInFirstOut() throws Exception {
+        FunctionPool pool = pool(3, 16);
+        Slot a = warmSlot(pool);
+        Slot b = warmSlot(pool);
+        Slot c = warmSlot(pool);
+        pool.offerWarm(a);
+        pool.offerWarm(b);
+        pool.offerWarm(c);
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        assertSame(c, pool.acquire(deadline).slot());
+        assertSame(b, pool.acquire(deadline).slot());
+        pool.offerWarm(warmSlot(pool, "d"));
+        assertEquals("d", pool.acquire(deadline).slot().id());
+        assertSame(a, pool.acquire(deadline).slot());
+    }
+
+    @Test
+    void acquireWithoutAWarmSlotWaitsCountsItselfAndReturnsAColdLease() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+
+        awaitTrue(() -> pool.waiting() == 1, "the request counts itself as waiting");
+        assertEquals(1, owner.reconciles.get(), "a waiting request asks the owner for a slot");
+        assertFalse(waiter.isDone());
+
+        Slot s = new Slot("hello-1", "hello", System.nanoTime());
+        assertTrue(s.transition(SlotState.STARTING, SlotState.WARM));
+        pool.offerWarm(s);
+
+        Lease lease = waiter.get(5, TimeUnit.SECONDS);
+        assertSame(s, lease.slot());
+        assertTrue(lease.cold());
+        assertEquals(SlotState.BUSY, s.state());
+        assertEquals(0, pool.waiting());
+    }
+
+    @Test
+    void acquireReturnsNullAtTheDeadline() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        long start = System.nanoTime();
+
+        Lease lease = pool.acquire(start + TimeUnit.MILLISECONDS.toNanos(100));
+
+        assertNull(lease);
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(100), "returned before the deadline");
+        assertEquals(0, pool.waiting());
+        assertEquals(1, owner.reconciles.get());
+    }
+
+    @Test
+    void acquireWithADeadlineInThePastReturnsNullAtOnce() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        long start = System.nanoTime();
+        assertNull(pool.acquire(start - 1));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+        assertEquals(0, pool.waiting());
+    }
+
+    @Test
+    void aSlotRetiredWhileWarmIsSkipped() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Slot kept = warmSlot(pool);
+        Slot retired = warmSlot(pool);
+        pool.offerWarm(kept);
+        pool.offerWarm(retired);
+        assertEquals(SlotState.WARM, retired.retire());
+
+        Lease lease = pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+
+        assertSame(kept, lease.slot());
+        assertFalse(lease.cold());
+        assertEquals(SlotState.RETIRED, retired.state());
+        // Nothing is left: the retired slot was dropped, not put back.
+        assertNull(pool.acquire(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20)));
+    }
+
+    @Test
+    void aWaitingRequestSkipsASlotRetiredBeforeItCouldTakeIt() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+        awaitTrue(() -> pool.waiting() == 1, "the request waits");
+
+        Slot retired = warmSlot(pool);
+        retired.retire();
+        pool.offerWarm(retired);
+        Slot good = warmSlot(pool);
+        pool.offerWarm(good);
+
+        Lease lease = waiter.get(5, TimeUnit.SECONDS);
+        assertSame(good, lease.slot());
+        assertTrue(lease.cold());
+    }
+
+    @Test
+    void aWaitingRequestCanBeInterruptedAndStopsCountingAsWaiting() throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(30)));
+        awaitTrue(() -> pool.waiting() == 1, "the request waits");
+
+        waiter.cancel(true);
+
+        awaitTrue(() -> pool.waiting() == 0, "the interrupted request stops waiting");
+    }
+
+    @Test
+    void interruptedAcquireThrows() {
+        FunctionPool pool = pool(2, 16);
+        Thread.currentThread().interrupt();
+        try {
+            assertThrows(InterruptedException.class, () -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(0, pool.waiting());
+    }
+
+    // ---- notTaken, count ----
+
+    @Test
+    void notTakenRetiresTheSlotThroughTheOwnerWithTheReasonAndSynchronousFlag(@TempDir Path tmp) throws Exception {
+        FunctionPool pool = pool(2, 16);
+        Slot s = warmSlot(pool);
+        Slot t = warmSlot(pool);
+        // A leased slot always has its init's control connection.
+        withControlConnection(s, tmp.resolve("s"));
+        withControlConnection(t, tmp.resolve("t"));
+
+        pool.notTaken(new Lease(s, false), "init did not answer", true);
+        pool.notTaken(new Lease(t, true), "init closed", false);
+
+        assertEquals(List.of(new Retirement(pool, s, "init did not answer", true),
+                new Retirement(pool, t, "init closed", false)), owner.retired);
+    }
+
+    @Test
+    void countCountsTheSlotsInAState() {
+        FunctionPool pool = pool(2, 16);
+        Slot starting = slot(pool);
+        Slot warm = warmSlot(pool);
+        Slot busy = warmSlot(pool);
+        busy.transition(SlotState.WARM, SlotState.BUSY);
+        Slot alsoWarm = warmSlot(pool);
+        for (Slot s : List.of(starting, warm, busy, alsoWarm)) {
+            pool.slots().put(s.id(), s);
+        }
+        assertEquals(1, pool.count(SlotState.STARTING));
+        assertEquals(2, pool.count(SlotState.WARM));
+        assertEquals(1, pool.count(SlotState.BUSY));
+        assertEquals(0, pool.count(SlotState.RETIRED));
+    }
+
+    // ---- helpers ----
+
+    private FunctionPool pool(int warm, int max) {
+        FunctionSpec spec = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
+                HandlerMode.ONESHOT, new FunctionSpec.PoolSize(warm, max),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START));
+        return new FunctionPool(spec, owner);
+    }
+
+    private Slot slot(FunctionPool pool) {
+        return new Slot("hello-" + ++nextSlot, pool.spec().name(), System.nanoTime());
+    }
+
+    private Slot warmSlot(FunctionPool pool) {
+        return warmSlot(pool, "hello-" + ++nextSlot);
+    }
+
+    private static Slot warmSlot(FunctionPool pool, String id) {
+        Slot s = new Slot(id, pool.spec().name(), System.nanoTime());
+        assertTrue(s.transition(SlotState.STARTING, SlotState.WARM));
+        return s;
+    }
+
+    /** Gives {@code s} a real control connection, as the launcher does before the slot becomes warm. */
+    private void withControlConnection(Slot s, Path dir) throws IOException {
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+        ControlEndpoint endpoint = ControlEndpoint.open(dir, uid, gid);
+        opened.add(endpoint);
+        s.endpoint(endpoint);
+        opened.add(AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(dir.resolve(ControlEndpoint.SOCKET_NAME))));
+        ControlConnection control = endpoint.accept(Duration.ofSeconds(5));
+        opened.add(control);
+        s.control(control);
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    record Retirement(FunctionPool pool, Slot slot, String reason, boolean synchronous) {}
+
+    /** Records what a FunctionPool asks of its owner. */
+    static final class RecordingOwner implements SlotOwner {
+        final AtomicInteger reconciles = new AtomicInteger();
+        final List<Retirement> retired = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void requestReconcile() {
+            reconciles.incrementAndGet();
+        }
+
+        @Override
+        public void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+            retired.add(new Retirement(fp, s, reason, synchronous));
+        }
+    }
+}
