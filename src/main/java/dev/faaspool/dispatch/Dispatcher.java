@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * deadline, {@code 502} when the init took it but could not exec the handler). A slot that does not
  * acknowledge has not read from the connection, so the connection goes to the next slot.
  *
- * <p>This process's copy of the descriptor is closed only after the init has taken its own and the
- * handler was exec'd (or could not be): until then the connection can still be answered.
+ * <p>This process keeps its copy of the descriptor until the request ends: until the init took its own
+ * the connection can still go elsewhere or be answered, and after that the slot holds it until the
+ * handler's container exits (see {@code Slot#holdClient}).
  */
 public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -46,33 +47,52 @@ public final class Dispatcher {
         return pool.spec().name();
     }
 
-    /** Serves {@code client}, accepted at {@code acceptedNanos}, and closes this process's copy of it. */
+    /**
+     * Serves {@code client}, accepted at {@code acceptedNanos}. This process's copy of the connection
+     * is closed here, or, once a handler serves it, by the slot when the handler's container exits.
+     */
     public void dispatch(SocketChannel client, long acceptedNanos) {
-        try (client) {
+        boolean handedOff = false;
+        try {
             FileDescriptor fd = SocketDescriptors.of(client);
             long deadline = acceptedNanos + pool.spec().timeouts().acquire().toNanos();
-            while (true) {
+            Outcome outcome = Outcome.NOT_TAKEN;
+            while (outcome == Outcome.NOT_TAKEN) {
                 Lease lease = pool.acquire(deadline);
                 if (lease == null) {
                     reject(client, "no warm container of function '" + function() + "' within "
                             + pool.spec().timeouts().acquire().toMillis() + " ms");
                     return;
                 }
-                if (handOff(client, fd, lease, acceptedNanos)) {
-                    return;
+                outcome = handOff(client, fd, lease, acceptedNanos);
+                if (outcome == Outcome.NOT_TAKEN) {
+                    counters.redispatched.increment();
                 }
-                counters.redispatched.increment();
             }
+            handedOff = outcome == Outcome.SERVING;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             rejectQuietly(client, "faas-pool is shutting down");
         } catch (IOException | RuntimeException e) {
             log.warn("{}: connection lost during dispatch: {}", function(), e.toString());
+        } finally {
+            if (!handedOff) {
+                closeQuietly(client);
+            }
         }
     }
 
-    /** Offers the connection to the leased slot; true when that ended the connection's dispatch. */
-    private boolean handOff(SocketChannel client, FileDescriptor fd, Lease lease, long acceptedNanos)
+    private enum Outcome {
+        /** The slot did not take the connection: it goes to another slot. */
+        NOT_TAKEN,
+        /** A handler serves the connection; the slot holds this process's copy of it. */
+        SERVING,
+        /** The dispatch ended here: the connection was answered by faas-pool. */
+        ANSWERED
+    }
+
+    /** Offers the connection to the leased slot. */
+    private Outcome handOff(SocketChannel client, FileDescriptor fd, Lease lease, long acceptedNanos)
             throws IOException {
         ControlMessage reply;
         try {
@@ -81,14 +101,14 @@ public final class Dispatcher {
             // The init may hold the descriptor without having said so: the connection moves on only
             // once its container is gone.
             pool.notTaken(lease, "no ACK within " + ACK_TIMEOUT.toMillis() + " ms", true);
-            return false;
+            return Outcome.NOT_TAKEN;
         } catch (IOException | RuntimeException e) {
             pool.notTaken(lease, "hand-off failed: " + e, false);
-            return false;
+            return Outcome.NOT_TAKEN;
         }
         if (!(reply instanceof ControlMessage.Ack)) {
             pool.notTaken(lease, "the init answered " + reply + " instead of ACK", false);
-            return false;
+            return Outcome.NOT_TAKEN;
         }
         latency.record(lease.cold() ? LatencyKind.COLD : LatencyKind.WARM, System.nanoTime() - acceptedNanos);
         (lease.cold() ? counters.cold : counters.warm).increment();
@@ -98,16 +118,25 @@ public final class Dispatcher {
             started = lease.slot().control().awaitExec(EXEC_TIMEOUT);
         } catch (IOException e) {
             started = null; // the init owns the connection; whether the handler started is its container's business
-        } finally {
-            pool.done(lease);
         }
         if (started instanceof ControlMessage.Fail f) {
+            pool.done(lease);
             counters.failed.increment();
             log.warn("{}: {} could not start its handler: {} ({})", function(), lease.slot(), f.text(), f.stage());
             HttpErrorResponse.badGateway("function '" + function() + "' could not start its handler: " + f.text())
                     .writeTo(client);
+            return Outcome.ANSWERED;
         }
-        return true;
+        pool.handedOff(lease, client);
+        return Outcome.SERVING;
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // Nothing to release.
+        }
     }
 
     private void reject(SocketChannel client, String why) throws IOException {

@@ -1,20 +1,17 @@
 package dev.faaspool.pool;
 
 import dev.faaspool.config.FunctionSpec;
+import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The slots of one function, and the dispatchers' way to them.
  *
  * <h2>Concurrency</h2>
- * Dispatchers take warm slots from a concurrent deque ({@link #acquire}); everything else about the
+ * Dispatchers take warm slots from a {@link WarmQueue} ({@link #acquire}); everything else about the
  * slot set (starting, retiring, sizing) is decided by the {@link Pool}'s owner thread, which this
- * class only notifies. Warm slots are taken last-in first-out, so that under light load the same few
- * stay in use and the rest stay idle.
+ * class only notifies.
  *
  * <h2>Sizing</h2>
  * The pool keeps {@code warm} idle slots plus one per waiting request, within {@code max} containers
@@ -24,8 +21,7 @@ public final class FunctionPool {
     private final FunctionSpec spec;
     private final SlotOwner owner;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
-    private final LinkedBlockingDeque<Slot> warm = new LinkedBlockingDeque<>();
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final WarmQueue warm = new WarmQueue();
 
     // Confined to the owner thread.
     private int consecutiveFailures;
@@ -42,38 +38,29 @@ public final class FunctionPool {
 
     /**
      * Takes a warm slot, waiting until {@code deadlineNanos} ({@link System#nanoTime()} scale) for one.
+     * Waiting requests are served in arrival order.
      *
      * @return the lease, or null when no slot became warm in time
      */
     public Lease acquire(long deadlineNanos) throws InterruptedException {
-        Slot s;
-        while ((s = warm.pollFirst()) != null) {
-            if (s.transition(SlotState.WARM, SlotState.BUSY)) {
-                owner.requestReconcile();
-                return new Lease(s, false);
-            }
+        WarmQueue.Taken t = warm.take(deadlineNanos, owner::requestReconcile);
+        if (t == null) {
+            return null;
         }
-        waiting.incrementAndGet();
-        owner.requestReconcile();
-        try {
-            while (true) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0 || (s = warm.pollFirst(left, TimeUnit.NANOSECONDS)) == null) {
-                    return null;
-                }
-                if (s.transition(SlotState.WARM, SlotState.BUSY)) {
-                    return new Lease(s, true);
-                }
-            }
-        } finally {
-            waiting.decrementAndGet();
-        }
+        owner.requestReconcile(); // a warm slot fewer
+        return new Lease(t.slot(), t.waited());
     }
 
     /**
-     * The dispatcher is done with the slot's control connection: the init took the connection and
-     * exec'd the handler (or failed to). The slot stays busy until its container exits.
+     * The init took {@code client} and its handler runs: the slot keeps this process's copy of the
+     * connection and stays busy until its container exits, when the connection is closed gracefully.
      */
+    public void handedOff(Lease lease, SocketChannel client) {
+        done(lease);
+        lease.slot().holdClient(client);
+    }
+
+    /** The dispatcher is done with the slot's control connection. The slot stays busy until its container exits. */
     public void done(Lease lease) {
         lease.slot().control().close();
     }
@@ -101,12 +88,12 @@ public final class FunctionPool {
 
     /** How many requests are waiting for a slot now. */
     public int waiting() {
-        return waiting.get();
+        return warm.waiting();
     }
 
     /** How many more slots to start: enough for {@code warm} idle plus the waiters, within {@code max}. */
     int wanted(int starting, int warmNow, int busy) {
-        int short_ = spec.pool().warm() + waiting.get() - (starting + warmNow);
+        int short_ = spec.pool().warm() + warm.waiting() - (starting + warmNow);
         int room = spec.pool().max() - (starting + warmNow + busy);
         return Math.max(0, Math.min(short_, room));
     }
@@ -116,7 +103,7 @@ public final class FunctionPool {
     }
 
     void offerWarm(Slot s) {
-        warm.offerFirst(s);
+        warm.offer(s);
     }
 
     void removeWarm(Slot s) {

@@ -2,9 +2,10 @@ package dev.faaspool.pool;
 
 /**
  * A slot a dispatcher holds ({@link SlotState#BUSY}), with its control connection: nobody else reads
- * from or closes that connection until the dispatcher ends the lease with {@link FunctionPool#done}
- * (the slot took the connection; its container serves the request and is recycled when it exits)
- * or {@link FunctionPool#notTaken} (the slot is retired; the connection may go to another slot).
+ * from or closes that connection until the dispatcher ends the lease with {@link FunctionPool#handedOff}
+ * (the handler serves the request; the container is recycled when it exits), {@link FunctionPool#done}
+ * (the init took the connection but could not start the handler) or {@link FunctionPool#notTaken}
+ * (the slot is retired; the connection may go to another slot).
  *
  * @param cold whether the request had to wait for a slot (none was warm when it asked)
  */

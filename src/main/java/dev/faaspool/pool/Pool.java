@@ -259,6 +259,7 @@ public final class Pool implements AutoCloseable {
         fp.slots().remove(s.id());
         if (was == SlotState.BUSY) {
             s.closeEndpoint(); // the dispatcher holding it closes the connection when it is done with it
+            s.releaseClient(); // the request ended with the container
         } else {
             s.closeControl();
         }
@@ -342,6 +343,7 @@ public final class Pool implements AutoCloseable {
                 s.retire();
                 fp.removeWarm(s);
                 s.closeControl();
+                s.releaseClient();
                 all.add(s);
             }
             fp.slots().clear();

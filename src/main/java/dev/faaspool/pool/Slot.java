@@ -2,6 +2,9 @@ package dev.faaspool.pool;
 
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -18,6 +21,7 @@ public final class Slot {
     private volatile String containerId;
     private volatile ControlEndpoint endpoint;
     private volatile ControlConnection control;
+    private final AtomicReference<SocketChannel> client = new AtomicReference<>();
 
     Slot(String id, String function, long createdNanos) {
         this.id = id;
@@ -95,6 +99,38 @@ public final class Slot {
         ControlEndpoint e = endpoint;
         if (e != null) {
             e.close();
+        }
+    }
+
+    /**
+     * Keeps this process's copy of the client connection the slot's handler serves, until the slot
+     * retires. Holding it means the handler's own close is never the last one: it cannot reset the
+     * connection by closing with the request unread, as handlers that answer without reading do.
+     */
+    void holdClient(SocketChannel c) {
+        client.set(c);
+        if (state() == SlotState.RETIRED) {
+            releaseClient(); // the container exited before the hand-off finished
+        }
+    }
+
+    /**
+     * Ends the held client connection gracefully: reads and drops what the handler left unread, so
+     * that the close sends FIN rather than RST, then closes. Never blocks. Idempotent.
+     */
+    void releaseClient() {
+        SocketChannel c = client.getAndSet(null);
+        if (c == null) {
+            return;
+        }
+        try (c) {
+            c.configureBlocking(false);
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            for (int i = 0; i < 16 && c.read(sink) > 0; i++) {
+                sink.clear();
+            }
+        } catch (IOException ignored) {
+            // The client is gone already.
         }
     }
 

@@ -3,7 +3,7 @@ package dev.faaspool.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -34,9 +34,8 @@ final class PoolProcess implements AutoCloseable {
     final Path reports;
     final InetSocketAddress admin;
     private final Process process;
-    private final StringBuffer out = new StringBuffer();
-    private final StringBuffer err = new StringBuffer();
-    private final List<Thread> pumps = new ArrayList<>();
+    private final Path outFile;
+    private final Path errFile;
 
     private PoolProcess(String instance, Path work, InetSocketAddress admin, List<String> args) throws IOException {
         this.instance = instance;
@@ -51,9 +50,11 @@ final class PoolProcess implements AutoCloseable {
                 "--report-interval", "1s",
                 "--admin", "127.0.0.1:" + admin.getPort()));
         cmd.addAll(args);
-        this.process = new ProcessBuilder(cmd).start();
-        pumps.add(pump(process.getInputStream(), out, "out"));
-        pumps.add(pump(process.getErrorStream(), err, "err"));
+        // Files, not pipes: the JDK closes a process's pipes when it exits, and a reader blocked on one
+        // loses what the process wrote last (here, the shutdown summary).
+        this.outFile = Files.createTempFile(work, instance, ".out");
+        this.errFile = Files.createTempFile(work, instance, ".err");
+        this.process = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
     }
 
     /** Starts faas-pool with {@code args} after the test's own options. */
@@ -75,54 +76,42 @@ final class PoolProcess implements AutoCloseable {
         }
     }
 
-    private Thread pump(InputStream in, StringBuffer sink, String name) {
-        Thread t = new Thread(() -> {
-            try {
-                byte[] buf = new byte[4096];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    String s = new String(buf, 0, n, StandardCharsets.UTF_8);
-                    sink.append(s);
-                    System.out.print(s.lines().map(l -> "[" + instance + " " + name + "] " + l + "\n")
-                            .reduce("", String::concat));
-                }
-            } catch (IOException ignored) {
-                // The process ended.
-            }
-        }, "pump-" + name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     String stdout() {
-        return out.toString();
+        return read(outFile);
     }
 
     String stderr() {
-        return err.toString();
+        return read(errFile);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Waits until stdout matches {@code pattern}; returns the match. */
     Matcher awaitStdout(Pattern pattern, Duration timeout) throws InterruptedException {
-        return await(out, pattern, timeout);
+        return await(outFile, pattern, timeout);
     }
 
     /** Waits until stderr (the log) matches {@code pattern}; returns the match. */
     Matcher awaitLog(Pattern pattern, Duration timeout) throws InterruptedException {
-        return await(err, pattern, timeout);
+        return await(errFile, pattern, timeout);
     }
 
-    private Matcher await(StringBuffer sink, Pattern pattern, Duration timeout) throws InterruptedException {
+    private Matcher await(Path file, Pattern pattern, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Matcher m = pattern.matcher(sink.toString());
+            Matcher m = pattern.matcher(read(file));
             if (m.find()) {
                 return m;
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no match for /" + pattern + "/ within " + timeout + "; alive="
-                        + process.isAlive() + "\nstdout:\n" + out + "\nstderr:\n" + err);
+                        + process.isAlive() + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
             }
             Thread.sleep(20);
         }
@@ -168,9 +157,6 @@ final class PoolProcess implements AutoCloseable {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("faas-pool did not stop within " + timeout + " of SIGTERM");
         }
-        for (Thread t : pumps) {
-            t.join(2_000);
-        }
         return process.exitValue();
     }
 
@@ -178,9 +164,6 @@ final class PoolProcess implements AutoCloseable {
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("faas-pool did not exit within " + timeout);
-        }
-        for (Thread t : pumps) {
-            t.join(2_000);
         }
         return process.exitValue();
     }
@@ -203,6 +186,7 @@ final class PoolProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the process if it runs, removes what its instance left, and shows its output in the test log. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
@@ -212,6 +196,8 @@ final class PoolProcess implements AutoCloseable {
                 process.waitFor(10, TimeUnit.SECONDS);
             }
         }
+        System.out.print(stdout().lines().map(l -> "[" + instance + " out] " + l + "\n").reduce("", String::concat));
+        System.out.print(stderr().lines().map(l -> "[" + instance + " err] " + l + "\n").reduce("", String::concat));
         Docker.removeAll(instance);
     }
 }
