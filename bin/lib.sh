@@ -63,6 +63,16 @@ build_images() {
   "$FAAS_ROOT/runtime-init/build-images.sh" || die "building the runtime images failed"
 }
 
+# Builds target/faas-pool.jar when it is missing or older than the sources.
+build_jar() {
+  local jar="$FAAS_ROOT/target/faas-pool.jar"
+  if [ ! -f "$jar" ] || [ -n "$(cd "$FAAS_ROOT" && find pom.xml src/main -newer "$jar" -print -quit)" ]; then
+    say "building target/faas-pool.jar"
+    mvn_quiet_jdk
+    (cd "$FAAS_ROOT" && mvn -B -q -DskipTests package) || die "the build failed"
+  fi
+}
+
 mvn_quiet_jdk() {
   # Maven's own guava touches sun.misc.Unsafe; keep JDK 24+ from warning about it on every run.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
