@@ -2,6 +2,10 @@
 # Builds faas-init and the images faas-pool runs, locally (no registry is needed or used):
 #   faas-runtime:slim   FROM scratch + faas-init (static)
 #   faas-hello:latest   faas-runtime:slim + the static C hello handler (the built-in function)
+# then the parts that build in their own scripts, in this order when present:
+#   runtime-init/sdk/build.sh        the persistent-mode SDKs      -> target/runtime-init/sdk/
+#   runtime-init/variants/build.sh   the other faas-init variants  -> target/runtime-init/
+#   runtime-init/images/build.sh     the language runtime images and the examples
 # Idempotent: an image is rebuilt only when its inputs changed (their hash is an image label).
 # Binaries go to target/runtime-init/.
 set -euo pipefail
@@ -45,3 +49,9 @@ build_c "$root/examples/hello-c/hello.c" "$out/hello"
 
 build_image faas-runtime:slim - "$root/runtime-init/images/slim/Dockerfile" "$out/faas-init"
 build_image faas-hello:latest faas-runtime:slim "$root/examples/hello-c/Dockerfile" "$out/hello"
+
+for part in sdk variants images; do
+  if [ -x "$root/runtime-init/$part/build.sh" ]; then
+    "$root/runtime-init/$part/build.sh"
+  fi
+done

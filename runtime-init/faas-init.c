@@ -1,14 +1,19 @@
 /*
- * faas-init: takes one client connection from the faas-pool control socket and execs the handler.
+ * faas-init: takes client connections from the faas-pool control socket and runs the handler on them.
  *
  *   faas-init <command> [args...]
  *
- * Speaks control protocol version 1 (PROTOCOL.md next to this file):
- *   connect($FAAS_CONTROL_SOCK or /control.sock) -> "HELLO 1 <pid>" -> recvmsg(SCM_RIGHTS)
- *   -> "ACK" -> FAAS_CLIENT_FD=<fd> -> execvp(command).
- * The control connection is SOCK_CLOEXEC, so a successful exec shows up at the pool as EOF.
+ * Speaks control protocol version 1 (PROTOCOL.md next to this file). FAAS_MODE picks the mode:
+ *   oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
+ *   fork               connect -> HELLO, then per connection: recvmsg -> ACK -> fork, exec the
+ *                      handler -> RUN <pid> -> waitpid -> DONE <status>; EOF from the pool ends it.
+ *   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+ * The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
+ * LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
+ * The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
  *
- * Exit codes: 1 control-socket failure, 2 usage, 126 handler not executable, 127 handler not found.
+ * Exit codes: 0 fork mode ended by the pool, 1 control-socket failure, 2 usage,
+ * 126 handler not executable, 127 handler not found.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,14 +24,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PROTOCOL_VERSION 1
 #define DEFAULT_CONTROL_SOCK "/control.sock"
+#define CLIENT_FD 3
+#define CONTROL_FD_MIN 10 /* keeps the control connection clear of 0-3, which the handler gets */
 #define EXIT_CONTROL 1
 #define EXIT_USAGE 2
 #define EXIT_NOEXEC 126
 #define EXIT_NOTFOUND 127
+
+enum mode { ONESHOT, FORK, PERSISTENT };
 
 /* One line on stderr, prefixed, like every other error exit of this program. */
 static void say(const char *fmt, ...)
@@ -76,6 +86,11 @@ static void fail(int ctl, int code, const char *stage, int err, const char *what
 	exit(code);
 }
 
+static int exec_exit_code(int err)
+{
+	return (err == ENOENT || err == ENOTDIR) ? EXIT_NOTFOUND : EXIT_NOEXEC;
+}
+
 static int connect_control(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -85,21 +100,28 @@ static int connect_control(const char *path)
 	}
 	strcpy(addr.sun_path, path);
 
-	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ctl < 0) {
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
 		say("socket: %s", strerror(errno));
 		exit(EXIT_CONTROL);
 	}
-	if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		say("connect to %s: %s", path, strerror(errno));
 		exit(EXIT_CONTROL);
 	}
+	int ctl = fcntl(s, F_DUPFD_CLOEXEC, CONTROL_FD_MIN);
+	if (ctl < 0) {
+		say("fcntl on the control socket: %s", strerror(errno));
+		exit(EXIT_CONTROL);
+	}
+	close(s);
 	return ctl;
 }
 
 /*
- * Blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking, without
- * FD_CLOEXEC. Any other descriptors that arrive are closed: the handler must inherit only its own.
+ * Blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking. Any other
+ * descriptors that arrive are closed: the handler must inherit only its own. Returns -1 when the pool
+ * closed the control connection.
  */
 static int receive_client(int ctl)
 {
@@ -118,12 +140,12 @@ static int receive_client(int ctl)
 
 	ssize_t n;
 	do
-		n = recvmsg(ctl, &msg, 0);
+		n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		fail(ctl, EXIT_CONTROL, "recv", errno, "recvmsg");
 	if (n == 0)
-		fail(-1, EXIT_CONTROL, "recv", 0, "control socket closed before a descriptor arrived");
+		return -1;
 
 	int fd = -1, extra = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -160,34 +182,146 @@ static int receive_client(int ctl)
 	return fd;
 }
 
+/*
+ * In the process about to exec the handler: puts the connection at descriptor 3 (and 0 and 1 with
+ * stdio), inheritable, and sets the handler's environment. Returns 0, or -1 with errno set.
+ */
+static int hand_to_handler(int fd, int stdio)
+{
+	if (fd != CLIENT_FD) {
+		if (dup2(fd, CLIENT_FD) < 0)
+			return -1;
+		close(fd);
+	} else if (fcntl(fd, F_SETFD, 0) < 0) {
+		return -1;
+	}
+	if (stdio && (dup2(CLIENT_FD, 0) < 0 || dup2(CLIENT_FD, 1) < 0))
+		return -1;
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (setenv("FAAS_CLIENT_FD", "3", 1) < 0 || setenv("LISTEN_FDS", "1", 1) < 0 ||
+	    setenv("LISTEN_PID", pid, 1) < 0 || setenv("LISTEN_FDNAMES", "connection", 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* Waits for the handler, reaping any orphan that ends meanwhile; returns its status as a shell would. */
+static int wait_handler(pid_t child)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			return EXIT_CONTROL;
+		if (p == child)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+}
+
+/* fork mode: runs the handler on one connection, reporting RUN or FAIL, then DONE. */
+static void serve_forked(int ctl, int fd, char *argv[], int stdio)
+{
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) < 0)
+		fail(ctl, EXIT_CONTROL, "fork", errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		int err = errno;
+		close(fd);
+		send_line(ctl, "FAIL fork %d %s", err, strerror(err));
+		send_line(ctl, "DONE %d", EXIT_CONTROL);
+		close(report[0]);
+		close(report[1]);
+		return;
+	}
+	if (child == 0) {
+		close(report[0]);
+		int err;
+		if (hand_to_handler(fd, stdio) < 0) {
+			err = errno;
+		} else {
+			execvp(argv[0], argv);
+			err = errno;
+		}
+		ssize_t w = write(report[1], &err, sizeof(err));
+		(void)w; /* losing the reason still leaves the exit code */
+		_exit(exec_exit_code(err));
+	}
+	close(report[1]);
+	close(fd);
+	int err = 0;
+	ssize_t n;
+	do
+		n = read(report[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof(err))
+		send_line(ctl, "FAIL exec %d %s", err, strerror(err));
+	else
+		send_line(ctl, "RUN %d", (int)child);
+	send_line(ctl, "DONE %d", wait_handler(child));
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2) {
 		say("usage: faas-init <command> [args...]");
 		return EXIT_USAGE;
 	}
+	const char *m = getenv("FAAS_MODE");
+	enum mode mode;
+	if (!m || !*m || !strcmp(m, "oneshot"))
+		mode = ONESHOT;
+	else if (!strcmp(m, "fork"))
+		mode = FORK;
+	else if (!strcmp(m, "persistent"))
+		mode = PERSISTENT;
+	else {
+		say("unknown FAAS_MODE '%s' (oneshot, fork or persistent)", m);
+		return EXIT_USAGE;
+	}
+	const char *s = getenv("FAAS_STDIO");
+	int stdio = s && !strcmp(s, "1");
+
+	if (mode == PERSISTENT) {
+		execvp(argv[1], &argv[1]);
+		int err = errno;
+		say("exec %s: %s", argv[1], strerror(err));
+		return exec_exit_code(err);
+	}
+
 	const char *path = getenv("FAAS_CONTROL_SOCK");
 	if (!path || !*path)
 		path = DEFAULT_CONTROL_SOCK;
-
 	int ctl = connect_control(path);
 	if (send_line(ctl, "HELLO %d %d", PROTOCOL_VERSION, (int)getpid()) < 0)
 		fail(-1, EXIT_CONTROL, "hello", errno, "send HELLO");
 
-	int fd = receive_client(ctl);
+	if (mode == FORK) {
+		for (;;) {
+			int fd = receive_client(ctl);
+			if (fd < 0)
+				return 0; /* the pool is done with this container */
+			if (send_line(ctl, "ACK") < 0)
+				fail(-1, EXIT_CONTROL, "ack", errno, "send ACK");
+			serve_forked(ctl, fd, &argv[1], stdio);
+		}
+	}
 
-	char fd_str[16];
-	snprintf(fd_str, sizeof(fd_str), "%d", fd);
-	if (setenv("FAAS_CLIENT_FD", fd_str, 1) < 0)
-		fail(ctl, EXIT_CONTROL, "recv", errno, "setenv");
+	int fd = receive_client(ctl);
+	if (fd < 0)
+		fail(-1, EXIT_CONTROL, "recv", 0, "control socket closed before a descriptor arrived");
 	if (send_line(ctl, "ACK") < 0)
 		fail(-1, EXIT_CONTROL, "ack", errno, "send ACK");
+	if (hand_to_handler(fd, stdio) < 0)
+		fail(ctl, EXIT_CONTROL, "recv", errno, "moving the client descriptor to 3");
 
 	execvp(argv[1], &argv[1]);
 
 	int err = errno;
-	int code = (err == ENOENT || err == ENOTDIR) ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	send_line(ctl, "FAIL exec %d %s", err, strerror(err));
 	say("exec %s: %s", argv[1], strerror(err));
-	return code;
+	return exec_exit_code(err);
 }

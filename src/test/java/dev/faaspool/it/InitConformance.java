@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,12 +30,16 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
- * faas-init as a black box: the static binary run on the host against a control socket of the test's
- * own, checked for its exit codes, its one-line errors and its side of control protocol version 1.
+ * The conformance suite of every faas-init implementation, run as a black box on the host against a
+ * control socket of the test's own: exit codes, one-line errors, its side of control protocol
+ * version 1 in each mode, and the handler conventions (runtime-init/PROTOCOL.md). Each implementation
+ * is a subclass naming the command that runs it.
  */
-class FaasInitIT {
-    private static final Path INIT = Path.of(System.getProperty("faaspool.runtimeBuild", "target/runtime-init"),
-            "faas-init");
+abstract class InitConformance {
+    static final Path BUILD = Path.of(System.getProperty("faaspool.runtimeBuild", "target/runtime-init"));
+
+    /** The command that runs this init, before the handler's argv. */
+    abstract List<String> initCommand();
 
     @TempDir
     Path dir;
@@ -52,53 +58,63 @@ class FaasInitIT {
 
     @Test
     void withoutACommandPrintsUsageAndExits2() throws Exception {
-        Process p = init(dir.resolve("none.sock"));
+        Process p = init(dir.resolve("none.sock"), Map.of());
         assertEquals(2, exit(p));
-        assertEquals(List.of("faas-init: usage: faas-init <command> [args...]"), stderrLines(p));
+        assertOneLine(p, "usage: faas-init <command> [args...]");
+    }
+
+    @Test
+    void anUnknownModeExits2() throws Exception {
+        Process p = init(dir.resolve("none.sock"), Map.of("FAAS_MODE", "forking"), "/bin/true");
+        assertEquals(2, exit(p));
+        assertOneLine(p, "unknown FAAS_MODE 'forking'");
     }
 
     @Test
     void aMissingControlSocketExits1WithOneLine() throws Exception {
         Path sock = dir.resolve("missing.sock");
-        Process p = init(sock, "/bin/true");
+        Process p = init(sock, Map.of(), "/bin/true");
         assertEquals(1, exit(p));
-        assertEquals(List.of("faas-init: connect to " + sock + ": No such file or directory"), stderrLines(p));
+        assertOneLine(p, "connect to " + sock + ": No such file or directory");
     }
 
     @Test
     void theControlSocketDefaultsToSlashControlSock() throws Exception {
-        Process p = start(List.of(INIT.toString(), "/bin/true"), Map.of());
+        List<String> cmd = new ArrayList<>(initCommand());
+        cmd.add("/bin/true");
+        Process p = start(cmd, Map.of());
         assertEquals(1, exit(p));
-        assertEquals(List.of("faas-init: connect to /control.sock: No such file or directory"), stderrLines(p));
+        assertOneLine(p, "connect to /control.sock: No such file or directory");
     }
 
     @Test
     void saysHelloWithProtocolVersionAndPid() throws Exception {
         Control c = control();
-        Process p = init(c.path, "/bin/true");
+        Process p = init(c.path, Map.of(), "/bin/true");
         AFUNIXSocket s = c.accept();
-        assertEquals("HELLO 1 " + p.pid(), c.line(s));
+        Matcher hello = HELLO.matcher(c.line(s));
+        assertTrue(hello.matches());
         s.close();
         assertEquals(1, exit(p), "the pool went away before sending a descriptor");
-        assertEquals(List.of("faas-init: control socket closed before a descriptor arrived"), stderrLines(p));
+        assertOneLine(p, "control socket closed before a descriptor arrived");
     }
 
     @Test
     void aMessageWithoutADescriptorIsRefused() throws Exception {
         Control c = control();
-        Process p = init(c.path, "/bin/true");
+        Process p = init(c.path, Map.of(), "/bin/true");
         AFUNIXSocket s = c.accept();
         c.line(s);
         s.getOutputStream().write('F');
         assertEquals("FAIL nofd 0 message did not carry exactly one descriptor", c.line(s));
         assertEquals(1, exit(p));
-        assertEquals(List.of("faas-init: message did not carry exactly one descriptor"), stderrLines(p));
+        assertOneLine(p, "message did not carry exactly one descriptor");
     }
 
     @Test
     void aHandlerThatDoesNotExistExits127AfterTheAck() throws Exception {
         Control c = control();
-        Process p = init(c.path, "/no/such/handler");
+        Process p = init(c.path, Map.of(), "/no/such/handler");
         try (TcpPair tcp = new TcpPair()) {
             AFUNIXSocket s = c.accept();
             c.line(s);
@@ -106,7 +122,7 @@ class FaasInitIT {
             assertEquals("ACK", c.line(s));
             assertEquals("FAIL exec 2 No such file or directory", c.line(s));
             assertEquals(127, exit(p));
-            assertEquals(List.of("faas-init: exec /no/such/handler: No such file or directory"), stderrLines(p));
+            assertOneLine(p, "exec /no/such/handler: No such file or directory");
         }
     }
 
@@ -114,7 +130,7 @@ class FaasInitIT {
     void aHandlerThatCannotBeExecutedExits126() throws Exception {
         Path notExecutable = Files.writeString(dir.resolve("handler.txt"), "not a program\n");
         Control c = control();
-        Process p = init(c.path, notExecutable.toString());
+        Process p = init(c.path, Map.of(), notExecutable.toString());
         try (TcpPair tcp = new TcpPair()) {
             AFUNIXSocket s = c.accept();
             c.line(s);
@@ -126,30 +142,125 @@ class FaasInitIT {
     }
 
     @Test
-    void execsTheHandlerWithABlockingDescriptorAndNothingElse() throws Exception {
-        // The handler reports what it inherited: whether FAAS_CLIENT_FD is blocking, and any other
-        // socket it can see (the control connection must have closed on exec).
-        String handler = String.join("\n",
-                "import os",
-                "fd = int(os.environ['FAAS_CLIENT_FD'])",
-                "others = [n for n in os.listdir('/proc/self/fd') if int(n) != fd",
-                "          and os.path.exists('/proc/self/fd/' + n)",
-                "          and os.readlink('/proc/self/fd/' + n).startswith('socket:')]",
-                "os.write(fd, ('blocking=%s others=%s' % (os.get_blocking(fd), others)).encode())");
+    void oneshotExecsTheHandlerOnABlockingDescriptorAtFd3AndNothingElse() throws Exception {
         Control c = control();
-        Process p = init(c.path, "python3", "-c", handler);
+        Process p = init(c.path, Map.of(), "python3", "-c", REPORTER);
         try (TcpPair tcp = new TcpPair()) {
             tcp.server.configureBlocking(false); // as a pool's socket may be; the init must clear it
             AFUNIXSocket s = c.accept();
-            assertTrue(c.line(s).startsWith("HELLO 1 "));
+            Matcher hello = HELLO.matcher(c.line(s));
+            assertTrue(hello.matches());
             send(s, tcp.serverFd());
             assertEquals("ACK", c.line(s));
             assertEquals(-1, s.getInputStream().read(), "the control connection closes when the handler is exec'd");
             tcp.server.close(); // the pool's copy: the connection lives on in the handler
             assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
-            assertEquals("blocking=True others=[]", tcp.clientReadAll());
+            assertEquals("fd=3 blocking=True others=[] listen=1/" + hello.group(1) + "/connection stdio=False",
+                    tcp.clientReadAll(), "the handler is the init's process, exec'd");
         }
     }
+
+    @Test
+    void inetdStyleGivesTheConnectionAsStdinAndStdout() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_STDIO", "1"), "sh", "-c", "read line; echo \"got $line\"");
+        try (TcpPair tcp = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            tcp.client.write(java.nio.ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII)));
+            send(s, tcp.serverFd());
+            assertEquals("ACK", c.line(s));
+            tcp.server.close();
+            assertEquals(0, exit(p));
+            assertEquals("got hello\n", tcp.clientReadAll());
+        }
+    }
+
+    @Test
+    void forkModeServesConnectionsOneAfterAnotherAndReportsEachEnd() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_MODE", "fork"), "python3", "-c", REPORTER);
+        AFUNIXSocket s = c.accept();
+        Matcher hello = HELLO.matcher(c.line(s));
+        assertTrue(hello.matches());
+        List<String> handlerPids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (TcpPair tcp = new TcpPair()) {
+                send(s, tcp.serverFd());
+                tcp.server.close();
+                assertEquals("ACK", c.line(s));
+                Matcher run = Pattern.compile("RUN (\\d+)").matcher(c.line(s));
+                assertTrue(run.matches());
+                assertEquals("DONE 0", c.line(s));
+                assertEquals("fd=3 blocking=True others=[] listen=1/" + run.group(1) + "/connection stdio=False",
+                        tcp.clientReadAll(), "LISTEN_PID is the forked handler's");
+                handlerPids.add(run.group(1));
+            }
+        }
+        assertEquals(3, handlerPids.stream().distinct().count(), "a process per connection: " + handlerPids);
+        assertTrue(p.isAlive(), "the init stays between connections");
+        s.close();
+        assertEquals(0, exit(p), "the pool closing the control connection ends fork mode");
+    }
+
+    @Test
+    void forkModeReportsTheHandlersExitStatusAndAnExecFailure() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_MODE", "fork"), "sh", "-c", "exit 7");
+        AFUNIXSocket s = c.accept();
+        c.line(s);
+        try (TcpPair tcp = new TcpPair()) {
+            send(s, tcp.serverFd());
+            assertEquals("ACK", c.line(s));
+            assertTrue(c.line(s).startsWith("RUN "));
+            assertEquals("DONE 7", c.line(s));
+        }
+        s.close();
+        assertEquals(0, exit(p));
+
+        Control c2 = control("missing-handler.sock");
+        Process q = init(c2.path, Map.of("FAAS_MODE", "fork"), "/no/such/handler");
+        AFUNIXSocket s2 = c2.accept();
+        c2.line(s2);
+        for (int i = 0; i < 2; i++) {
+            try (TcpPair tcp = new TcpPair()) {
+                send(s2, tcp.serverFd());
+                assertEquals("ACK", c2.line(s2));
+                assertEquals("FAIL exec 2 No such file or directory", c2.line(s2));
+                assertEquals("DONE 127", c2.line(s2));
+            }
+        }
+        assertTrue(q.isAlive(), "an exec failure ends the request, not the init");
+        s2.close();
+        assertEquals(0, exit(q));
+    }
+
+    @Test
+    void persistentModeExecsTheHandlerAtOnce() throws Exception {
+        Process p = init(dir.resolve("unused.sock"), Map.of("FAAS_MODE", "persistent"),
+                "sh", "-c", "echo \"$FAAS_CONTROL_SOCK\"; exit 5");
+        assertEquals(5, exit(p), "the handler's own exit code: the init is gone");
+        assertEquals(dir.resolve("unused.sock").toString() + "\n",
+                new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A handler that writes back what it inherited: its client descriptor and whether it is blocking,
+     * any other socket it can see (there must be none), the systemd variables and whether stdin is the
+     * connection.
+     */
+    private static final String REPORTER = String.join("\n",
+            "import os",
+            "fd = int(os.environ['FAAS_CLIENT_FD'])",
+            "others = [n for n in os.listdir('/proc/self/fd') if int(n) != fd",
+            "          and os.path.exists('/proc/self/fd/' + n)",
+            "          and os.readlink('/proc/self/fd/' + n).startswith('socket:')]",
+            "listen = '/'.join(os.environ.get(k, '-') for k in ('LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'))",
+            "stdio = os.path.sameopenfile(0, fd)",
+            "os.write(fd, ('fd=%d blocking=%s others=%s listen=%s stdio=%s'",
+            "              % (fd, os.get_blocking(fd), others, listen, stdio)).encode())");
+
+    private static final Pattern HELLO = Pattern.compile("HELLO 1 (\\d+)");
 
     // --- harness ---
 
@@ -176,7 +287,11 @@ class FaasInitIT {
     }
 
     private Control control() throws IOException {
-        Path path = dir.resolve("control.sock");
+        return control("control.sock");
+    }
+
+    private Control control(String name) throws IOException {
+        Path path = dir.resolve(name);
         AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(path));
         open.add(server);
         return new Control(path, server);
@@ -217,15 +332,17 @@ class FaasInitIT {
         }
     }
 
-    private Process init(Path sock, String... command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(INIT.toString()));
+    private Process init(Path sock, Map<String, String> env, String... command) throws IOException {
+        List<String> cmd = new ArrayList<>(initCommand());
         cmd.addAll(List.of(command));
-        return start(cmd, Map.of("FAAS_CONTROL_SOCK", sock.toString()));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("FAAS_CONTROL_SOCK", sock.toString());
+        return start(cmd, all);
     }
 
     private Process start(List<String> cmd, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("FAAS_CONTROL_SOCK");
+        pb.environment().keySet().removeIf(k -> k.startsWith("FAAS_") || k.startsWith("LISTEN_"));
         pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);
@@ -235,6 +352,14 @@ class FaasInitIT {
     private static int exit(Process p) throws InterruptedException {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "faas-init did not exit");
         return p.exitValue();
+    }
+
+    /** The init wrote exactly one line to stderr: {@code faas-init: } and then {@code expected} within it. */
+    private static void assertOneLine(Process p, String expected) throws IOException {
+        List<String> lines = stderrLines(p);
+        assertEquals(1, lines.size(), "one line on stderr: " + lines);
+        assertTrue(lines.get(0).startsWith("faas-init: ") && lines.get(0).contains(expected),
+                "'" + lines.get(0) + "' should be 'faas-init: ...' with '" + expected + "'");
     }
 
     private static List<String> stderrLines(Process p) throws IOException {
