@@ -37,10 +37,10 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     private static final Set<String> TOP = Set.of("functions");
     private static final Set<String> FUNCTION =
-            Set.of("image", "command", "env", "listen", "mode", "pool", "limits", "timeouts");
-    private static final Set<String> POOL = Set.of("warm", "max");
+            Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
+    private static final Set<String> POOL = Set.of("warm", "max", "max-uses", "idle-ttl");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
-    private static final Set<String> TIMEOUTS = Set.of("acquire", "start");
+    private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
 
     /** Loads one file, or every YAML file of a directory. */
     public PoolConfig load(Path path) throws ConfigException {
@@ -125,7 +125,8 @@ public final class ConfigLoader {
         YamlSection p = f.section("pool");
         p.allowOnly(POOL);
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
-                nonNegative(p, "warm", Defaults.WARM), positive(p, "max", Math.max(Defaults.MAX, p.integer("warm", 0)))));
+                nonNegative(p, "warm", Defaults.WARM), positive(p, "max", Math.max(Defaults.MAX, p.integer("warm", 0))),
+                positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL)));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);
@@ -143,11 +144,12 @@ public final class ConfigLoader {
 
         YamlSection t = f.section("timeouts");
         t.allowOnly(TIMEOUTS);
-        FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(
-                positive(t, "acquire", Defaults.ACQUIRE), positive(t, "start", Defaults.START));
+        FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(positive(t, "acquire", Defaults.ACQUIRE),
+                positive(t, "start", Defaults.START), positive(t, "request", Defaults.REQUEST));
 
+        boolean stdio = bool(f, "stdio", false);
         return build(f, () -> new FunctionSpec(name, image, f.strings("command"), f.stringMap("env"), listen, mode,
-                pool, limits, timeouts));
+                stdio, pool, limits, timeouts));
     }
 
     private static InetSocketAddress listen(YamlSection f) throws ConfigException {
@@ -180,6 +182,18 @@ public final class ConfigLoader {
             throw s.error(key, "must be longer than 0");
         }
         return d;
+    }
+
+    private static boolean bool(YamlSection s, String key, boolean fallback) throws ConfigException {
+        String v = s.string(key, null);
+        if (v == null) {
+            return fallback;
+        }
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw s.error(key, "must be true or false (was '" + v + "')");
+        };
     }
 
     private static int nonNegative(YamlSection s, String key, int fallback) throws ConfigException {

@@ -18,6 +18,9 @@ public final class Defaults {
     public static final String USER = "65534:65534";
     public static final Duration ACQUIRE = Duration.ofSeconds(5);
     public static final Duration START = Duration.ofSeconds(10);
+    public static final Duration REQUEST = Duration.ofSeconds(30);
+    public static final int MAX_USES = 1000;
+    public static final Duration IDLE_TTL = Duration.ofMinutes(10);
 
     /** The built-in function: a static C hello handler in a {@code FROM scratch} image. */
     public static final String HELLO_NAME = "hello";
@@ -28,10 +31,10 @@ public final class Defaults {
 
     /** The function served when faas-pool runs without {@code --config}. */
     public static FunctionSpec helloFunction(InetSocketAddress listen, int warm) {
-        return new FunctionSpec(HELLO_NAME, HELLO_IMAGE, List.of(), Map.of(), listen, HandlerMode.ONESHOT,
-                new FunctionSpec.PoolSize(warm, Math.max(MAX, warm)),
+        return new FunctionSpec(HELLO_NAME, HELLO_IMAGE, List.of(), Map.of(), listen, HandlerMode.ONESHOT, false,
+                new FunctionSpec.PoolSize(warm, Math.max(MAX, warm), MAX_USES, IDLE_TTL),
                 new FunctionSpec.Limits(MEMORY, PIDS, TMP, USER),
-                new FunctionSpec.Timeouts(ACQUIRE, START));
+                new FunctionSpec.Timeouts(ACQUIRE, START, REQUEST));
     }
 
     /**

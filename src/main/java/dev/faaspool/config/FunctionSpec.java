@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * @param command the handler command given to faas-init; empty keeps the image's own CMD
  * @param env     extra environment of the handler
  * @param listen  the TCP address clients connect to
+ * @param stdio   whether the handler also gets the connection as stdin and stdout (inetd style)
  */
 public record FunctionSpec(
         String name,
@@ -24,6 +25,7 @@ public record FunctionSpec(
         Map<String, String> env,
         InetSocketAddress listen,
         HandlerMode mode,
+        boolean stdio,
         PoolSize pool,
         Limits limits,
         Timeouts timeouts) {
@@ -50,18 +52,28 @@ public record FunctionSpec(
 
     /** This function with a different warm size; max grows to it if needed. */
     public FunctionSpec withWarm(int warm) {
-        return new FunctionSpec(name, image, command, env, listen, mode,
-                new PoolSize(warm, Math.max(warm, pool.max())), limits, timeouts);
+        return new FunctionSpec(name, image, command, env, listen, mode, stdio,
+                new PoolSize(warm, Math.max(warm, pool.max()), pool.maxUses(), pool.idleTtl()), limits, timeouts);
     }
 
     /**
-     * How many containers a function may have.
+     * How many containers a function may have, and for how long.
      *
-     * @param warm how many idle, ready containers the pool keeps; {@code 0 <= warm <= max}
-     * @param max  how many containers the function may have at once, busy ones included; {@code max >= 1}
+     * @param warm    how many idle, ready containers the pool keeps; {@code 0 <= warm <= max}
+     * @param max     how many containers the function may have at once, busy ones included; {@code max >= 1}
+     * @param maxUses requests a container serves before it is recycled (fork and persistent modes; a oneshot
+     *                container serves one); {@code >= 1}
+     * @param idleTtl how long a warm container may stay unused before it is recycled; {@code > 0}
      */
-    public record PoolSize(int warm, int max) {
+    public record PoolSize(int warm, int max, int maxUses, Duration idleTtl) {
         public PoolSize {
+            if (maxUses < 1) {
+                throw new IllegalArgumentException("max-uses must be >= 1 (was " + maxUses + ")");
+            }
+            Objects.requireNonNull(idleTtl, "idleTtl");
+            if (idleTtl.isZero() || idleTtl.isNegative()) {
+                throw new IllegalArgumentException("idle-ttl must be > 0 (was " + idleTtl + ")");
+            }
             if (warm < 0) {
                 throw new IllegalArgumentException("warm must be >= 0 (was " + warm + ")");
             }
@@ -130,11 +142,13 @@ public record FunctionSpec(
      *
      * @param acquire how long a request may wait for a warm slot before it is answered 503
      * @param start   how long a new container may take to connect and say hello
+     * @param request how long a request may run; past it, its container is removed
      */
-    public record Timeouts(Duration acquire, Duration start) {
+    public record Timeouts(Duration acquire, Duration start, Duration request) {
         public Timeouts {
             requirePositive(acquire, "acquire");
             requirePositive(start, "start");
+            requirePositive(request, "request");
         }
 
         private static void requirePositive(Duration d, String what) {

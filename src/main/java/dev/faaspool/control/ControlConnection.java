@@ -72,12 +72,23 @@ public final class ControlConnection implements AutoCloseable {
     }
 
     /**
-     * After an {@code ACK}, waits for the handler to start: {@link ControlMessage.Eof} when the init
-     * exec'd it, {@link ControlMessage.Fail} with stage {@code exec} when it could not.
+     * After an {@code ACK}, waits for the handler to start: {@link ControlMessage.Run} (fork, persistent)
+     * or {@link ControlMessage.Eof} (oneshot: the init exec'd it), or {@link ControlMessage.Fail} when
+     * it could not.
      *
-     * @throws SocketTimeoutException when neither happened in time
+     * @throws SocketTimeoutException when none of these came in time
      */
-    public ControlMessage awaitExec(Duration timeout) throws IOException {
+    public ControlMessage awaitStart(Duration timeout) throws IOException {
+        return read(timeout);
+    }
+
+    /**
+     * Fork and persistent modes: waits for the request to end, {@link ControlMessage.Done}; anything
+     * else ({@link ControlMessage.Eof}: the container died) means the slot cannot serve again.
+     *
+     * @throws SocketTimeoutException when the request ran past {@code timeout}
+     */
+    public ControlMessage awaitDone(Duration timeout) throws IOException {
         return read(timeout);
     }
 

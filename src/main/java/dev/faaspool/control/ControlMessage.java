@@ -15,7 +15,13 @@ public sealed interface ControlMessage {
     /** {@code ACK}: the init owns the descriptor it was sent. */
     record Ack() implements ControlMessage {}
 
-    /** {@code FAIL <stage> <errno> <text>}: the init is about to exit with an error. */
+    /** {@code RUN <pid>}: fork and persistent modes, the handler runs. */
+    record Run(long pid) implements ControlMessage {}
+
+    /** {@code DONE <status>}: fork and persistent modes, the request ended; the slot is warm again. */
+    record Done(int status) implements ControlMessage {}
+
+    /** {@code FAIL <stage> <errno> <text>}: the init gave up on a request, or is about to exit. */
     record Fail(String stage, int errno, String text) implements ControlMessage {
         public boolean isExec() {
             return "exec".equals(stage);
@@ -42,6 +48,16 @@ public sealed interface ControlMessage {
                     break;
                 case "ACK":
                     return new Ack();
+                case "RUN":
+                    if (f.length >= 2) {
+                        return new Run(Long.parseLong(f[1]));
+                    }
+                    break;
+                case "DONE":
+                    if (f.length >= 2) {
+                        return new Done(Integer.parseInt(f[1]));
+                    }
+                    break;
                 case "FAIL":
                     if (f.length >= 3) {
                         return new Fail(f[1], Integer.parseInt(f[2]), f.length == 4 ? f[3] : "");

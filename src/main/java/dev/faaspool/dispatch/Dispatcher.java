@@ -30,8 +30,13 @@ public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     /** An init acknowledges right after recvmsg; one that takes longer is stuck. */
     static final Duration ACK_TIMEOUT = Duration.ofSeconds(2);
-    /** How long to wait, after the acknowledgement, to learn whether exec succeeded. */
-    static final Duration EXEC_TIMEOUT = Duration.ofSeconds(5);
+    /** How long to wait, after the acknowledgement, to learn whether the handler started. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Beyond the function's request timeout, how long to wait for DONE: the pool's own check of the
+     * timeout removes the container first, which ends the wait.
+     */
+    static final Duration DONE_MARGIN = Duration.ofSeconds(5);
 
     private final FunctionPool pool;
     private final FunctionLatency latency;
@@ -112,23 +117,56 @@ public final class Dispatcher {
         }
         latency.record(lease.cold() ? LatencyKind.COLD : LatencyKind.WARM, System.nanoTime() - acceptedNanos);
         (lease.cold() ? counters.cold : counters.warm).increment();
+        pool.taken(lease, acceptedNanos);
 
+        boolean reuse = pool.spec().mode().reusesContainers();
         ControlMessage started;
         try {
-            started = lease.slot().control().awaitExec(EXEC_TIMEOUT);
+            started = lease.slot().control().awaitStart(START_TIMEOUT);
         } catch (IOException e) {
             started = null; // the init owns the connection; whether the handler started is its container's business
         }
         if (started instanceof ControlMessage.Fail f) {
-            pool.done(lease);
             counters.failed.increment();
             log.warn("{}: {} could not start its handler: {} ({})", function(), lease.slot(), f.text(), f.stage());
-            HttpErrorResponse.badGateway("function '" + function() + "' could not start its handler: " + f.text())
-                    .writeTo(client);
+            try {
+                HttpErrorResponse.badGateway("function '" + function() + "' could not start its handler: " + f.text())
+                        .writeTo(client);
+            } finally {
+                if (reuse) {
+                    awaitDone(lease); // the init reports DONE for the failed handler, then serves again
+                } else {
+                    pool.done(lease);
+                }
+            }
             return Outcome.ANSWERED;
         }
         pool.handedOff(lease, client);
+        if (reuse) {
+            if (started instanceof ControlMessage.Run) {
+                awaitDone(lease);
+            } else {
+                pool.failed(lease, "no RUN after ACK (" + (started == null ? "no answer" : started) + ")");
+            }
+        }
         return Outcome.SERVING;
+    }
+
+    /** Fork and persistent modes: waits for the request's DONE, then gives the slot back to the pool. */
+    private void awaitDone(Lease lease) {
+        Duration limit = pool.spec().timeouts().request().plus(DONE_MARGIN);
+        try {
+            ControlMessage m = lease.slot().control().awaitDone(limit);
+            if (m instanceof ControlMessage.Done) {
+                pool.finished(lease);
+            } else {
+                pool.failed(lease, "the request ended with " + m + " instead of DONE");
+            }
+        } catch (SocketTimeoutException e) {
+            pool.failed(lease, "no DONE within " + limit.toMillis() + " ms");
+        } catch (IOException e) {
+            pool.failed(lease, "its control connection broke while serving: " + e.getMessage());
+        }
     }
 
     private static void closeQuietly(SocketChannel c) {

@@ -7,7 +7,9 @@ public enum LatencyKind {
     /** Accept to descriptor owned by the init, when the request waited for a container to start. */
     COLD("cold"),
     /** Container create to the init's hello. */
-    START("start");
+    START("start"),
+    /** Accept to the end of the request: the handler's container exited (oneshot) or it said DONE. */
+    SERVICE("service");
 
     private final String tag;
 

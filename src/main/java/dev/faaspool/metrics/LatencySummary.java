@@ -7,8 +7,8 @@ import org.HdrHistogram.Histogram;
 /**
  * The run's latency summary, one row per function and kind, in milliseconds:
  * <pre>
- * function  kind   count    p50 ms    p90 ms    p99 ms  p99.9 ms    max ms
- * hello     warm     187     0.412     0.655     1.901     2.310     2.310
+ * function  kind      count    p50 ms    p90 ms    p99 ms  p99.9 ms    max ms
+ * hello     warm        187     0.412     0.655     1.901     2.310     2.310
  * </pre>
  */
 public final class LatencySummary {
@@ -19,10 +19,10 @@ public final class LatencySummary {
     public static String format(Map<String, Map<LatencyKind, Histogram>> totals) {
         int width = Math.max(8, totals.keySet().stream().mapToInt(String::length).max().orElse(8));
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-5s %7s %9s %9s %9s %9s %9s%n",
+        sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-7s %7s %9s %9s %9s %9s %9s%n",
                 "function", "kind", "count", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"));
         totals.forEach((fn, byKind) -> byKind.forEach((kind, h) -> {
-            sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-5s %7d", fn, kind.tag(), h.getTotalCount()));
+            sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-7s %7d", fn, kind.tag(), h.getTotalCount()));
             for (double p : PERCENTILES) {
                 sb.append(String.format(Locale.ROOT, " %9.3f", ms(h, h.getValueAtPercentile(p))));
             }

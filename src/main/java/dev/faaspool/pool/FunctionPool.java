@@ -1,6 +1,8 @@
 package dev.faaspool.pool;
 
 import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.LatencyKind;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FunctionPool {
     private final FunctionSpec spec;
     private final SlotOwner owner;
+    private final FunctionLatency latency;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final WarmQueue warm = new WarmQueue();
 
@@ -27,9 +30,10 @@ public final class FunctionPool {
     private int consecutiveFailures;
     private long notBeforeNanos;
 
-    FunctionPool(FunctionSpec spec, SlotOwner owner) {
+    FunctionPool(FunctionSpec spec, SlotOwner owner, FunctionLatency latency) {
         this.spec = spec;
         this.owner = owner;
+        this.latency = latency;
     }
 
     public FunctionSpec spec() {
@@ -52,17 +56,62 @@ public final class FunctionPool {
     }
 
     /**
-     * The init took {@code client} and its handler runs: the slot keeps this process's copy of the
-     * connection and stays busy until its container exits, when the connection is closed gracefully.
+     * The init acknowledged the connection accepted at {@code acceptedNanos}: the request belongs to the
+     * slot from now on, and counts as one of its uses.
+     */
+    public void taken(Lease lease, long acceptedNanos) {
+        lease.slot().used();
+        lease.slot().requestAccepted(acceptedNanos);
+    }
+
+    /**
+     * The slot's handler runs on {@code client}: the slot keeps this process's copy of the connection
+     * until the request ends (oneshot: its container exits; otherwise: {@link #finished}), then closes
+     * it gracefully. A oneshot slot's control connection has nothing more to say and is closed now.
      */
     public void handedOff(Lease lease, SocketChannel client) {
-        done(lease);
+        if (!spec.mode().reusesContainers()) {
+            done(lease);
+        }
         lease.slot().holdClient(client);
     }
 
-    /** The dispatcher is done with the slot's control connection. The slot stays busy until its container exits. */
+    /**
+     * Fork and persistent modes: the handler said {@code DONE}. The slot is warm again, or recycled once
+     * it has served {@code max-uses} requests.
+     */
+    public void finished(Lease lease) {
+        Slot s = lease.slot();
+        long now = System.nanoTime();
+        requestEnded(s, now);
+        if (s.uses() >= spec.pool().maxUses()) {
+            owner.retire(this, s, null, false);
+            done(lease);
+        } else if (s.transition(SlotState.BUSY, SlotState.WARM)) {
+            s.warmSince(now);
+            warm.offer(s);
+        }
+    }
+
+    /** After it took a connection, the slot broke (its container died, or the request ran too long). */
+    public void failed(Lease lease, String reason) {
+        owner.retire(this, lease.slot(), reason, false);
+        done(lease);
+    }
+
+    /** The dispatcher is done with the slot's control connection. */
     public void done(Lease lease) {
         lease.slot().control().close();
+    }
+
+    /** Records the service time of the request {@code s} serves, if any, and releases its connection. */
+    void requestEnded(Slot s, long nowNanos) {
+        long accepted = s.requestAcceptedNanos();
+        if (accepted != 0) {
+            latency.record(LatencyKind.SERVICE, nowNanos - accepted);
+            s.requestAccepted(0);
+        }
+        s.releaseClient();
     }
 
     /**
@@ -103,6 +152,7 @@ public final class FunctionPool {
     }
 
     void offerWarm(Slot s) {
+        s.warmSince(System.nanoTime());
         warm.offer(s);
     }
 

@@ -94,7 +94,7 @@ public final class Pool implements AutoCloseable {
             if (!latencies.containsKey(f.name())) {
                 throw new IllegalArgumentException("no latency recorder for function " + f.name());
             }
-            functions.put(f.name(), new FunctionPool(f, slotOwner));
+            functions.put(f.name(), new FunctionPool(f, slotOwner, latencies.get(f.name())));
         }
         this.launcher = new SlotLauncher(runtime, runDir, instance, startConcurrency, (s, id) -> byContainer.put(id, s));
         this.owner = Executors.newSingleThreadScheduledExecutor(daemon("pool-owner"));
@@ -110,7 +110,7 @@ public final class Pool implements AutoCloseable {
             removeAll(left);
         }
         exitWatch = runtime.watchExits(Labels.INSTANCE, instance, id -> owner.execute(() -> handleExit(id)));
-        owner.scheduleWithFixedDelay(this::reconcileAll, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        owner.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         owner.scheduleWithFixedDelay(this::pollExits, EXIT_POLL.toMillis(), EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -163,6 +163,30 @@ public final class Pool implements AutoCloseable {
         for (FunctionPool fp : functions.values()) {
             reconcile(fp, now);
         }
+    }
+
+    /** The owner's periodic look at every slot: requests past their deadline, warm slots idle too long. */
+    private void tick() {
+        if (closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (FunctionPool fp : functions.values()) {
+            FunctionSpec spec = fp.spec();
+            for (Slot s : fp.slots().values()) {
+                long accepted = s.requestAcceptedNanos();
+                if (s.state() == SlotState.BUSY && accepted != 0
+                        && now - accepted > spec.timeouts().request().toNanos()) {
+                    retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
+                            + " ms request timeout", false);
+                } else if (s.state() == SlotState.WARM && now - s.warmSinceNanos() > spec.pool().idleTtl().toNanos()
+                        && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
+                    log.info("{}: recycling {}, idle for {} ms", spec.name(), s, spec.pool().idleTtl().toMillis());
+                    cleanUp(fp, s, SlotState.WARM, null, false);
+                }
+            }
+        }
+        reconcileAll();
     }
 
     private void reconcile(FunctionPool fp, long now) {
@@ -221,7 +245,10 @@ public final class Pool implements AutoCloseable {
         switch (s.state()) {
             case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
             case WARM -> retire(fp, s, "its container exited while warm", false);
-            case BUSY -> retire(fp, s, null, false); // the handler finished: the oneshot recycle
+            case BUSY -> {
+                fp.requestEnded(s, System.nanoTime()); // oneshot: the handler finished; else the container died
+                retire(fp, s, fp.spec().mode().reusesContainers() ? "its container exited while serving" : null, false);
+            }
             case RETIRED -> { }
         }
     }
@@ -255,6 +282,11 @@ public final class Pool implements AutoCloseable {
         if (was == SlotState.RETIRED && !synchronous) {
             return;
         }
+        cleanUp(fp, s, was, reason, synchronous);
+    }
+
+    /** Removes a slot that just left state {@code was} for RETIRED, and its container. */
+    private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, boolean synchronous) {
         fp.removeWarm(s);
         fp.slots().remove(s.id());
         if (was == SlotState.BUSY) {

@@ -22,6 +22,10 @@ public final class Slot {
     private volatile ControlEndpoint endpoint;
     private volatile ControlConnection control;
     private final AtomicReference<SocketChannel> client = new AtomicReference<>();
+    // Written by the thread that holds the slot in its current state, read by the owner's checks.
+    private volatile long warmSinceNanos;
+    private volatile long requestAcceptedNanos;
+    private volatile int uses;
 
     Slot(String id, String function, long createdNanos) {
         this.id = id;
@@ -70,6 +74,33 @@ public final class Slot {
 
     void endpoint(ControlEndpoint e) {
         this.endpoint = e;
+    }
+
+    /** When the slot last became warm; 0 before its first hello. */
+    long warmSinceNanos() {
+        return warmSinceNanos;
+    }
+
+    void warmSince(long nanos) {
+        this.warmSinceNanos = nanos;
+    }
+
+    /** When the request it serves now was accepted; 0 when it serves none. */
+    long requestAcceptedNanos() {
+        return requestAcceptedNanos;
+    }
+
+    void requestAccepted(long nanos) {
+        this.requestAcceptedNanos = nanos;
+    }
+
+    /** How many requests it has been handed. */
+    int uses() {
+        return uses;
+    }
+
+    void used() {
+        uses++;
     }
 
     /** Moves {@code from -> to} if the slot is in {@code from}; false if another thread moved it first. */

@@ -107,6 +107,10 @@ final class SlotLauncher {
         Map<String, String> env = new HashMap<>(spec.env());
         env.put("FAAS_CONTROL_SOCK", CONTROL_MOUNT + "/" + ControlEndpoint.SOCKET_NAME);
         env.put("FAAS_FUNCTION", spec.name());
+        env.put("FAAS_MODE", spec.mode().configName());
+        if (spec.stdio()) {
+            env.put("FAAS_STDIO", "1");
+        }
         Map<String, String> labels = Map.of(
                 Labels.INSTANCE, instance,
                 Labels.FUNCTION, spec.name(),

@@ -174,9 +174,9 @@ class MainTest {
 
     @Test
     void poolSizeSetsTheWarmSizeOfTheBuiltInFunction() throws Exception {
-        assertEquals(new FunctionSpec.PoolSize(7, Defaults.MAX), single(settings("--pool-size", "7")).pool());
-        assertEquals(new FunctionSpec.PoolSize(0, Defaults.MAX), single(settings("--pool-size", "0")).pool());
-        assertEquals(new FunctionSpec.PoolSize(40, 40), single(settings("--pool-size", "40")).pool());
+        assertEquals(new FunctionSpec.PoolSize(7, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "7")).pool());
+        assertEquals(new FunctionSpec.PoolSize(0, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "0")).pool());
+        assertEquals(new FunctionSpec.PoolSize(40, 40, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "40")).pool());
     }
 
     @Test
@@ -205,15 +205,15 @@ class MainTest {
     void withConfigTheFunctionsComeFromTheFiles() throws Exception {
         Settings s = settings("--config", validConfig().toString());
         assertEquals(List.of("small", "large"), s.config().functions().stream().map(FunctionSpec::name).toList());
-        assertEquals(new FunctionSpec.PoolSize(1, 4), s.config().functions().get(0).pool());
-        assertEquals(new FunctionSpec.PoolSize(2, 30), s.config().functions().get(1).pool());
+        assertEquals(new FunctionSpec.PoolSize(1, 4, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(0).pool());
+        assertEquals(new FunctionSpec.PoolSize(2, 30, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(1).pool());
     }
 
     @Test
     void withConfigPoolSizeSetsEveryFunctionsWarmSizeAndGrowsMax() throws Exception {
         Settings s = settings("--config", validConfig().toString(), "--pool-size", "20");
-        assertEquals(new FunctionSpec.PoolSize(20, 20), s.config().functions().get(0).pool()); // max 4 grew
-        assertEquals(new FunctionSpec.PoolSize(20, 30), s.config().functions().get(1).pool()); // max 30 kept
+        assertEquals(new FunctionSpec.PoolSize(20, 20, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(0).pool()); // max 4 grew
+        assertEquals(new FunctionSpec.PoolSize(20, 30, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(1).pool()); // max 30 kept
         assertEquals("small:latest", s.config().functions().get(0).image()); // nothing else changes
     }
 

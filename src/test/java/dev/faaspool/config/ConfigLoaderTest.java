@@ -41,10 +41,13 @@ class ConfigLoaderTest {
                       LOG_LEVEL: debug
                       GREETING: "hello world"
                     listen: 127.0.0.1:9001
-                    mode: oneshot
+                    mode: fork
+                    stdio: true
                     pool:
                       warm: 3
                       max: 7
+                      max-uses: 50
+                      idle-ttl: 90s
                     limits:
                       memory: 128m
                       pids: 32
@@ -53,6 +56,7 @@ class ConfigLoaderTest {
                     timeouts:
                       acquire: 750ms
                       start: 2m
+                      request: 45s
                 """);
 
         PoolConfig config = load(file);
@@ -60,10 +64,10 @@ class ConfigLoaderTest {
         FunctionSpec expected = new FunctionSpec("api", "registry.local/api:1.2",
                 List.of("/bin/handler", "--verbose", "two words"),
                 Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001), HandlerMode.ONESHOT,
-                new FunctionSpec.PoolSize(3, 7),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001), HandlerMode.FORK, true,
+                new FunctionSpec.PoolSize(3, 7, 50, Duration.ofSeconds(90)),
                 new FunctionSpec.Limits(128L << 20, 32, 0, "1000:1001"),
-                new FunctionSpec.Timeouts(Duration.ofMillis(750), Duration.ofMinutes(2)));
+                new FunctionSpec.Timeouts(Duration.ofMillis(750), Duration.ofMinutes(2), Duration.ofSeconds(45)));
         assertEquals(List.of(expected), config.functions());
         assertEquals(1000, config.functions().get(0).limits().uid());
         assertEquals(1001, config.functions().get(0).limits().gid());
@@ -79,15 +83,15 @@ class ConfigLoaderTest {
         assertEquals(List.of(), f.command());
         assertEquals(Map.of(), f.env());
         assertEquals(HandlerMode.ONESHOT, f.mode());
-        assertEquals(new FunctionSpec.PoolSize(Defaults.WARM, Defaults.MAX), f.pool());
+        assertEquals(new FunctionSpec.PoolSize(Defaults.WARM, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
         assertEquals(new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER), f.limits());
-        assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START), f.timeouts());
+        assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST), f.timeouts());
     }
 
     @Test
     void aWarmSizeAboveTheDefaultMaxRaisesMaxToIt() throws Exception {
         FunctionSpec f = single(load(write("f.yaml", HELLO + "    pool: { warm: 20 }\n")));
-        assertEquals(new FunctionSpec.PoolSize(20, 20), f.pool());
+        assertEquals(new FunctionSpec.PoolSize(20, 20, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
     }
 
     @Test
@@ -128,13 +132,13 @@ class ConfigLoaderTest {
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of command, env, image, limits, listen, mode, pool, timeouts");
+                "unknown field; expected one of command, env, image, limits, listen, mode, pool, stdio, timeouts");
     }
 
     @Test
     void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      warm: 1\n      min: 1\n");
-        assertError(loadFails(file), file, 7, "functions.hello.pool.min", "unknown field; expected one of max, warm");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.min", "unknown field; expected one of idle-ttl, max, max-uses, warm");
     }
 
     @Test
@@ -148,7 +152,7 @@ class ConfigLoaderTest {
     void anUnknownTimeoutsFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    timeouts:\n      idle: 5s\n");
         assertError(loadFails(file), file, 6, "functions.hello.timeouts.idle",
-                "unknown field; expected one of acquire, start");
+                "unknown field; expected one of acquire, request, start");
     }
 
     // ---- wrong values, reported at the value's line ----
@@ -228,7 +232,7 @@ class ConfigLoaderTest {
     void anUnknownHandlerModeIsRejectedNamingTheKnownOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    mode: forking\n");
         assertError(loadFails(file), file, 5, "functions.hello.mode",
-                "'forking' is not a handler mode; expected one of oneshot");
+                "'forking' is not a handler mode; expected one of oneshot, fork, persistent");
     }
 
     @Test

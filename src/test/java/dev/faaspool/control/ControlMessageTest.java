@@ -212,7 +212,7 @@ class ControlMessageTest {
         connect();
         send("HELLO 1 7\nACK\n");
         assertEquals(new ControlMessage.Hello(1, 7), connection.awaitHello(WAIT));
-        assertEquals(new ControlMessage.Ack(), connection.awaitExec(WAIT));
+        assertEquals(new ControlMessage.Ack(), connection.awaitStart(WAIT));
     }
 
     @Test
@@ -236,7 +236,7 @@ class ControlMessageTest {
             assertEquals("from the init", tcp.clientReads("from the init".length()));
 
             init.close(); // the handler was exec'd: SOCK_CLOEXEC closed the init's end
-            assertEquals(new ControlMessage.Eof(), connection.awaitExec(WAIT));
+            assertEquals(new ControlMessage.Eof(), connection.awaitStart(WAIT));
         }
     }
 

@@ -12,6 +12,7 @@ import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
+import dev.faaspool.metrics.FunctionLatency;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -104,10 +105,10 @@ class FunctionPoolTest {
 
     @Test
     void wantedWithTheBuiltInFunctionUsesItsPoolSize() {
-        FunctionPool small = new FunctionPool(Defaults.helloFunction(LISTEN, 3), owner);
+        FunctionPool small = new FunctionPool(Defaults.helloFunction(LISTEN, 3), owner, new FunctionLatency("hello"));
         assertEquals(3, small.wanted(0, 0, 0));
         assertEquals(2, small.wanted(0, 0, Defaults.MAX - 2));
-        FunctionPool large = new FunctionPool(Defaults.helloFunction(LISTEN, Defaults.MAX + 4), owner);
+        FunctionPool large = new FunctionPool(Defaults.helloFunction(LISTEN, Defaults.MAX + 4), owner, new FunctionLatency("hello"));
         assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0)); // max grew to the warm size
     }
 
@@ -285,10 +286,10 @@ class FunctionPoolTest {
 
     private FunctionPool pool(int warm, int max) {
         FunctionSpec spec = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.ONESHOT, new FunctionSpec.PoolSize(warm, max),
+                HandlerMode.ONESHOT, false, new FunctionSpec.PoolSize(warm, max, Defaults.MAX_USES, Defaults.IDLE_TTL),
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START));
-        return new FunctionPool(spec, owner);
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        return new FunctionPool(spec, owner, new FunctionLatency("hello"));
     }
 
     private Slot slot(FunctionPool pool) {

@@ -1,0 +1,134 @@
+package dev.faaspool.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Handler modes and the pool's limits on a request's and a container's life, with real containers. */
+class ModesIT {
+    @TempDir
+    Path work;
+    private final List<PoolProcess> pools = new ArrayList<>();
+    private InetSocketAddress address;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (PoolProcess p : pools) {
+            p.close();
+        }
+    }
+
+    private PoolProcess start(String test, String functionYaml) throws Exception {
+        int port = PoolProcess.freePort();
+        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        Path config = Files.writeString(work.resolve("pool.yaml"), "functions:\n  fn:\n    listen: 127.0.0.1:" + port
+                + "\n" + functionYaml.indent(4));
+        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
+        pools.add(p);
+        p.awaitStdout(Pattern.compile("fn: \\d+/\\d+ warm"), Duration.ofSeconds(60));
+        return p;
+    }
+
+    private static String onlyContainer(PoolProcess pool) throws Exception {
+        List<String> running = Docker.runningOf(pool.instance);
+        assertEquals(1, running.size(), "running: " + running);
+        return running.get(0);
+    }
+
+    @Test
+    void forkModeServesManyRequestsPerContainerAndRecyclesItAfterMaxUses() throws Exception {
+        PoolProcess pool = start("fork", """
+                image: faas-hello:latest
+                mode: fork
+                pool: { warm: 1, max: 1, max-uses: 3 }
+                """);
+        String first = onlyContainer(pool);
+        for (int i = 1; i <= 3; i++) {
+            HttpProbe.Response r = HttpProbe.get(address, "/", 30_000);
+            assertEquals(200, r.status());
+            assertEquals("Hello from faas-pool!\n", r.body());
+            if (i < 3) {
+                pool.awaitFunction("fn", f -> f.get("warm").asInt() == 1, Duration.ofSeconds(10));
+                assertEquals(first, onlyContainer(pool), "request " + i + " was served by the same container");
+            }
+        }
+        pool.awaitFunction("fn", f -> f.get("warm").asInt() == 1 && f.get("starting").asInt() == 0,
+                Duration.ofSeconds(30));
+        assertNotEquals(first, onlyContainer(pool), "after 3 uses the container is replaced");
+        assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
+
+        assertEquals(0, pool.stop(Duration.ofSeconds(60)));
+        Map<String, Long> counts = EndToEndIT.summaryCounts(Files.readString(pool.summaryFile()), "fn");
+        assertEquals(4, counts.get("warm") + counts.get("cold"));
+        assertEquals(4, counts.get("service"), "the end of every request is known: " + counts);
+        assertEquals(2, counts.get("start"), "two containers served four requests: " + counts);
+    }
+
+    @Test
+    void aOneshotRequestPastItsTimeoutLosesItsContainerAndTheClientItsConnection() throws Exception {
+        PoolProcess pool = start("timeout1", """
+                image: faas-hello:latest
+                pool: { warm: 1, max: 2 }
+                timeouts: { request: 1s }
+                """);
+        assertConnectionClosedByTheTimeout(pool);
+    }
+
+    @Test
+    void aForkModeRequestPastItsTimeoutLosesItsContainerToo() throws Exception {
+        PoolProcess pool = start("timeout2", """
+                image: faas-hello:latest
+                mode: fork
+                pool: { warm: 1, max: 2 }
+                timeouts: { request: 1s }
+                """);
+        assertConnectionClosedByTheTimeout(pool);
+    }
+
+    /** A client that never sends its request keeps the hello handler waiting until the pool steps in. */
+    private void assertConnectionClosedByTheTimeout(PoolProcess pool) throws Exception {
+        String container = onlyContainer(pool);
+        try (Socket silent = new Socket()) {
+            silent.connect(address, 5_000);
+            silent.setSoTimeout(20_000);
+            long t0 = System.nanoTime();
+            InputStream in = silent.getInputStream();
+            assertEquals(-1, in.read(), "the connection ends without an answer");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 900 && ms < 10_000, "ended after the 1 s request timeout, not before: " + ms + " ms");
+        }
+        pool.awaitLog(Pattern.compile("its request ran past the 1000 ms request timeout"), Duration.ofSeconds(10));
+        pool.awaitFunction("fn", f -> f.get("warm").asInt() == 1 && f.get("busy").asInt() == 0, Duration.ofSeconds(30));
+        assertTrue(!Docker.runningOf(pool.instance).contains(container), "the overrunning container is gone");
+        assertEquals(200, HttpProbe.get(address, "/", 30_000).status(), "and the function still serves");
+    }
+
+    @Test
+    void aWarmContainerIdlePastItsTtlIsRecycled() throws Exception {
+        PoolProcess pool = start("idle", """
+                image: faas-hello:latest
+                mode: fork
+                pool: { warm: 1, max: 1, idle-ttl: 2s }
+                """);
+        String first = onlyContainer(pool);
+        pool.awaitLog(Pattern.compile("recycling slot fn-1 .*idle for 2000 ms"), Duration.ofSeconds(20));
+        pool.awaitFunction("fn", f -> f.get("warm").asInt() == 1, Duration.ofSeconds(30));
+        assertNotEquals(first, onlyContainer(pool));
+        assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
+    }
+}
