@@ -59,6 +59,11 @@ ensure_docker() {
   die "dockerd did not answer within 30 s"
 }
 
+# What the tests use besides Docker: promtool (Debian's prometheus) checks /metrics.
+ensure_test_tools() {
+  command -v promtool >/dev/null 2>&1 || apt_install prometheus
+}
+
 build_images() {
   "$FAAS_ROOT/runtime-init/build-images.sh" || die "building the runtime images failed"
 }

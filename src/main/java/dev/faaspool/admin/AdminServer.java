@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.faaspool.config.Defaults;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -14,8 +15,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The operators' HTTP endpoint, on loopback only: {@code /status} (JSON), {@code /healthz} (the
- * process answers) and {@code /readyz} (every function has its warm slots).
+ * The operators' HTTP endpoint, on loopback only: {@code /metrics} (Prometheus), {@code /status}
+ * (JSON), {@code /healthz} (the process answers) and {@code /readyz} (every function has its warm slots).
  */
 public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
@@ -30,9 +31,10 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param status a JSON-serializable snapshot of the pool
      * @param ready  whether every function has its warm slots
+     * @param metrics what {@code /metrics} shows
      */
-    public static AdminServer start(InetSocketAddress address, Supplier<Object> status, BooleanSupplier ready)
-            throws IOException {
+    public static AdminServer start(InetSocketAddress address, Supplier<Object> status, BooleanSupplier ready,
+            PrometheusMetrics metrics) throws IOException {
         if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin endpoint binds to loopback only (was "
                     + Defaults.format(address) + ")");
@@ -51,6 +53,11 @@ public final class AdminServer implements AutoCloseable {
         }));
         http.createContext("/status", ex -> admin.reply(ex, 200, "application/json",
                 admin.json.writeValueAsString(status.get()) + "\n"));
+        http.createContext("/metrics", ex -> {
+            ByteArrayOutputStream text = new ByteArrayOutputStream(8192);
+            metrics.write(text);
+            admin.reply(ex, 200, metrics.contentType(), text.toByteArray());
+        });
         http.createContext("/healthz", ex -> admin.reply(ex, 200, "text/plain", "ok\n"));
         http.createContext("/readyz", ex -> {
             boolean ok = ready.getAsBoolean();
@@ -65,14 +72,17 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void reply(HttpExchange ex, int status, String type, String body) throws IOException {
+        reply(ex, status, type + "; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void reply(HttpExchange ex, int status, String contentType, byte[] b) throws IOException {
         try (ex) {
             if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().set("Allow", "GET, HEAD");
                 ex.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
+            ex.getResponseHeaders().set("Content-Type", contentType);
             if ("HEAD".equals(ex.getRequestMethod())) {
                 ex.sendResponseHeaders(status, -1);
                 return;

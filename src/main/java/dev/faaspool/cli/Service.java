@@ -1,6 +1,7 @@
 package dev.faaspool.cli;
 
 import dev.faaspool.admin.AdminServer;
+import dev.faaspool.admin.PrometheusMetrics;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.dispatch.Dispatcher;
@@ -90,9 +91,10 @@ final class Service implements AutoCloseable {
             Dispatcher d = new Dispatcher(pool.function(f.name()), latencies.get(f.name()), counters.get(f.name()));
             listeners.add(Listener.bind(f.listen(), d, workers, counters.get(f.name())));
         }
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready));
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
+        opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
+                new PrometheusMetrics(pool.functions(), counters, latencyLog)));
         pool.start();
         listeners.forEach(Listener::start);
     }

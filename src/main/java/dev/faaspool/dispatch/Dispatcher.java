@@ -69,7 +69,7 @@ public final class Dispatcher {
                             + pool.spec().timeouts().acquire().toMillis() + " ms");
                     return;
                 }
-                outcome = handOff(client, fd, lease, acceptedNanos);
+                outcome = handOff(client, fd, lease, acceptedNanos, System.nanoTime());
                 if (outcome == Outcome.NOT_TAKEN) {
                     counters.redispatched.increment();
                 }
@@ -97,7 +97,7 @@ public final class Dispatcher {
     }
 
     /** Offers the connection to the leased slot. */
-    private Outcome handOff(SocketChannel client, FileDescriptor fd, Lease lease, long acceptedNanos)
+    private Outcome handOff(SocketChannel client, FileDescriptor fd, Lease lease, long acceptedNanos, long leasedNanos)
             throws IOException {
         ControlMessage reply;
         try {
@@ -116,6 +116,7 @@ public final class Dispatcher {
             return Outcome.NOT_TAKEN;
         }
         latency.record(lease.cold() ? LatencyKind.COLD : LatencyKind.WARM, System.nanoTime() - acceptedNanos);
+        latency.record(LatencyKind.QUEUE, leasedNanos - acceptedNanos);
         (lease.cold() ? counters.cold : counters.warm).increment();
         pool.taken(lease, acceptedNanos);
 

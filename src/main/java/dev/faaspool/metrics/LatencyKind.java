@@ -9,7 +9,9 @@ public enum LatencyKind {
     /** Container create to the init's hello. */
     START("start"),
     /** Accept to the end of the request: the handler's container exited (oneshot) or it said DONE. */
-    SERVICE("service");
+    SERVICE("service"),
+    /** Accept to a slot taken for the request: zero-ish when one was warm, a container start when not. */
+    QUEUE("queue");
 
     private final String tag;
 

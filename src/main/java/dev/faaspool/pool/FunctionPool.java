@@ -25,6 +25,7 @@ public final class FunctionPool {
     private final FunctionLatency latency;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final WarmQueue warm = new WarmQueue();
+    private final PoolCounters counters = new PoolCounters();
 
     // Confined to the owner thread.
     private int consecutiveFailures;
@@ -38,6 +39,10 @@ public final class FunctionPool {
 
     public FunctionSpec spec() {
         return spec;
+    }
+
+    public PoolCounters counters() {
+        return counters;
     }
 
     /**
@@ -85,6 +90,7 @@ public final class FunctionPool {
         long now = System.nanoTime();
         requestEnded(s, now);
         if (s.uses() >= spec.pool().maxUses()) {
+            counters.recycledUsed.increment();
             owner.retire(this, s, null, false);
             done(lease);
         } else if (s.transition(SlotState.BUSY, SlotState.WARM)) {
@@ -95,6 +101,9 @@ public final class FunctionPool {
 
     /** After it took a connection, the slot broke (its container died, or the request ran too long). */
     public void failed(Lease lease, String reason) {
+        if (lease.slot().state() != SlotState.RETIRED) {
+            counters.recycledFailed.increment();
+        }
         owner.retire(this, lease.slot(), reason, false);
         done(lease);
     }
@@ -120,6 +129,9 @@ public final class FunctionPool {
      * returns only after the container is gone, and the connection can safely go to another slot.
      */
     public void notTaken(Lease lease, String reason, boolean uncertain) {
+        if (lease.slot().state() != SlotState.RETIRED) {
+            counters.recycledFailed.increment();
+        }
         owner.retire(this, lease.slot(), reason, uncertain);
         done(lease);
     }
@@ -169,11 +181,13 @@ public final class FunctionPool {
     }
 
     void startSucceeded() {
+        counters.started.increment();
         consecutiveFailures = 0;
         notBeforeNanos = 0;
     }
 
     void startFailed(long nowNanos, Backoff backoff) {
+        counters.startFailures.increment();
         consecutiveFailures++;
         notBeforeNanos = nowNanos + backoff.delay(consecutiveFailures).toNanos();
     }

@@ -177,10 +177,12 @@ public final class Pool implements AutoCloseable {
                 long accepted = s.requestAcceptedNanos();
                 if (s.state() == SlotState.BUSY && accepted != 0
                         && now - accepted > spec.timeouts().request().toNanos()) {
+                    fp.counters().recycledTimeout.increment();
                     retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
                             + " ms request timeout", false);
                 } else if (s.state() == SlotState.WARM && now - s.warmSinceNanos() > spec.pool().idleTtl().toNanos()
                         && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
+                    fp.counters().recycledIdle.increment();
                     log.info("{}: recycling {}, idle for {} ms", spec.name(), s, spec.pool().idleTtl().toMillis());
                     cleanUp(fp, s, SlotState.WARM, null, false);
                 }
@@ -244,10 +246,19 @@ public final class Pool implements AutoCloseable {
         FunctionPool fp = functions.get(s.function());
         switch (s.state()) {
             case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
-            case WARM -> retire(fp, s, "its container exited while warm", false);
+            case WARM -> {
+                fp.counters().recycledFailed.increment();
+                retire(fp, s, "its container exited while warm", false);
+            }
             case BUSY -> {
                 fp.requestEnded(s, System.nanoTime()); // oneshot: the handler finished; else the container died
-                retire(fp, s, fp.spec().mode().reusesContainers() ? "its container exited while serving" : null, false);
+                if (fp.spec().mode().reusesContainers()) {
+                    fp.counters().recycledFailed.increment();
+                    retire(fp, s, "its container exited while serving", false);
+                } else {
+                    fp.counters().recycledUsed.increment();
+                    retire(fp, s, null, false);
+                }
             }
             case RETIRED -> { }
         }

@@ -1,0 +1,164 @@
+package dev.faaspool.admin;
+
+import dev.faaspool.metrics.LatencyKind;
+import dev.faaspool.metrics.LatencyLog;
+import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.pool.FunctionPool;
+import dev.faaspool.pool.PoolCounters;
+import dev.faaspool.pool.SlotState;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+
+/**
+ * The pool's state and counts in Prometheus's text format, for {@code /metrics}. Nothing here is on
+ * the request path: counts are read from the counters the pool and dispatchers keep anyway, and
+ * latencies from the HdrHistogram totals of the {@link LatencyLog} (complete up to its last interval).
+ *
+ * <p>Names follow Prometheus's conventions: {@code faas_} prefix, base units ({@code _seconds}),
+ * {@code _total} counters, a {@code function} label everywhere.
+ */
+public final class PrometheusMetrics {
+    /** Bucket upper bounds, seconds: from a fast warm hand-off (100 µs) to a slow container start. */
+    static final double[] BOUNDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+            0.5, 1, 2.5, 5, 10, 30, 60, Double.POSITIVE_INFINITY};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    /**
+     * @param pools    the functions' pools, for occupancy and container counts
+     * @param requests each function's request counters
+     * @param latency  the run's latency log
+     */
+    public PrometheusMetrics(Collection<FunctionPool> pools, Map<String, RequestCounters> requests, LatencyLog latency) {
+        List<FunctionPool> fps = List.copyOf(pools);
+        GaugeWithCallback.builder().name("faas_pool_slots").help("Containers of a function by state")
+                .labelNames("function", "state")
+                .callback(cb -> {
+                    for (FunctionPool fp : fps) {
+                        for (SlotState st : List.of(SlotState.STARTING, SlotState.WARM, SlotState.BUSY)) {
+                            cb.call(fp.count(st), fp.spec().name(), st.name().toLowerCase(java.util.Locale.ROOT));
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("faas_pool_warm_target").help("Warm containers a function should have")
+                .labelNames("function")
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.spec().pool().warm(), fp.spec().name())))
+                .register(registry);
+        GaugeWithCallback.builder().name("faas_pool_waiting_requests").help("Requests waiting for a warm container")
+                .labelNames("function")
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.waiting(), fp.spec().name())))
+                .register(registry);
+
+        CounterWithCallback.builder().name("faas_requests").help("Requests by how they were served")
+                .labelNames("function", "outcome")
+                .callback(cb -> requests.forEach((fn, c) -> {
+                    cb.call(c.warm.sum(), fn, "warm");
+                    cb.call(c.cold.sum(), fn, "cold");
+                    cb.call(c.rejected.sum(), fn, "rejected");
+                    cb.call(c.failed.sum(), fn, "failed");
+                })).register(registry);
+        CounterWithCallback.builder().name("faas_redispatches").help("Hand-offs a container did not take")
+                .labelNames("function")
+                .callback(cb -> requests.forEach((fn, c) -> cb.call(c.redispatched.sum(), fn))).register(registry);
+        poolCounter(fps, "faas_container_starts", "Containers that became warm", c -> c.started.sum());
+        poolCounter(fps, "faas_container_start_failures", "Containers that did not become warm",
+                c -> c.startFailures.sum());
+        CounterWithCallback.builder().name("faas_container_recycles").help("Containers retired, by reason")
+                .labelNames("function", "reason")
+                .callback(cb -> {
+                    for (FunctionPool fp : fps) {
+                        PoolCounters c = fp.counters();
+                        String fn = fp.spec().name();
+                        cb.call(c.recycledUsed.sum(), fn, "used");
+                        cb.call(c.recycledIdle.sum(), fn, "idle");
+                        cb.call(c.recycledTimeout.sum(), fn, "timeout");
+                        cb.call(c.recycledFailed.sum(), fn, "failed");
+                    }
+                }).register(registry);
+        registry.register(new LatencyCollector(latency));
+    }
+
+    private void poolCounter(List<FunctionPool> fps, String name, String help, ToLongFunction<PoolCounters> value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("function")
+                .callback(cb -> fps.forEach(fp -> cb.call(value.applyAsLong(fp.counters()), fp.spec().name())))
+                .register(registry);
+    }
+
+    public String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    public void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
+    /** The latency histograms, converted from HdrHistogram (microseconds) to Prometheus buckets (seconds). */
+    private static final class LatencyCollector implements MultiCollector {
+        private final LatencyLog log;
+
+        LatencyCollector(LatencyLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public MetricSnapshots collect() {
+            Map<String, Map<LatencyKind, Histogram>> totals = log.totals();
+            List<MetricSnapshot> out = new ArrayList<>();
+            out.add(family(totals, "faas_dispatch_seconds",
+                    "Accept to the connection owned by a container's init, warm or cold",
+                    List.of(LatencyKind.WARM, LatencyKind.COLD), k -> Labels.of("kind", k.tag())));
+            out.add(family(totals, "faas_queue_wait_seconds", "Accept to a container taken for the request",
+                    List.of(LatencyKind.QUEUE), k -> Labels.EMPTY));
+            out.add(family(totals, "faas_container_start_seconds", "Container create to the init's hello",
+                    List.of(LatencyKind.START), k -> Labels.EMPTY));
+            out.add(family(totals, "faas_request_service_seconds", "Accept to the end of the request",
+                    List.of(LatencyKind.SERVICE), k -> Labels.EMPTY));
+            return new MetricSnapshots(out);
+        }
+
+        private static HistogramSnapshot family(Map<String, Map<LatencyKind, Histogram>> totals, String name,
+                String help, List<LatencyKind> kinds, Function<LatencyKind, Labels> extra) {
+            HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help);
+            totals.forEach((fn, byKind) -> {
+                for (LatencyKind k : kinds) {
+                    Histogram h = byKind.get(k);
+                    long[] counts = new long[BOUNDS.length];
+                    for (HistogramIterationValue v : h.recordedValues()) {
+                        double seconds = h.highestEquivalentValue(v.getValueIteratedTo()) / 1e6;
+                        int i = 0;
+                        while (seconds > BOUNDS[i]) {
+                            i++;
+                        }
+                        counts[i] += v.getCountAtValueIteratedTo();
+                    }
+                    double sum = h.getTotalCount() == 0 ? 0 : h.getMean() * h.getTotalCount() / 1e6;
+                    b.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS, counts))
+                            .sum(sum)
+                            .labels(Labels.of("function", fn).merge(extra.apply(k)))
+                            .build());
+                }
+            });
+            return b.build();
+        }
+    }
+}
