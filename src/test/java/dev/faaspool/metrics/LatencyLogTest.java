@@ -98,7 +98,8 @@ class LatencyLogTest {
             assertEquals(8, f.length, line);
             rows.put(f[0] + "." + f[1], f);
         }
-        assertEquals(List.of("a.warm", "a.cold", "a.start", "a.service", "b.warm", "b.cold", "b.start", "b.service"),
+        assertEquals(List.of("a.warm", "a.cold", "a.start", "a.service", "a.queue", "b.warm", "b.cold", "b.start", "b.service",
+                "b.queue"),
                 List.copyOf(rows.keySet()));
 
         assertEquals("1000", rows.get("a.warm")[2]);
