@@ -59,9 +59,13 @@ ensure_docker() {
   die "dockerd did not answer within 30 s"
 }
 
-# What the tests use besides Docker: promtool (Debian's prometheus) checks /metrics.
+# What the tests use besides Docker: promtool (Debian's prometheus) checks /metrics, Chromium renders
+# the HTML report.
 ensure_test_tools() {
-  command -v promtool >/dev/null 2>&1 || apt_install prometheus
+  local missing=()
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
 build_images() {

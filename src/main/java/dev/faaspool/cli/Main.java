@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             "accepted TCP connection to one of them with SCM_RIGHTS.",
             "",
             "Without --config, serves the built-in hello function (image " + Defaults.HELLO_IMAGE + ").",
+            "'faas-pool report LOG' reads a latency log back (see 'faas-pool report --help').",
             "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every",
             "container and socket it made, and prints the latency summary."
         },
@@ -92,8 +93,14 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new Main(System.out, System.err)); // invalid options exit 2
-        System.exit(cl.execute(args));
+        System.exit(commandLine(System.out, System.err).execute(args));
+    }
+
+    /** The command line with its subcommands; invalid options exit 2. */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main(out, err));
+        cl.addSubcommand("report", new ReportCommand(out, err));
+        return cl;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.faaspool.dispatch.Listener;
 import dev.faaspool.dispatch.SocketDescriptors;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
+import dev.faaspool.metrics.Occupancy;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
@@ -25,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Service implements AutoCloseable {
     private static final int MAX_DISPATCH_THREADS = 512;
+    private static final Duration OCCUPANCY_SAMPLE = Duration.ofMillis(100);
 
     private final Settings settings;
     private final PrintStream out;
@@ -43,6 +47,11 @@ final class Service implements AutoCloseable {
     private final Map<String, RequestCounters> counters = new LinkedHashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
     private final List<AutoCloseable> opened = new ArrayList<>();
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "occupancy-sampler");
+        t.setDaemon(true);
+        return t;
+    });
     private ThreadPoolExecutor workers;
     private Pool pool;
     private LatencyLog latencyLog;
@@ -97,6 +106,17 @@ final class Service implements AutoCloseable {
                 new PrometheusMetrics(pool.functions(), counters, latencyLog)));
         pool.start();
         listeners.forEach(Listener::start);
+        sampler.scheduleAtFixedRate(this::sampleOccupancy, 0, OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Records how many containers each function has in each state, for the latency log's occupancy. */
+    private void sampleOccupancy() {
+        for (FunctionPool fp : pool.functions()) {
+            FunctionLatency l = latencies.get(fp.spec().name());
+            l.sample(Occupancy.STARTING, fp.count(SlotState.STARTING));
+            l.sample(Occupancy.WARM, fp.count(SlotState.WARM));
+            l.sample(Occupancy.BUSY, fp.count(SlotState.BUSY));
+        }
     }
 
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
@@ -179,6 +199,7 @@ final class Service implements AutoCloseable {
         if (pool != null) {
             pool.close(settings.drain());
         }
+        sampler.shutdownNow();
         if (latencyLog != null) {
             try {
                 out.print(latencyLog.finish());

@@ -21,8 +21,9 @@ import org.HdrHistogram.HistogramLogWriter;
 
 /**
  * Writes every function's latencies as interval histograms to one HdrHistogram log per run, tagged
- * {@code <function>.<kind>} (for example {@code hello.warm}), values in microseconds; and, on close,
- * a percentile summary of the whole run next to it ({@code .summary.txt}).
+ * {@code <function>.<kind>} (for example {@code hello.warm}), values in microseconds, with the
+ * sampled container counts beside them ({@code hello.slots.warm}, values are counts); and, on close,
+ * a percentile summary of the run's latencies next to it ({@code .summary.txt}).
  *
  * <p>Read the log with HdrHistogram's {@code HistogramLogReader} or {@code HistogramLogProcessor}
  * ({@code -tag hello.warm}). Only intervals with values are written.
@@ -102,14 +103,23 @@ public final class LatencyLog implements AutoCloseable {
             for (LatencyKind k : LatencyKind.values()) {
                 Histogram h = f.recorder(k).getIntervalHistogram(recycled.get(f.function()).get(k));
                 recycled.get(f.function()).put(k, h);
-                if (h.getTotalCount() == 0) {
-                    continue;
+                if (h.getTotalCount() > 0) {
+                    write(h, f.function() + "." + k.tag());
+                    totals.get(f.function()).get(k).add(h);
                 }
-                h.setTag(f.function() + "." + k.tag());
-                writer.outputIntervalHistogram(h);
-                totals.get(f.function()).get(k).add(h);
+            }
+            for (Occupancy o : Occupancy.values()) {
+                Histogram h = f.recorder(o).getIntervalHistogram();
+                if (h.getTotalCount() > 0) {
+                    write(h, f.function() + "." + o.tag());
+                }
             }
         }
+    }
+
+    private void write(Histogram h, String tag) {
+        h.setTag(tag);
+        writer.outputIntervalHistogram(h);
     }
 
     /** A copy of the run's totals so far, per function and kind (the current interval excluded). */

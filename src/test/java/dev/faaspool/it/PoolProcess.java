@@ -65,6 +65,14 @@ final class PoolProcess implements AutoCloseable {
                 List.of(args));
     }
 
+    /** {@code java -jar target/faas-pool.jar <args>}, with the JVM the tests run on. */
+    static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** Starts another faas-pool as the same instance, with the same directories, as a restart would. */
     PoolProcess again(String... args) throws IOException {
         return new PoolProcess(instance, runRoot.getParent(), admin, List.of(args));
