@@ -92,18 +92,20 @@ public final class Faas {
         long pid = ProcessHandle.current().pid();
         send("HELLO " + PROTOCOL_VERSION + " " + pid, "HELLO");
         for (;;) {
-            Socket connection = receive();
+            Connection connection = receive();
             if (connection == null) {
                 return; // the pool is done with this container
             }
             send("ACK", "ACK");
             send("RUN " + pid, "RUN");
             int status = 0;
-            try (Socket s = connection) {
-                handler.handle(s);
+            try {
+                handler.handle(connection.socket());
             } catch (Exception e) {
                 status = 1;
                 log("handler failed: " + e);
+            } finally {
+                connection.close();
             }
             try {
                 writeLine("DONE " + status);
@@ -113,11 +115,29 @@ public final class Faas {
         }
     }
 
+    /** A client connection: the socket the handler gets, and the descriptor it was cast from. */
+    private record Connection(Socket socket, FileDescriptor fd) {
+        /**
+         * Closes the socket, which shuts the connection down but leaves the descriptor open
+         * (junixsocket 2.10 does not close descriptors it did not create), then the descriptor.
+         */
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // the descriptor still goes
+            }
+            if (fd.valid()) {
+                closeAll(new FileDescriptor[] {fd});
+            }
+        }
+    }
+
     /**
-     * Blocks for the next client connection: a blocking socket, or null when the pool closed the
+     * Blocks for the next client connection, as a blocking socket, or null when the pool closed the
      * control connection. Descriptors beyond the first are closed; a protocol failure ends the JVM.
      */
-    private Socket receive() {
+    private Connection receive() {
         int b;
         FileDescriptor[] fds;
         try {
@@ -141,7 +161,7 @@ public final class Faas {
         }
         try {
             // junixsocket makes the socket blocking, as a java.net.Socket expects.
-            return FileDescriptorCast.using(fds[0]).as(Socket.class);
+            return new Connection(FileDescriptorCast.using(fds[0]).as(Socket.class), fds[0]);
         } catch (IOException | RuntimeException e) {
             closeAll(fds);
             throw fail("recv", "the client descriptor", reason(e));
