@@ -192,14 +192,21 @@ func errnoOf(err error) syscall.Errno {
 	return 0
 }
 
-// unwrapSyscall shortens "dial unix /x: connect: no such file" to the system call's error.
+// unwrapSyscall shortens "dial unix /x: connect: no such file ..." to the system call's error,
+// spelled as C's strerror spells it.
 func unwrapSyscall(err error) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return errno
+		return sysError{errno}
 	}
 	return err
 }
+
+// sysError is an errno with C's strerror text ("No such file or directory"); errors.Is sees the errno.
+type sysError struct{ errno syscall.Errno }
+
+func (e sysError) Error() string { return strerror(e.errno) }
+func (e sysError) Unwrap() error { return e.errno }
 
 // strerror is errno's text as C's strerror has it, which Go spells in lower case.
 func strerror(errno syscall.Errno) string {
