@@ -71,7 +71,7 @@ for artifact in junixsocket-common junixsocket-native-common; do
     stage "$cached" "$out/java"
   elif [ ! -f "$out/java/$name" ]; then
     command -v mvn >/dev/null 2>&1 || apt_install maven
-    mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    mvn -B -q -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
       -Dartifact="com.kohlschutter.junixsocket:$artifact:$junixsocket_version" -DoutputDirectory="$out/java" \
       || die "cannot fetch com.kohlschutter.junixsocket:$artifact:$junixsocket_version"
   fi
