@@ -60,11 +60,12 @@ ensure_docker() {
 }
 
 # What the tests use besides Docker: promtool (Debian's prometheus) checks /metrics, Chromium renders
-# the HTML report.
+# the HTML report, and the SDK and init-variant tests run Python, Node.js and Go programs on the host.
 ensure_test_tools() {
-  local missing=()
-  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  local missing=() tool
+  for tool in promtool:prometheus chromium:chromium python3:python3 node:nodejs go:golang-go; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+  done
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

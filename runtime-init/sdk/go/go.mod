@@ -1,0 +1,3 @@
+module faaspool.dev/sdk
+
+go 1.19

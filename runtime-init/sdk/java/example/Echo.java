@@ -1,0 +1,29 @@
+import dev.faaspool.sdk.Faas;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A line echo handler on the Java SDK (runtime-init/sdk/java), the one SdkConformanceIT runs: it
+ * reads one line from the client and answers "echo <line>"; the line "raise" makes it throw instead,
+ * which the SDK reports as DONE 1 before it takes the next connection. Runs as a single source file:
+ * {@code java -cp faas-sdk.jar Echo.java}.
+ */
+public class Echo {
+    static void handle(Socket socket) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        String line = in.readLine();
+        if ("raise".equals(line)) {
+            throw new IllegalStateException("asked to fail");
+        }
+        OutputStream out = socket.getOutputStream();
+        out.write(("echo " + line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    public static void main(String[] args) {
+        Faas.serve(Echo::handle);
+    }
+}

@@ -1,0 +1,229 @@
+package dev.faaspool.sdk;
+
+import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+/**
+ * The faas-pool persistent-mode SDK for Java (17 and later): a handler process takes client
+ * connections from the pool in a loop, so the JVM's start and class loading leave the request path.
+ *
+ * <p>Speaks control protocol version 1 ({@code runtime-init/PROTOCOL.md}, "persistent"; the contract
+ * shared by every SDK is {@code runtime-init/sdk/README.md}): {@link #serve(Handler)} connects to
+ * {@code $FAAS_CONTROL_SOCK} (default {@code /control.sock}), says {@code HELLO 1 <pid>}, then takes
+ * one client connection at a time -- the byte {@code F} carrying one descriptor ({@code SCM_RIGHTS},
+ * received with junixsocket) -- and answers {@code ACK}, {@code RUN <pid>}, runs the handler on it,
+ * closes it and says {@code DONE 0} ({@code DONE 1} if the handler threw).
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *     Faas.serve(socket -> socket.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\nhello\n".getBytes()));
+ * }
+ * }</pre>
+ */
+public final class Faas {
+    /** The control protocol version this SDK speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    /** Where the control socket is when {@code $FAAS_CONTROL_SOCK} is unset or empty. */
+    public static final String DEFAULT_CONTROL_SOCK = "/control.sock";
+
+    private static final int MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
+    private static final int ANCILLARY_BUFFER = 256; // room to notice, and close, extra descriptors
+
+    private final AFUNIXSocket control;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private Faas(AFUNIXSocket control) throws IOException {
+        this.control = control;
+        this.in = control.getInputStream();
+        this.out = control.getOutputStream();
+    }
+
+    /**
+     * Serves client connections from the pool with {@code handler}, one at a time.
+     *
+     * <p>The handler gets the client's TCP connection as a blocking {@link Socket}; the SDK closes it
+     * after the handler returns or throws. An exception from the handler ends that request with
+     * {@code DONE 1} and one line on stderr; the SDK then takes the next connection.
+     *
+     * <p>Returns when the pool closes the control connection. A control-socket or protocol failure is
+     * reported to the pool as {@code FAIL <stage> <errno> <text>} and ends the JVM with exit code 1,
+     * after one line on stderr prefixed {@code faas-sdk:}.
+     *
+     * @param handler called for each connection
+     */
+    public static void serve(Handler handler) {
+        String env = System.getenv("FAAS_CONTROL_SOCK");
+        String path = env == null || env.isEmpty() ? DEFAULT_CONTROL_SOCK : env;
+        Faas faas;
+        try {
+            AFUNIXSocket socket = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(new File(path)));
+            socket.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
+            faas = new Faas(socket);
+        } catch (IOException e) {
+            throw exit("connect to " + path + ": " + reason(e));
+        }
+        try {
+            faas.loop(handler);
+        } finally {
+            faas.closeControl();
+        }
+    }
+
+    private void closeControl() {
+        try {
+            control.close();
+        } catch (IOException e) {
+            // the pool is gone either way
+        }
+    }
+
+    private void loop(Handler handler) {
+        long pid = ProcessHandle.current().pid();
+        send("HELLO " + PROTOCOL_VERSION + " " + pid, "HELLO");
+        for (;;) {
+            Connection connection = receive();
+            if (connection == null) {
+                return; // the pool is done with this container
+            }
+            send("ACK", "ACK");
+            send("RUN " + pid, "RUN");
+            int status = 0;
+            try {
+                handler.handle(connection.socket());
+            } catch (Exception e) {
+                status = 1;
+                log("handler failed: " + e);
+            } finally {
+                connection.close();
+            }
+            try {
+                writeLine("DONE " + status);
+            } catch (IOException e) {
+                // the pool went away: the next receive sees it
+            }
+        }
+    }
+
+    /** A client connection: the socket the handler gets, and the descriptor it was cast from. */
+    private record Connection(Socket socket, FileDescriptor fd) {
+        /**
+         * Closes the socket, which shuts the connection down but leaves the descriptor open
+         * (junixsocket 2.10 does not close descriptors it did not create), then the descriptor.
+         */
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // the descriptor still goes
+            }
+            if (fd.valid()) {
+                closeAll(new FileDescriptor[] {fd});
+            }
+        }
+    }
+
+    /**
+     * Blocks for the next client connection, as a blocking socket, or null when the pool closed the
+     * control connection. Descriptors beyond the first are closed; a protocol failure ends the JVM.
+     */
+    private Connection receive() {
+        int b;
+        FileDescriptor[] fds;
+        try {
+            b = in.read(); // one byte: the ancillary data arrives with it
+            fds = control.getReceivedFileDescriptors();
+        } catch (IOException e) {
+            throw fail("recv", "recvmsg", reason(e));
+        }
+        int count = fds == null ? 0 : fds.length;
+        if (b < 0) {
+            closeAll(fds);
+            return null;
+        }
+        if (b != 'F') {
+            closeAll(fds);
+            throw fail("proto", "unexpected message from the pool", null);
+        }
+        if (count != 1) {
+            closeAll(fds);
+            throw fail("nofd", "message did not carry exactly one descriptor", null);
+        }
+        try {
+            // junixsocket makes the socket blocking, as a java.net.Socket expects.
+            return new Connection(FileDescriptorCast.using(fds[0]).as(Socket.class), fds[0]);
+        } catch (IOException | RuntimeException e) {
+            closeAll(fds);
+            throw fail("recv", "the client descriptor", reason(e));
+        }
+    }
+
+    private static void closeAll(FileDescriptor[] fds) {
+        if (fds == null) {
+            return;
+        }
+        for (FileDescriptor fd : fds) {
+            try {
+                FileDescriptorCast.using(fd).as(FileInputStream.class).close();
+            } catch (IOException | RuntimeException e) {
+                // nothing more to do with it
+            }
+        }
+    }
+
+    private void writeLine(String line) throws IOException {
+        byte[] bytes = line.getBytes(StandardCharsets.US_ASCII);
+        byte[] framed = Arrays.copyOf(bytes, Math.min(bytes.length, MAX_LINE - 1) + 1);
+        framed[framed.length - 1] = '\n';
+        out.write(framed);
+        out.flush();
+    }
+
+    private void send(String line, String what) {
+        try {
+            writeLine(line);
+        } catch (IOException e) {
+            throw exit("send " + what + ": " + reason(e));
+        }
+    }
+
+    /**
+     * Reports a failure to the pool as {@code FAIL <stage> 0 <reason>} (best effort: Java does not
+     * tell the errno) and ends the JVM with exit code 1 after one line on stderr, {@code what} and, when
+     * given, {@code why}. Returns an error for callers to throw, so the compiler sees the path end.
+     */
+    private Error fail(String stage, String what, String why) {
+        try {
+            writeLine("FAIL " + stage + " 0 " + (why != null ? why : what));
+        } catch (IOException e) {
+            // best effort
+        }
+        return exit(why != null ? what + ": " + why : what);
+    }
+
+    /** Ends the JVM with exit code 1 after one line on stderr; returns an error for callers to throw. */
+    private static Error exit(String line) {
+        log(line);
+        System.exit(1);
+        return new AssertionError("unreachable");
+    }
+
+    private static String reason(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+    }
+
+    private static void log(String text) {
+        System.err.println("faas-sdk: " + String.join(" ", text.trim().split("\\s+")));
+        System.err.flush();
+    }
+}

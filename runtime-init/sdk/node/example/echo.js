@@ -1,0 +1,32 @@
+'use strict';
+// A line echo handler on faas-sdk (runtime-init/sdk/node), the one SdkConformanceIT runs: it reads
+// one line from the client and answers "echo <line>"; the line "raise" makes it throw instead, which
+// the SDK reports as DONE 1 before it takes the next connection.
+const { serve } = require('faas-sdk');
+
+function readLine(socket) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (chunk) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        socket.off('data', onData);
+        socket.pause();
+        resolve(buf.slice(0, nl));
+      }
+    };
+    socket.setEncoding('utf8');
+    socket.on('data', onData);
+    socket.once('end', () => resolve(buf));
+    socket.once('error', reject);
+  });
+}
+
+serve(async (socket) => {
+  const line = await readLine(socket);
+  if (line === 'raise') {
+    throw new Error('asked to fail');
+  }
+  socket.end(`echo ${line}\n`);
+});

@@ -1,0 +1,220 @@
+'use strict';
+/*
+ * faas-pool persistent-mode SDK for Node.js (18 and later): a handler process takes client
+ * connections from the pool in a loop, so its start and requires leave the request path.
+ *
+ * Speaks control protocol version 1 (runtime-init/PROTOCOL.md, "persistent"; the contract shared by
+ * every SDK is runtime-init/sdk/README.md): serve() connects to $FAAS_CONTROL_SOCK (default
+ * /control.sock), says "HELLO 1 <pid>", then takes one client connection at a time -- the byte 'F'
+ * carrying one descriptor (SCM_RIGHTS) -- and answers "ACK", "RUN <pid>", runs the handler on it,
+ * closes it and says "DONE 0" ("DONE 1" if the handler threw or its promise rejected).
+ *
+ *   const { serve } = require('faas-sdk');
+ *   serve(async (socket) => { socket.end('HTTP/1.0 200 OK\r\n\r\nhello\n'); });
+ *
+ * Node.js cannot receive SCM_RIGHTS on a Unix socket, so faas_fd.node (faas_fd.c, N-API) connects
+ * and receives; the blocking receive runs in a worker thread, leaving this thread's event loop to
+ * the handler's I/O. Control lines are written synchronously on the control descriptor.
+ */
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const { Worker } = require('worker_threads');
+
+const ADDON = path.join(__dirname, 'faas_fd.node');
+const { connect } = require(ADDON);
+
+const PROTOCOL_VERSION = 1;
+const DEFAULT_CONTROL_SOCK = '/control.sock';
+const MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
+
+// The receiver thread: one blocking recvFd per 'next' from the main thread, so nothing is received
+// while a request runs and the thread never sits in recvmsg when the process wants to exit.
+const RECEIVER = `
+const { parentPort, workerData } = require('worker_threads');
+const { recvFd } = require(workerData.addon);
+parentPort.on('message', () => {
+  let msg;
+  try {
+    msg = recvFd(workerData.ctl);
+  } catch (e) {
+    msg = { error: e.message, errno: e.errno || 0, strerror: e.strerror || e.message };
+  }
+  parentPort.postMessage(msg);
+});
+`;
+
+/**
+ * Serves client connections from the pool with `handler(socket)`, one at a time.
+ *
+ * `socket` is a net.Socket on the client's TCP connection. The request ends when the promise the
+ * handler returns settles (a plain return value counts as resolved): the SDK then ends the socket,
+ * letting what the handler wrote flush, destroys it and, once it has closed, says DONE -- `DONE 1`
+ * if the handler threw or its promise rejected (logged as one line on stderr), else `DONE 0` -- and
+ * takes the next connection.
+ *
+ * Returns a promise that resolves when the pool closes the control connection. A control-socket
+ * or protocol failure is reported to the pool as "FAIL <stage> <errno> <text>" and ends the process
+ * with exit code 1, after one line on stderr prefixed "faas-sdk:".
+ *
+ * @param {(socket: net.Socket) => (Promise<void>|void)} handler
+ * @returns {Promise<void>}
+ */
+async function serve(handler) {
+  const sockPath = process.env.FAAS_CONTROL_SOCK || DEFAULT_CONTROL_SOCK;
+  let ctl;
+  try {
+    ctl = connect(sockPath);
+  } catch (e) {
+    die(-1, null, 0, '', e.message);
+  }
+  send(ctl, `HELLO ${PROTOCOL_VERSION} ${process.pid}`, 'HELLO');
+
+  const receiver = new Worker(RECEIVER, { eval: true, workerData: { ctl, addon: ADDON } });
+  try {
+    for (;;) {
+      const msg = await receive(receiver, ctl);
+      if (msg.error) {
+        die(ctl, 'recv', msg.errno, msg.strerror, msg.error);
+      }
+      if (msg.byte < 0) {
+        return; // the pool is done with this container
+      }
+      if (msg.byte !== 0x46 /* 'F' */) {
+        closeFd(msg.fd);
+        die(ctl, 'proto', 0, '', 'unexpected message from the pool');
+      }
+      if (msg.fd < 0) {
+        die(ctl, 'nofd', 0, '', 'message did not carry exactly one descriptor');
+      }
+      let socket;
+      try {
+        socket = new net.Socket({ fd: msg.fd, readable: true, writable: true });
+      } catch (e) {
+        closeFd(msg.fd);
+        die(ctl, 'recv', Math.abs(e.errno || 0), e.code || e.message, `the client descriptor: ${e.message}`);
+      }
+      send(ctl, 'ACK', 'ACK');
+      send(ctl, `RUN ${process.pid}`, 'RUN');
+      const status = await run(handler, socket);
+      await close(socket);
+      try {
+        writeLine(ctl, `DONE ${status}`);
+      } catch (e) {
+        // the pool went away: the next receive sees it
+      }
+    }
+  } finally {
+    await receiver.terminate();
+    closeFd(ctl);
+  }
+}
+
+/** Runs the handler to its end; 0 if it returned or resolved, 1 if it threw or rejected. */
+async function run(handler, socket) {
+  // An 'error' event with no listener would end the process; the handler sees errors through its
+  // own listeners and calls, the SDK only logs them.
+  socket.on('error', (e) => log(`connection error: ${e.message}`));
+  try {
+    await handler(socket);
+    return 0;
+  } catch (e) {
+    log(`handler failed: ${e && e.stack ? String(e.stack).split('\n')[0] : e}`);
+    return 1;
+  }
+}
+
+/** Ends the socket, flushing what the handler wrote, destroys it and resolves once it has closed. */
+function close(socket) {
+  return new Promise((resolve) => {
+    if (socket.closed) {
+      resolve();
+      return;
+    }
+    socket.once('close', () => resolve());
+    if (socket.destroyed || socket.writableFinished) {
+      socket.destroy();
+    } else {
+      socket.end(() => socket.destroy());
+    }
+  });
+}
+
+/** Asks the receiver thread for the next message and waits for it. */
+function receive(receiver, ctl) {
+  return new Promise((resolve) => {
+    const done = () => {
+      receiver.off('message', onMessage);
+      receiver.off('error', onError);
+      receiver.off('exit', onExit);
+    };
+    const onMessage = (msg) => {
+      done();
+      resolve(msg);
+    };
+    const onError = (e) => {
+      done();
+      die(ctl, 'recv', 0, 'receiver thread failed', `receiver thread failed: ${e.message}`);
+    };
+    const onExit = (code) => {
+      done();
+      die(ctl, 'recv', 0, 'receiver thread exited', `receiver thread exited with code ${code}`);
+    };
+    receiver.on('message', onMessage);
+    receiver.on('error', onError);
+    receiver.on('exit', onExit);
+    receiver.postMessage('next');
+  });
+}
+
+function writeLine(ctl, line) {
+  let buf = Buffer.from(line, 'latin1').subarray(0, MAX_LINE - 1);
+  buf = Buffer.concat([buf, Buffer.from('\n')]);
+  for (let off = 0; off < buf.length;) {
+    off += fs.writeSync(ctl, buf, off, buf.length - off);
+  }
+}
+
+function send(ctl, line, what) {
+  try {
+    writeLine(ctl, line);
+  } catch (e) {
+    die(-1, null, 0, '', `send ${what}: ${e.message}`);
+  }
+}
+
+function closeFd(fd) {
+  if (fd >= 0) {
+    try {
+      fs.closeSync(fd);
+    } catch (e) {
+      // already gone
+    }
+  }
+}
+
+function log(text) {
+  process.stderr.write(`faas-sdk: ${String(text).split(/\s+/).join(' ')}\n`);
+}
+
+/**
+ * Reports a failure to the pool (best effort, when `stage` is given), logs `what` and exits 1.
+ * stderr is written synchronously, so the line is out before the process ends.
+ */
+function die(ctl, stage, errno, reason, what) {
+  if (ctl >= 0 && stage) {
+    try {
+      writeLine(ctl, `FAIL ${stage} ${errno} ${reason || what}`);
+    } catch (e) {
+      // best effort
+    }
+  }
+  try {
+    fs.writeSync(2, `faas-sdk: ${String(what).split(/\s+/).join(' ')}\n`);
+  } catch (e) {
+    // nowhere left to say it
+  }
+  process.exit(1);
+}
+
+module.exports = { serve, PROTOCOL_VERSION };

@@ -1,0 +1,18 @@
+#!/usr/bin/env python3
+"""A line echo handler on faas_sdk (runtime-init/sdk/python), the one SdkConformanceIT runs.
+
+Reads one line from the client and answers "echo <line>"; the line "raise" makes the handler raise
+instead, which the SDK reports as DONE 1 before it takes the next connection.
+"""
+import faas_sdk
+
+
+def handle(sock):
+    with sock.makefile("rb") as r:
+        line = r.readline().decode().rstrip("\n")
+    if line == "raise":
+        raise RuntimeError("asked to fail")
+    sock.sendall(f"echo {line}\n".encode())
+
+
+faas_sdk.serve(handle)

@@ -1,0 +1,383 @@
+package dev.faaspool.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.dispatch.SocketDescriptors;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * The persistent-mode SDKs (runtime-init/sdk/README.md) as a black box on the host: for each
+ * language, its example echo handler (runtime-init/sdk/LANG/example/) runs against a control socket
+ * of the test's own, which plays the pool's side of control protocol version 1 with real loopback TCP
+ * connections. The handler answers {@code echo <line>} to a line, and throws on the line {@code raise}.
+ *
+ * <p>{@link #buildTheSdks()} runs runtime-init/sdk/build.sh (idempotent) and {@code go build}s the Go
+ * handler; the handlers run with the host's python3, node, go and a JDK 17 when there is one.
+ */
+class SdkConformanceIT {
+    static final Path SDK = Path.of("runtime-init/sdk").toAbsolutePath();
+    static final Path STAGED = Path.of(System.getProperty("faaspool.runtimeBuild", "target/runtime-init"))
+            .toAbsolutePath().resolve("sdk");
+    static final int TIMEOUT_SECONDS = 30;
+    static final Pattern HELLO = Pattern.compile("HELLO 1 (\\d+)");
+
+    @TempDir
+    static Path bin;
+
+    enum Sdk {
+        PYTHON, NODE, GO, JAVA;
+
+        List<String> command() {
+            return switch (this) {
+                case PYTHON -> List.of("python3", SDK.resolve("python/example/echo.py").toString());
+                case NODE -> List.of("node", SDK.resolve("node/example/echo.js").toString());
+                case GO -> List.of(bin.resolve("go-echo").toString());
+                case JAVA -> javaCommand(STAGED.resolve("java/faas-sdk.jar"), SDK.resolve("java/example/Echo.java"));
+            };
+        }
+
+        Map<String, String> env() {
+            return switch (this) {
+                case PYTHON -> Map.of("PYTHONPATH", STAGED.resolve("python").toString());
+                case NODE -> Map.of("NODE_PATH", STAGED.resolve("node").toString());
+                case GO, JAVA -> Map.of();
+            };
+        }
+    }
+
+    @BeforeAll
+    static void buildTheSdks() throws Exception {
+        run(SDK.getParent().getParent(), List.of(SDK.resolve("build.sh").toString()), "runtime-init/sdk/build.sh");
+        run(SDK.resolve("go"), List.of("go", "build", "-o", bin.resolve("go-echo").toString(), "./example/echo"),
+                "go build (Go is Debian's golang-go)");
+    }
+
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly();
+        }
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void oneProcessServesConnectionsOneAfterAnotherUntilThePoolCloses(Sdk sdk) throws Exception {
+        Handler h = start(sdk);
+        String pid = h.hello();
+        long sockets = h.socketsOpen();
+        for (int i = 0; i < 3; i++) {
+            try (TcpPair tcp = new TcpPair()) {
+                // The pool's copy may be non-blocking: the handler must get a blocking connection.
+                tcp.server.configureBlocking(i != 1);
+                tcp.clientWrite("request " + i + "\n");
+                h.send(tcp.serverFd());
+                assertEquals("ACK", h.line());
+                assertEquals("RUN " + pid, h.line(), "the process that said HELLO runs every request");
+                assertEquals("DONE 0", h.line());
+                tcp.server.close(); // as the pool does after DONE: the client sees EOF if the SDK closed too
+                assertEquals("echo request " + i + "\n", tcp.clientReadAll());
+                assertEquals(sockets, h.socketsOpen(), "the SDK closed its descriptor of the connection");
+            }
+        }
+        h.control.close();
+        assertEquals(0, h.exit(), "the pool closing the control connection ends the handler: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void aHandlerThatFailsEndsItsRequestWithDone1AndTheProcessServesOn(Sdk sdk) throws Exception {
+        Handler h = start(sdk);
+        String pid = h.hello();
+        for (String line : List.of("raise", "after")) {
+            try (TcpPair tcp = new TcpPair()) {
+                tcp.clientWrite(line + "\n");
+                h.send(tcp.serverFd());
+                assertEquals("ACK", h.line());
+                assertEquals("RUN " + pid, h.line());
+                assertEquals(line.equals("raise") ? "DONE 1" : "DONE 0", h.line());
+                tcp.server.close();
+                assertEquals(line.equals("raise") ? "" : "echo after\n", tcp.clientReadAll());
+            }
+        }
+        h.control.close();
+        assertEquals(0, h.exit());
+        List<String> err = h.stderr();
+        assertEquals(1, err.size(), "one line on stderr for the failed request: " + err);
+        assertTrue(err.get(0).startsWith("faas-sdk: handler failed: ") && err.get(0).contains("asked to fail"),
+                err.get(0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void aMessageWithoutADescriptorIsRefusedAndEndsTheProcess(Sdk sdk) throws Exception {
+        Handler h = start(sdk);
+        h.hello();
+        h.sendByte('F');
+        assertEquals("FAIL nofd 0 message did not carry exactly one descriptor", h.line());
+        assertEquals(1, h.exit());
+        assertEquals(List.of("faas-sdk: message did not carry exactly one descriptor"), h.stderr());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void anUnknownMessageIsAProtocolError(Sdk sdk) throws Exception {
+        Handler h = start(sdk);
+        h.hello();
+        try (TcpPair tcp = new TcpPair()) {
+            h.control.setOutboundFileDescriptors(tcp.serverFd());
+            h.sendByte('X');
+            assertEquals("FAIL proto 0 unexpected message from the pool", h.line());
+            assertEquals(1, h.exit());
+            assertEquals(List.of("faas-sdk: unexpected message from the pool"), h.stderr());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void aMissingControlSocketEndsTheProcessWithOneLine(Sdk sdk) throws Exception {
+        Path missing = dir.resolve("missing.sock");
+        Process p = spawn(sdk, missing);
+        assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), sdk + " did not exit");
+        assertEquals(1, p.exitValue());
+        List<String> err = lines(dir.resolve("stderr"));
+        assertEquals(1, err.size(), err.toString());
+        assertTrue(err.get(0).startsWith("faas-sdk: connect to " + missing + ": ")
+                && err.get(0).toLowerCase(Locale.ROOT).endsWith("no such file or directory"), err.get(0));
+    }
+
+    /** The Python SDK's serve_http: an http.server.BaseHTTPRequestHandler subclass per connection. */
+    @Test
+    void pythonServeHttpRunsABaseHttpRequestHandlerOnEachConnection() throws Exception {
+        Handler h = start(List.of("python3", SDK.resolve("python/example/http_hello.py").toString()), Sdk.PYTHON.env());
+        String pid = h.hello();
+        for (String path : List.of("/", "/raise", "/again")) {
+            try (TcpPair tcp = new TcpPair()) {
+                tcp.clientWrite("GET " + path + " HTTP/1.0\r\nHost: fn\r\n\r\n");
+                h.send(tcp.serverFd());
+                assertEquals("ACK", h.line());
+                assertEquals("RUN " + pid, h.line());
+                assertEquals(path.equals("/raise") ? "DONE 1" : "DONE 0", h.line());
+                tcp.server.close();
+                String response = tcp.clientReadAll();
+                if (path.equals("/raise")) {
+                    assertEquals("", response);
+                } else {
+                    assertTrue(response.startsWith("HTTP/1.0 200 OK\r\n"), response);
+                    assertTrue(response.endsWith("\r\n\r\nHello from a persistent Python function!\n"), response);
+                }
+            }
+        }
+        h.control.close();
+        assertEquals(0, h.exit());
+    }
+
+    // --- harness ---
+
+    /** A handler process and the control connection it made to the test. */
+    private final class Handler {
+        final Process process;
+        final AFUNIXSocket control;
+
+        Handler(Process process, AFUNIXSocket control) {
+            this.process = process;
+            this.control = control;
+        }
+
+        /** Reads HELLO and returns its pid, which must be the handler's own. */
+        String hello() throws IOException {
+            Matcher m = HELLO.matcher(line());
+            assertTrue(m.matches(), m.toString());
+            assertEquals(String.valueOf(process.pid()), m.group(1), "HELLO carries the handler's pid");
+            return m.group(1);
+        }
+
+        String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            InputStream in = control.getInputStream();
+            int b;
+            while ((b = in.read()) != '\n') {
+                if (b < 0) {
+                    throw new IOException("EOF after '" + sb + "'; stderr: " + stderr());
+                }
+                sb.append((char) b);
+            }
+            return sb.toString();
+        }
+
+        void send(FileDescriptor fd) throws IOException {
+            control.setOutboundFileDescriptors(fd);
+            sendByte('F');
+        }
+
+        void sendByte(int b) throws IOException {
+            control.getOutputStream().write(b);
+            control.getOutputStream().flush();
+        }
+
+        /** How many sockets the handler process has open (Linux /proc). */
+        long socketsOpen() throws IOException {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(process.pid()), "fd"))) {
+                return fds.filter(fd -> {
+                    try {
+                        return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                    } catch (IOException e) {
+                        return false; // closed meanwhile
+                    }
+                }).count();
+            }
+        }
+
+        int exit() throws InterruptedException {
+            assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the handler did not exit");
+            return process.exitValue();
+        }
+
+        List<String> stderr() {
+            try {
+                return lines(dir.resolve("stderr"));
+            } catch (IOException e) {
+                return List.of("(stderr unreadable: " + e + ")");
+            }
+        }
+    }
+
+    private Handler start(Sdk sdk) throws IOException {
+        return start(sdk.command(), sdk.env());
+    }
+
+    private Handler start(List<String> command, Map<String, String> env) throws IOException {
+        Path path = dir.resolve("control.sock");
+        AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(path));
+        open.add(server);
+        Process p = spawn(command, env, path);
+        server.setSoTimeout(TIMEOUT_SECONDS * 1000);
+        AFUNIXSocket control = server.accept();
+        open.add(control);
+        control.setSoTimeout(TIMEOUT_SECONDS * 1000);
+        return new Handler(p, control);
+    }
+
+    private Process spawn(Sdk sdk, Path controlSocket) throws IOException {
+        return spawn(sdk.command(), sdk.env(), controlSocket);
+    }
+
+    /** Starts a handler with its stderr in dir/stderr (read once it has exited). */
+    private Process spawn(List<String> command, Map<String, String> env, Path controlSocket) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().keySet().removeIf(k -> k.startsWith("FAAS_") || k.startsWith("LISTEN_"));
+        pb.environment().putAll(env);
+        pb.environment().put("FAAS_CONTROL_SOCK", controlSocket.toString());
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(dir.resolve("stderr").toFile());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    /** A loopback TCP connection whose server end is what the handler receives. */
+    private final class TcpPair implements AutoCloseable {
+        final SocketChannel client;
+        final SocketChannel server;
+
+        TcpPair() throws IOException {
+            try (ServerSocketChannel l = ServerSocketChannel.open()) {
+                l.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                client = SocketChannel.open(l.getLocalAddress());
+                server = l.accept();
+            }
+        }
+
+        FileDescriptor serverFd() {
+            return SocketDescriptors.of(server);
+        }
+
+        void clientWrite(String s) throws IOException {
+            client.write(ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        String clientReadAll() throws IOException {
+            client.socket().setSoTimeout(TIMEOUT_SECONDS * 1000);
+            return new String(client.socket().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws IOException {
+            client.close();
+            server.close();
+        }
+    }
+
+    /**
+     * Runs a single-file Java handler against the SDK jar: with the JDK 17 the containers have when the
+     * host has it too, else with the JDK running the tests.
+     */
+    private static List<String> javaCommand(Path sdkJar, Path source) {
+        Path jdk17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(jdk17)) {
+            cmd.add(jdk17.toString());
+        } else {
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (Runtime.version().feature() >= 22) {
+                cmd.add("--enable-native-access=ALL-UNNAMED"); // junixsocket loads its JNI library
+            }
+        }
+        cmd.addAll(List.of("-cp", sdkJar.toString(), source.toString()));
+        return cmd;
+    }
+
+    private static void run(Path workDir, List<String> command, String what) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().put("GOTOOLCHAIN", "local");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IllegalStateException(what + " could not start: " + e.getMessage(), e);
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), what + " did not finish");
+        assertEquals(0, p.exitValue(), what + " failed:\n" + output);
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+}
