@@ -55,6 +55,7 @@ final class Service implements AutoCloseable {
     private ThreadPoolExecutor workers;
     private Pool pool;
     private LatencyLog latencyLog;
+    private StatusLine statusLine;
     private long startedNanos;
     private boolean closed;
 
@@ -131,6 +132,8 @@ final class Service implements AutoCloseable {
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
+        statusLine = new StatusLine(pool.functions(), counters, latencyLog, out, StatusLine.onTerminal(),
+                Duration.ofSeconds(30));
     }
 
     private boolean ready() {
@@ -181,6 +184,9 @@ final class Service implements AutoCloseable {
             return;
         }
         closed = true;
+        if (statusLine != null) {
+            statusLine.close();
+        }
         for (Listener l : listeners) {
             closeQuietly(l);
         }
