@@ -112,6 +112,36 @@ abstract class InitConformance {
     }
 
     @Test
+    void aMessageWithTwoDescriptorsIsRefused() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of(), "/bin/true");
+        try (TcpPair one = new TcpPair(); TcpPair two = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            s.setOutboundFileDescriptors(one.serverFd(), two.serverFd());
+            s.getOutputStream().write('F');
+            assertEquals("FAIL nofd 0 message did not carry exactly one descriptor", c.line(s));
+            assertEquals(1, exit(p));
+            assertOneLine(p, "message did not carry exactly one descriptor");
+        }
+    }
+
+    @Test
+    void aByteOtherThanFIsAProtocolError() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of(), "/bin/true");
+        try (TcpPair tcp = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            s.setOutboundFileDescriptors(tcp.serverFd());
+            s.getOutputStream().write('X');
+            assertEquals("FAIL proto 0 unexpected message from the pool", c.line(s));
+            assertEquals(1, exit(p));
+            assertOneLine(p, "unexpected message from the pool");
+        }
+    }
+
+    @Test
     void aHandlerThatDoesNotExistExits127AfterTheAck() throws Exception {
         Control c = control();
         Process p = init(c.path, Map.of(), "/no/such/handler");
@@ -245,6 +275,43 @@ abstract class InitConformance {
     }
 
     /**
+     * The handler starts in the state the init itself was started in: nothing the init's language
+     * runtime changes for its own sake leaks into it (Python ignores SIGPIPE and SIGXFSZ and, in the C
+     * locale, sets LC_CTYPE; Go raises its soft open-file limit). Started with a lowered soft limit, the
+     * handler's report through the init must equal the same report from a process started directly.
+     * (A Go init cannot hand on a signal it was started with ignored, other than SIGHUP and SIGINT: run
+     * under a JVM that was itself started with, say, SIGTERM ignored, GoInitIT fails here. Containers
+     * start with no signal ignored.)
+     */
+    @Test
+    void theHandlerStartsInTheStateTheInitWasStartedIn() throws Exception {
+        Process direct = start(concat(LOW_NOFILE, STATE_REPORTER), Map.of());
+        assertEquals(0, exit(direct));
+        String expected = new String(direct.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(expected.contains("Max open files            256 "), expected);
+
+        for (String mode : List.of("oneshot", "fork")) {
+            Control c = control(mode + ".sock");
+            Process p = start(concat(LOW_NOFILE, initCommand(), STATE_REPORTER),
+                    Map.of("FAAS_CONTROL_SOCK", c.path.toString(), "FAAS_MODE", mode, "FAAS_STDIO", "1"));
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            try (TcpPair tcp = new TcpPair()) {
+                send(s, tcp.serverFd());
+                tcp.server.close();
+                assertEquals("ACK", c.line(s));
+                if (mode.equals("fork")) {
+                    assertTrue(c.line(s).startsWith("RUN "));
+                    assertEquals("DONE 0", c.line(s));
+                    s.close();
+                }
+                assertEquals(expected, tcp.clientReadAll(), mode + " mode");
+            }
+            assertEquals(0, exit(p), mode + " mode: " + stderrLines(p));
+        }
+    }
+
+    /**
      * A handler that writes back what it inherited: its client descriptor and whether it is blocking,
      * any other socket it can see (there must be none), the systemd variables and whether stdin is the
      * connection.
@@ -259,6 +326,20 @@ abstract class InitConformance {
             "stdio = os.path.sameopenfile(0, fd)",
             "os.write(fd, ('fd=%d blocking=%s others=%s listen=%s stdio=%s'",
             "              % (fd, os.get_blocking(fd), others, listen, stdio)).encode())");
+
+    /**
+     * Reports the handler's ignored and blocked standard signals, open-file limits, umask and locale
+     * variables. Real-time signals (32 and up) are left out: the C libraries and the Go runtime reserve
+     * some of them for themselves, and the JVM starts its children with 32 and 33 ignored.
+     */
+    private static final List<String> STATE_REPORTER = List.of("sh", "-c", String.join("; ",
+            "while read -r k v; do case $k in SigBlk:|SigIgn:)"
+                    + " printf '%s standard signals %#x\\n' $k $((0x$v & 0x7fffffff));; esac; done < /proc/self/status",
+            "grep '^Max open files' /proc/self/limits",
+            "echo \"umask=$(umask) LC_CTYPE=${LC_CTYPE-unset} LC_ALL=${LC_ALL-unset} LANG=${LANG-unset}\""));
+
+    /** Runs its arguments with the soft open-file limit lowered to 256, below any usual hard limit. */
+    private static final List<String> LOW_NOFILE = List.of("sh", "-c", "ulimit -S -n 256 && exec \"$@\"", "sh");
 
     private static final Pattern HELLO = Pattern.compile("HELLO 1 (\\d+)");
 
@@ -342,11 +423,22 @@ abstract class InitConformance {
 
     private Process start(List<String> cmd, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("FAAS_") || k.startsWith("LISTEN_"));
+        // As a container starts it: nothing of the protocol, and no locale unless the image sets one.
+        pb.environment().keySet().removeIf(k -> k.startsWith("FAAS_") || k.startsWith("LISTEN_")
+                || k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE"));
         pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);
         return p;
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        for (List<String> part : parts) {
+            all.addAll(part);
+        }
+        return all;
     }
 
     private static int exit(Process p) throws InterruptedException {

@@ -1,0 +1,3 @@
+module faaspool.dev/faas-init
+
+go 1.19

@@ -1,0 +1,411 @@
+// faas-init, Go variant: takes client connections from the faas-pool control socket and runs the
+// handler on them.
+//
+//	faas-init-go <command> [args...]
+//
+// Speaks control protocol version 1 (runtime-init/PROTOCOL.md) exactly as the C init
+// (runtime-init/faas-init.c) does. FAAS_MODE picks the mode:
+//
+//	oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
+//	fork               connect -> HELLO, then per connection: recvmsg -> ACK -> fork, exec the
+//	                   handler -> RUN <pid> -> wait -> DONE <status>; EOF from the pool ends it.
+//	persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+//
+// The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
+// LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
+// The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
+//
+// Exit codes: 0 fork mode ended by the pool, 1 control-socket failure, 2 usage,
+// 126 handler not executable, 127 handler not found.
+//
+// Grown from "Approach 4: Go Implementation" of the design document (faas-runtime-design.md), with
+// the syscall package throughout. Where Go differs from C:
+//   - Go runs no code of ours between fork and exec, but LISTEN_PID must be the handler's own pid.
+//     So in fork mode the init starts itself again (/proc/self/exe, argv[0] execHelper) with the
+//     connection at 3 and a report pipe at 4; that process, whose pid the handler keeps, does what the
+//     C init's forked child does: sets the environment, execs the handler, or writes the errno to the
+//     pipe and exits 126 or 127.
+//   - The handler is found as execvp(3) finds it (see execvp), not with exec.LookPath.
+//   - Package os raises the soft open-file limit; package nofile puts it back (see there).
+package main
+
+import (
+	"faaspool.dev/faas-init/nofile" // first, so that it initialises before package os
+
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+const (
+	protocolVersion    = 1
+	defaultControlSock = "/control.sock"
+	clientFD           = 3
+	reportFD           = 4  // in the fork-mode helper: where exec failures are reported
+	controlFDMin       = 10 // keeps the control connection clear of 0-4
+	maxLine            = 128
+	exitControl        = 1
+	exitUsage          = 2
+	exitNoExec         = 126
+	exitNotFound       = 127
+	execHelper         = "faas-init:exec-handler" // argv[0] of the fork-mode helper
+)
+
+// say writes one line on stderr, prefixed, like every other error exit of this program.
+func say(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "faas-init: "+format+"\n", args...)
+}
+
+// errnoOf returns the errno inside err (every error here comes from a system call).
+func errnoOf(err error) syscall.Errno {
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return syscall.EINVAL
+}
+
+// strerror is C's text for e: Go's are the same, in lower case.
+func strerror(e syscall.Errno) string {
+	s := e.Error()
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// sendLine writes one protocol line, at most 128 bytes with its newline.
+func sendLine(ctl int, format string, args ...any) error {
+	line := fmt.Sprintf(format, args...)
+	if len(line) > maxLine-2 {
+		line = line[:maxLine-2]
+	}
+	b := []byte(line + "\n")
+	for len(b) > 0 {
+		n, err := syscall.SendmsgN(ctl, b, nil, nil, syscall.MSG_NOSIGNAL)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// fail reports a failure to the pool (best effort; ctl -1: not at all) and to stderr, then exits.
+func fail(ctl, code int, stage string, e syscall.Errno, what string) {
+	reason := what
+	if e != 0 {
+		reason = strerror(e)
+	}
+	if ctl >= 0 {
+		sendLine(ctl, "FAIL %s %d %s", stage, int(e), reason)
+	}
+	if e != 0 {
+		say("%s: %s", what, reason)
+	} else {
+		say("%s", what)
+	}
+	os.Exit(code)
+}
+
+func execExitCode(e syscall.Errno) int {
+	if e == syscall.ENOENT || e == syscall.ENOTDIR {
+		return exitNotFound
+	}
+	return exitNoExec
+}
+
+func fcntl(fd, cmd, arg int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(arg))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+func connectControl(path string) int {
+	if len(path) >= len(syscall.RawSockaddrUnix{}.Path) {
+		say("control socket path too long: %s", path)
+		os.Exit(exitControl)
+	}
+	s, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		say("socket: %s", strerror(errnoOf(err)))
+		os.Exit(exitControl)
+	}
+	if err := syscall.Connect(s, &syscall.SockaddrUnix{Name: path}); err != nil {
+		say("connect to %s: %s", path, strerror(errnoOf(err)))
+		os.Exit(exitControl)
+	}
+	ctl, err := fcntl(s, syscall.F_DUPFD_CLOEXEC, controlFDMin)
+	if err != nil {
+		say("fcntl on the control socket: %s", strerror(errnoOf(err)))
+		os.Exit(exitControl)
+	}
+	syscall.Close(s)
+	return ctl
+}
+
+// receiveClient blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking.
+// Any other descriptors that arrive are closed: the handler must inherit only its own. Returns -1 when
+// the pool closed the control connection.
+func receiveClient(ctl int) int {
+	buf := make([]byte, 1)
+	oob := make([]byte, syscall.CmsgSpace(4*4))
+	var n, oobn, flags int
+	var err error
+	for {
+		n, oobn, flags, _, err = syscall.Recvmsg(ctl, buf, oob, syscall.MSG_CMSG_CLOEXEC)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		fail(ctl, exitControl, "recv", errnoOf(err), "recvmsg")
+	}
+	if n == 0 {
+		return -1
+	}
+
+	fd, extra := -1, flags&syscall.MSG_CTRUNC != 0
+	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+	for i := range msgs {
+		if msgs[i].Header.Level != syscall.SOL_SOCKET || msgs[i].Header.Type != syscall.SCM_RIGHTS {
+			continue
+		}
+		got, _ := syscall.ParseUnixRights(&msgs[i])
+		for _, f := range got {
+			if fd < 0 {
+				fd = f
+			} else {
+				syscall.Close(f)
+				extra = true
+			}
+		}
+	}
+	if buf[0] != 'F' {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+		fail(ctl, exitControl, "proto", 0, "unexpected message from the pool")
+	}
+	if fd < 0 || extra {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+		fail(ctl, exitControl, "nofd", 0, "message did not carry exactly one descriptor")
+	}
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		fail(ctl, exitControl, "recv", errnoOf(err), "fcntl on the client descriptor")
+	}
+	return fd
+}
+
+// handToHandler, in the process about to exec the handler, puts the connection at descriptor 3 (and
+// 0 and 1 with stdio), inheritable, and sets the handler's environment.
+func handToHandler(fd int, stdio bool) error {
+	if fd != clientFD {
+		if err := syscall.Dup3(fd, clientFD, 0); err != nil {
+			return err
+		}
+		syscall.Close(fd)
+	} else if _, err := fcntl(fd, syscall.F_SETFD, 0); err != nil {
+		return err
+	}
+	if stdio {
+		if err := syscall.Dup3(clientFD, 0, 0); err != nil {
+			return err
+		}
+		if err := syscall.Dup3(clientFD, 1, 0); err != nil {
+			return err
+		}
+	}
+	for _, kv := range [][2]string{
+		{"FAAS_CLIENT_FD", strconv.Itoa(clientFD)},
+		{"LISTEN_FDS", "1"},
+		{"LISTEN_PID", strconv.Itoa(os.Getpid())},
+		{"LISTEN_FDNAMES", "connection"},
+	} {
+		if err := os.Setenv(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execvp execs the handler as execvp(3) does (musl's, which the C init is built with): a name with a
+// slash as it is, else in each $PATH entry in turn, going on past ENOENT, ENOTDIR and EACCES. It
+// returns only on failure, with execvp's errno. (exec.LookPath would lose that errno: EACCES becomes
+// "not found", and it refuses a handler found through "." in $PATH.)
+func execvp(argv []string) syscall.Errno {
+	name, env := argv[0], os.Environ()
+	if name == "" {
+		return syscall.ENOENT
+	}
+	if strings.Contains(name, "/") {
+		return errnoOf(syscall.Exec(name, argv, env))
+	}
+	path, ok := syscall.Getenv("PATH")
+	if !ok {
+		path = "/usr/local/bin:/bin:/usr/bin"
+	}
+	denied := false
+	for _, dir := range strings.Split(path, ":") {
+		file := name
+		if dir != "" {
+			file = dir + "/" + name
+		}
+		switch e := errnoOf(syscall.Exec(file, argv, env)); e {
+		case syscall.EACCES:
+			denied = true
+		case syscall.ENOENT, syscall.ENOTDIR:
+		default:
+			return e
+		}
+	}
+	if denied {
+		return syscall.EACCES
+	}
+	return syscall.ENOENT
+}
+
+// waitHandler waits for the handler, reaping any orphan that ends meanwhile; returns its status as a
+// shell would.
+func waitHandler(child int) int {
+	for {
+		var ws syscall.WaitStatus
+		p, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return exitControl
+		}
+		if p == child {
+			if ws.Exited() {
+				return ws.ExitStatus()
+			}
+			return 128 + int(ws.Signal())
+		}
+	}
+}
+
+// serveForked, in fork mode, runs the handler on one connection, reporting RUN or FAIL, then DONE.
+// The child is this program again as execHelper (see runHelper): the connection at 3, the report pipe
+// at 4.
+func serveForked(ctl, fd int, argv []string) {
+	var report [2]int
+	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
+		fail(ctl, exitControl, "fork", errnoOf(err), "pipe")
+	}
+	child, err := syscall.ForkExec("/proc/self/exe", append([]string{execHelper}, argv...), &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2, uintptr(fd), uintptr(report[1])},
+	})
+	syscall.Close(report[1])
+	syscall.Close(fd)
+	if err != nil {
+		e := errnoOf(err)
+		sendLine(ctl, "FAIL fork %d %s", int(e), strerror(e))
+		sendLine(ctl, "DONE %d", exitControl)
+		syscall.Close(report[0])
+		return
+	}
+	buf := make([]byte, 16)
+	var n int
+	for {
+		n, err = syscall.Read(report[0], buf)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	syscall.Close(report[0])
+	if err == nil && n > 0 { // the helper could not exec the handler; EOF: it did
+		e, _ := strconv.Atoi(string(buf[:n]))
+		sendLine(ctl, "FAIL exec %d %s", e, strerror(syscall.Errno(e)))
+	} else {
+		sendLine(ctl, "RUN %d", child)
+	}
+	sendLine(ctl, "DONE %d", waitHandler(child))
+}
+
+// runHelper is the fork-mode child: the connection is at 3 and the report pipe at 4 (ForkExec put
+// them there). It becomes the handler, or reports why it could not.
+func runHelper(argv []string, stdio bool) {
+	var e syscall.Errno
+	if _, err := fcntl(reportFD, syscall.F_SETFD, syscall.FD_CLOEXEC); err != nil {
+		e = errnoOf(err)
+	} else if err := handToHandler(clientFD, stdio); err != nil {
+		e = errnoOf(err)
+	} else {
+		e = execvp(argv)
+	}
+	syscall.Write(reportFD, []byte(strconv.Itoa(int(e)))) // losing the reason still leaves the exit code
+	os.Exit(execExitCode(e))
+}
+
+func main() {
+	nofile.Restore() // best effort: the limit is the handler's business, not the protocol's
+	stdio := os.Getenv("FAAS_STDIO") == "1"
+	if len(os.Args) > 1 && os.Args[0] == execHelper {
+		runHelper(os.Args[1:], stdio)
+	}
+	if len(os.Args) < 2 {
+		say("usage: faas-init <command> [args...]")
+		os.Exit(exitUsage)
+	}
+	argv := os.Args[1:]
+	mode := os.Getenv("FAAS_MODE")
+	switch mode {
+	case "", "oneshot", "fork", "persistent":
+	default:
+		say("unknown FAAS_MODE '%s' (oneshot, fork or persistent)", mode)
+		os.Exit(exitUsage)
+	}
+
+	if mode == "persistent" {
+		e := execvp(argv)
+		say("exec %s: %s", argv[0], strerror(e))
+		os.Exit(execExitCode(e))
+	}
+
+	path := os.Getenv("FAAS_CONTROL_SOCK")
+	if path == "" {
+		path = defaultControlSock
+	}
+	ctl := connectControl(path)
+	if err := sendLine(ctl, "HELLO %d %d", protocolVersion, os.Getpid()); err != nil {
+		fail(-1, exitControl, "hello", errnoOf(err), "send HELLO")
+	}
+
+	if mode == "fork" {
+		for {
+			fd := receiveClient(ctl)
+			if fd < 0 {
+				os.Exit(0) // the pool is done with this container
+			}
+			if err := sendLine(ctl, "ACK"); err != nil {
+				fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
+			}
+			serveForked(ctl, fd, argv)
+		}
+	}
+
+	fd := receiveClient(ctl)
+	if fd < 0 {
+		fail(-1, exitControl, "recv", 0, "control socket closed before a descriptor arrived")
+	}
+	if err := sendLine(ctl, "ACK"); err != nil {
+		fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
+	}
+	if err := handToHandler(fd, stdio); err != nil {
+		fail(ctl, exitControl, "recv", errnoOf(err), "moving the client descriptor to 3")
+	}
+	e := execvp(argv)
+	sendLine(ctl, "FAIL exec %d %s", int(e), strerror(e))
+	say("exec %s: %s", argv[0], strerror(e))
+	os.Exit(execExitCode(e))
+}
