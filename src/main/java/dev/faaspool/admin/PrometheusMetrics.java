@@ -59,9 +59,9 @@ public final class PrometheusMetrics {
                         }
                     }
                 }).register(registry);
-        GaugeWithCallback.builder().name("faas_pool_warm_target").help("Warm containers a function should have")
+        GaugeWithCallback.builder().name("faas_pool_min_warm").help("Warm containers a function keeps at least")
                 .labelNames("function")
-                .callback(cb -> fps.forEach(fp -> cb.call(fp.spec().pool().warm(), fp.spec().name())))
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.spec().pool().min(), fp.spec().name())))
                 .register(registry);
         GaugeWithCallback.builder().name("faas_pool_waiting_requests").help("Requests waiting for a warm container")
                 .labelNames("function")

@@ -44,7 +44,7 @@ public final class Main implements Callable<Integer> {
     Path config;
 
     @Option(names = "--pool-size", paramLabel = "N",
-            description = "Warm containers of the built-in function; with --config, of every function.")
+            description = "Warm containers kept at least (min) for the built-in function; with --config, for every function.")
     Integer poolSize;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT",
@@ -156,11 +156,11 @@ public final class Main implements Callable<Integer> {
             }
             pc = new ConfigLoader().load(config);
             if (poolSize != null) {
-                pc = pc.withWarm(poolSize);
+                pc = pc.withMin(poolSize);
             }
         } else {
             InetSocketAddress addr = listen == null ? Defaults.HELLO_LISTEN : option("--listen", listen);
-            pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.WARM : poolSize)));
+            pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.MIN : poolSize)));
         }
         Duration interval = duration("--report-interval", reportInterval);
         if (interval.toMillis() < 1) {

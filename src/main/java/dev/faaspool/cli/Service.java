@@ -126,7 +126,7 @@ final class Service implements AutoCloseable {
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
             out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
-                    fp.count(SlotState.WARM), fp.spec().pool().warm(), all ? "in" : "after", secs,
+                    fp.count(SlotState.WARM), fp.spec().pool().min(), all ? "in" : "after", secs,
                     Defaults.format(fp.spec().listen()));
         }
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
@@ -138,7 +138,7 @@ final class Service implements AutoCloseable {
 
     private boolean ready() {
         for (FunctionPool fp : pool.functions()) {
-            if (fp.count(SlotState.WARM) < fp.spec().pool().warm()) {
+            if (fp.count(SlotState.WARM) < fp.spec().pool().min()) {
                 return false;
             }
         }
@@ -153,7 +153,7 @@ final class Service implements AutoCloseable {
             f.put("name", fp.spec().name());
             f.put("listen", Defaults.format(fp.spec().listen()));
             f.put("mode", fp.spec().mode().configName());
-            f.put("warmTarget", fp.spec().pool().warm());
+            f.put("min", fp.spec().pool().min());
             f.put("max", fp.spec().pool().max());
             f.put("starting", fp.count(SlotState.STARTING));
             f.put("warm", fp.count(SlotState.WARM));

@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.nodes.Node;
  *   hello:
  *     image: faas-hello:latest
  *     listen: 127.0.0.1:8080
- *     pool: { warm: 4, max: 16 }
+ *     pool: { min: 4, max: 16 }
  * }</pre>
  * Omitted fields take the defaults documented in {@code pool-config/README.md}. A directory is read as
  * all of its {@code .yaml} and {@code .yml} files in name order; a function name or listen address
@@ -38,7 +38,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP = Set.of("functions");
     private static final Set<String> FUNCTION =
             Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
-    private static final Set<String> POOL = Set.of("warm", "max", "max-uses", "idle-ttl");
+    private static final Set<String> POOL = Set.of("min", "max", "max-uses", "idle-ttl");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
     private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
 
@@ -123,9 +123,12 @@ public final class ConfigLoader {
         HandlerMode mode = mode(f);
 
         YamlSection p = f.section("pool");
+        if (p.has("warm")) {
+            throw p.error("warm", "is now called min: the warm containers kept at least, whatever the demand");
+        }
         p.allowOnly(POOL);
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
-                nonNegative(p, "warm", Defaults.WARM), positive(p, "max", Math.max(Defaults.MAX, p.integer("warm", 0))),
+                nonNegative(p, "min", Defaults.MIN), positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0))),
                 positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL)));
 
         YamlSection l = f.section("limits");

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** The defaults of every function setting, and the built-in function served when no configuration is given. */
 public final class Defaults {
-    public static final int WARM = 2;
+    public static final int MIN = 2;
     public static final int MAX = 16;
     public static final long MEMORY = 64L << 20;
     public static final int PIDS = 64;
@@ -30,9 +30,9 @@ public final class Defaults {
     private Defaults() {}
 
     /** The function served when faas-pool runs without {@code --config}. */
-    public static FunctionSpec helloFunction(InetSocketAddress listen, int warm) {
+    public static FunctionSpec helloFunction(InetSocketAddress listen, int min) {
         return new FunctionSpec(HELLO_NAME, HELLO_IMAGE, List.of(), Map.of(), listen, HandlerMode.ONESHOT, false,
-                new FunctionSpec.PoolSize(warm, Math.max(MAX, warm), MAX_USES, IDLE_TTL),
+                new FunctionSpec.PoolSize(min, Math.max(MAX, min), MAX_USES, IDLE_TTL),
                 new FunctionSpec.Limits(MEMORY, PIDS, TMP, USER),
                 new FunctionSpec.Timeouts(ACQUIRE, START, REQUEST));
     }

@@ -50,22 +50,22 @@ public record FunctionSpec(
         Objects.requireNonNull(timeouts, "timeouts");
     }
 
-    /** This function with a different warm size; max grows to it if needed. */
-    public FunctionSpec withWarm(int warm) {
+    /** This function with a different minimum of warm containers; max grows to it if needed. */
+    public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
-                new PoolSize(warm, Math.max(warm, pool.max()), pool.maxUses(), pool.idleTtl()), limits, timeouts);
+                new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl()), limits, timeouts);
     }
 
     /**
      * How many containers a function may have, and for how long.
      *
-     * @param warm    how many idle, ready containers the pool keeps; {@code 0 <= warm <= max}
+     * @param min     how many warm containers the pool keeps at least, whatever the demand; {@code 0 <= min <= max}
      * @param max     how many containers the function may have at once, busy ones included; {@code max >= 1}
      * @param maxUses requests a container serves before it is recycled (fork and persistent modes; a oneshot
      *                container serves one); {@code >= 1}
      * @param idleTtl how long a warm container may stay unused before it is recycled; {@code > 0}
      */
-    public record PoolSize(int warm, int max, int maxUses, Duration idleTtl) {
+    public record PoolSize(int min, int max, int maxUses, Duration idleTtl) {
         public PoolSize {
             if (maxUses < 1) {
                 throw new IllegalArgumentException("max-uses must be >= 1 (was " + maxUses + ")");
@@ -74,14 +74,14 @@ public record FunctionSpec(
             if (idleTtl.isZero() || idleTtl.isNegative()) {
                 throw new IllegalArgumentException("idle-ttl must be > 0 (was " + idleTtl + ")");
             }
-            if (warm < 0) {
-                throw new IllegalArgumentException("warm must be >= 0 (was " + warm + ")");
+            if (min < 0) {
+                throw new IllegalArgumentException("min must be >= 0 (was " + min + ")");
             }
             if (max < 1) {
                 throw new IllegalArgumentException("max must be >= 1 (was " + max + ")");
             }
-            if (warm > max) {
-                throw new IllegalArgumentException("warm must be <= max (was warm " + warm + ", max " + max + ")");
+            if (min > max) {
+                throw new IllegalArgumentException("min must be <= max (was min " + min + ", max " + max + ")");
             }
         }
     }

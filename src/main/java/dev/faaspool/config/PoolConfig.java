@@ -15,8 +15,8 @@ public record PoolConfig(List<FunctionSpec> functions) {
         }
     }
 
-    /** This configuration with every function's warm size set to {@code warm} (the {@code --pool-size} flag). */
-    public PoolConfig withWarm(int warm) {
-        return new PoolConfig(functions.stream().map(f -> f.withWarm(warm)).toList());
+    /** This configuration with every function's minimum of warm containers set to {@code min} ({@code --pool-size}). */
+    public PoolConfig withMin(int min) {
+        return new PoolConfig(functions.stream().map(f -> f.withMin(min)).toList());
     }
 }

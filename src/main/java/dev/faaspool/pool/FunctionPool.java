@@ -154,7 +154,7 @@ public final class FunctionPool {
 
     /** How many more slots to start: enough for {@code warm} idle plus the waiters, within {@code max}. */
     int wanted(int starting, int warmNow, int busy) {
-        int short_ = spec.pool().warm() + warm.waiting() - (starting + warmNow);
+        int short_ = spec.pool().min() + warm.waiting() - (starting + warmNow);
         int room = spec.pool().max() - (starting + warmNow + busy);
         return Math.max(0, Math.min(short_, room));
     }

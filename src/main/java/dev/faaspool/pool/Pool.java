@@ -136,7 +136,7 @@ public final class Pool implements AutoCloseable {
 
     private boolean allWarm() {
         for (FunctionPool fp : functions.values()) {
-            if (fp.count(SlotState.WARM) < fp.spec().pool().warm()) {
+            if (fp.count(SlotState.WARM) < fp.spec().pool().min()) {
                 return false;
             }
         }

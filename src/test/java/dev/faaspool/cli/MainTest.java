@@ -82,11 +82,11 @@ class MainTest {
                     image: faas-hello:latest
                     listen: 127.0.0.1:8080
                     pool:
-                      warm: -1
+                      min: -1
                 """);
         Result r = run("--config", config.toString());
         assertEquals(2, r.exit, r.toString());
-        assertEquals("faas-pool: invalid configuration: " + config + ":6: functions.hello.pool.warm: must be >= 0 (was -1)",
+        assertEquals("faas-pool: invalid configuration: " + config + ":6: functions.hello.pool.min: must be >= 0 (was -1)",
                 r.err.strip());
     }
 
@@ -159,8 +159,8 @@ class MainTest {
         assertEquals("hello", hello.name());
         assertEquals("faas-hello:latest", hello.image());
         assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), hello.listen());
-        assertEquals(Defaults.WARM, hello.pool().warm());
-        assertEquals(Defaults.helloFunction(Defaults.HELLO_LISTEN, Defaults.WARM), hello);
+        assertEquals(Defaults.MIN, hello.pool().min());
+        assertEquals(Defaults.helloFunction(Defaults.HELLO_LISTEN, Defaults.MIN), hello);
 
         assertEquals("default", s.instance());
         assertEquals(Path.of("/run/faas-pool"), s.runRoot());
@@ -225,11 +225,11 @@ class MainTest {
                   small:
                     image: small:latest
                     listen: 127.0.0.1:9001
-                    pool: { warm: 1, max: 4 }
+                    pool: { min: 1, max: 4 }
                   large:
                     image: large:latest
                     listen: 127.0.0.1:9002
-                    pool: { warm: 2, max: 30 }
+                    pool: { min: 2, max: 30 }
                 """);
     }
 

@@ -44,7 +44,7 @@ class ConfigLoaderTest {
                     mode: fork
                     stdio: true
                     pool:
-                      warm: 3
+                      min: 3
                       max: 7
                       max-uses: 50
                       idle-ttl: 90s
@@ -83,14 +83,14 @@ class ConfigLoaderTest {
         assertEquals(List.of(), f.command());
         assertEquals(Map.of(), f.env());
         assertEquals(HandlerMode.ONESHOT, f.mode());
-        assertEquals(new FunctionSpec.PoolSize(Defaults.WARM, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
+        assertEquals(new FunctionSpec.PoolSize(Defaults.MIN, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
         assertEquals(new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER), f.limits());
         assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST), f.timeouts());
     }
 
     @Test
     void aWarmSizeAboveTheDefaultMaxRaisesMaxToIt() throws Exception {
-        FunctionSpec f = single(load(write("f.yaml", HELLO + "    pool: { warm: 20 }\n")));
+        FunctionSpec f = single(load(write("f.yaml", HELLO + "    pool: { min: 20 }\n")));
         assertEquals(new FunctionSpec.PoolSize(20, 20, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
     }
 
@@ -137,8 +137,15 @@ class ConfigLoaderTest {
 
     @Test
     void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
-        Path file = write("f.yaml", HELLO + "    pool:\n      warm: 1\n      min: 1\n");
-        assertError(loadFails(file), file, 7, "functions.hello.pool.min", "unknown field; expected one of idle-ttl, max, max-uses, warm");
+        Path file = write("f.yaml", HELLO + "    pool:\n      min: 1\n      mn: 1\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min");
+    }
+
+    @Test
+    void theOldNameWarmIsRejectedNamingItsNewName() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      warm: 1\n");
+        assertError(loadFails(file), file, 6, "functions.hello.pool.warm",
+                "is now called min: the warm containers kept at least, whatever the demand");
     }
 
     @Test
@@ -158,21 +165,21 @@ class ConfigLoaderTest {
     // ---- wrong values, reported at the value's line ----
 
     @Test
-    void aNegativeWarmSizeIsRejected() throws Exception {
-        Path file = write("f.yaml", HELLO + "    pool:\n      warm: -1\n");
-        assertError(loadFails(file), file, 6, "functions.hello.pool.warm", "must be >= 0 (was -1)");
+    void aNegativeMinIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      min: -1\n");
+        assertError(loadFails(file), file, 6, "functions.hello.pool.min", "must be >= 0 (was -1)");
     }
 
     @Test
     void aZeroMaxIsRejected() throws Exception {
-        Path file = write("f.yaml", HELLO + "    pool:\n      warm: 0\n      max: 0\n");
+        Path file = write("f.yaml", HELLO + "    pool:\n      min: 0\n      max: 0\n");
         assertError(loadFails(file), file, 7, "functions.hello.pool.max", "must be >= 1 (was 0)");
     }
 
     @Test
-    void aWarmSizeThatIsNotANumberIsRejected() throws Exception {
-        Path file = write("f.yaml", HELLO + "    pool:\n      warm: two\n");
-        assertError(loadFails(file), file, 6, "functions.hello.pool.warm", "'two' is not a whole number");
+    void aMinThatIsNotANumberIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      min: two\n");
+        assertError(loadFails(file), file, 6, "functions.hello.pool.min", "'two' is not a whole number");
     }
 
     @Test
@@ -273,9 +280,9 @@ class ConfigLoaderTest {
     // ---- rules across fields, reported where the section starts ----
 
     @Test
-    void warmAboveMaxIsRejectedStatingTheRule() throws Exception {
-        Path file = write("f.yaml", HELLO + "    pool: { warm: 5, max: 2 }\n");
-        assertError(loadFails(file), file, 5, "functions.hello.pool", "warm must be <= max (was warm 5, max 2)");
+    void minAboveMaxIsRejectedStatingTheRule() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool: { min: 5, max: 2 }\n");
+        assertError(loadFails(file), file, 5, "functions.hello.pool", "min must be <= max (was min 5, max 2)");
     }
 
     @Test

@@ -75,7 +75,7 @@ class AdminIT {
                   never:
                     image: faas-runtime:slim
                     listen: 127.0.0.1:%d
-                    pool: { warm: 1, max: 1 }
+                    pool: { min: 1, max: 1 }
                 """.formatted(port));
         pool = PoolProcess.start(work, "readyz", "--config", config.toString());
         pool.awaitLog(Pattern.compile("did not become warm"), Duration.ofSeconds(60));

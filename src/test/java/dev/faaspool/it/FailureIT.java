@@ -47,7 +47,7 @@ class FailureIT {
     void killedWarmContainersAreReplacedAndNoRequestFails() throws Exception {
         PoolProcess pool = start("kill", """
                 image: faas-hello:latest
-                pool: { warm: 2, max: 4 }
+                pool: { min: 2, max: 4 }
                 """);
         pool.awaitStdout(Pattern.compile("fn: 2/2 warm"), Duration.ofSeconds(60));
         List<String> warm = Docker.runningOf(pool.instance);
@@ -71,7 +71,7 @@ class FailureIT {
     void aRequestThatFindsNoWarmSlotInTimeIsAnswered503() throws Exception {
         PoolProcess pool = start("busy", """
                 image: faas-hello:latest
-                pool: { warm: 1, max: 1 }
+                pool: { min: 1, max: 1 }
                 timeouts: { acquire: 1s }
                 """);
         pool.awaitStdout(Pattern.compile("fn: 1/1 warm"), Duration.ofSeconds(60));
@@ -102,7 +102,7 @@ class FailureIT {
         // faas-runtime:slim has no handler command: its init exits 2 at once.
         PoolProcess pool = start("nowarm", """
                 image: faas-runtime:slim
-                pool: { warm: 1, max: 2 }
+                pool: { min: 1, max: 2 }
                 timeouts: { acquire: 1s }
                 """);
         pool.awaitLog(Pattern.compile("did not become warm: .*exit code 2; last output: faas-init: usage"),
@@ -116,7 +116,7 @@ class FailureIT {
         PoolProcess pool = start("noexec", """
                 image: faas-hello:latest
                 command: ["/no-such-handler"]
-                pool: { warm: 1, max: 2 }
+                pool: { min: 1, max: 2 }
                 """);
         pool.awaitStdout(Pattern.compile("fn: 1/1 warm"), Duration.ofSeconds(60));
         HttpProbe.Response r = HttpProbe.get(address, "/", 30_000);
@@ -130,11 +130,11 @@ class FailureIT {
         PoolProcess pool = start("badconfig", """
                 image: faas-hello:latest
                 pool:
-                  warm: -1
+                  min: -1
                 """);
         assertEquals(2, pool.awaitExit(Duration.ofSeconds(30)));
         Path file = work.resolve("pool.yaml");
-        assertEquals("faas-pool: invalid configuration: " + file + ":6: functions.fn.pool.warm: must be >= 0 (was -1)",
+        assertEquals("faas-pool: invalid configuration: " + file + ":6: functions.fn.pool.min: must be >= 0 (was -1)",
                 pool.stderr().strip());
         assertEquals(List.of(), Docker.containersOf(pool.instance));
     }
@@ -143,7 +143,7 @@ class FailureIT {
     void aConfigWithAnUnknownFieldIsRejectedWithFileLineAndField() throws Exception {
         PoolProcess pool = start("typo", """
                 image: faas-hello:latest
-                pool: { warm: 1, maxx: 3 }
+                pool: { min: 1, maxx: 3 }
                 """);
         assertEquals(2, pool.awaitExit(Duration.ofSeconds(30)));
         assertTrue(pool.stderr().contains(work.resolve("pool.yaml") + ":5: functions.fn.pool.maxx: unknown field;"
@@ -154,7 +154,7 @@ class FailureIT {
     void containersOfACrashedRunAreRemovedByTheNextStart() throws Exception {
         PoolProcess first = start("crash", """
                 image: faas-hello:latest
-                pool: { warm: 2, max: 4 }
+                pool: { min: 2, max: 4 }
                 """);
         first.awaitStdout(Pattern.compile("fn: 2/2 warm"), Duration.ofSeconds(60));
         List<String> orphans = Docker.containersOf(first.instance);

@@ -55,7 +55,7 @@ class ModesIT {
         PoolProcess pool = start("fork", """
                 image: faas-hello:latest
                 mode: fork
-                pool: { warm: 1, max: 1, max-uses: 3 }
+                pool: { min: 1, max: 1, max-uses: 3 }
                 """);
         String first = onlyContainer(pool);
         for (int i = 1; i <= 3; i++) {
@@ -83,7 +83,7 @@ class ModesIT {
     void aOneshotRequestPastItsTimeoutLosesItsContainerAndTheClientItsConnection() throws Exception {
         PoolProcess pool = start("timeout1", """
                 image: faas-hello:latest
-                pool: { warm: 1, max: 2 }
+                pool: { min: 1, max: 2 }
                 timeouts: { request: 1s }
                 """);
         assertConnectionClosedByTheTimeout(pool);
@@ -94,7 +94,7 @@ class ModesIT {
         PoolProcess pool = start("timeout2", """
                 image: faas-hello:latest
                 mode: fork
-                pool: { warm: 1, max: 2 }
+                pool: { min: 1, max: 2 }
                 timeouts: { request: 1s }
                 """);
         assertConnectionClosedByTheTimeout(pool);
@@ -123,7 +123,7 @@ class ModesIT {
         PoolProcess pool = start("idle", """
                 image: faas-hello:latest
                 mode: fork
-                pool: { warm: 1, max: 1, idle-ttl: 2s }
+                pool: { min: 1, max: 1, idle-ttl: 2s }
                 """);
         String first = onlyContainer(pool);
         pool.awaitLog(Pattern.compile("recycling slot fn-1 .*idle for 2000 ms"), Duration.ofSeconds(20));
