@@ -35,10 +35,12 @@ import org.yaml.snakeyaml.nodes.Node;
  * may appear only once across them.
  */
 public final class ConfigLoader {
-    private static final Set<String> TOP = Set.of("functions");
+    private static final Set<String> TOP = Set.of("functions", "host");
+    private static final Set<String> HOST = Set.of("memory", "timezone");
+    private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
     private static final Set<String> FUNCTION =
             Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
-    private static final Set<String> POOL = Set.of("min", "max", "max-uses", "idle-ttl");
+    private static final Set<String> POOL = Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "prewarm");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
     private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
 
@@ -49,9 +51,18 @@ public final class ConfigLoader {
         Map<String, Path> nameOwner = new HashMap<>();
         Map<InetSocketAddress, String> listenOwner = new HashMap<>();
         Map<InetSocketAddress, Path> listenFile = new HashMap<>();
+        PoolConfig.Host host = PoolConfig.Host.DEFAULT;
+        Path hostFile = null;
         for (Path file : files) {
             YamlSection root = YamlSection.root(file, compose(file));
             root.allowOnly(TOP);
+            if (root.has("host")) {
+                if (hostFile != null) {
+                    throw root.error("host", "is also set in " + hostFile + "; set it in one file");
+                }
+                hostFile = file;
+                host = host(root.section("host"));
+            }
             for (Map.Entry<String, YamlSection> e : root.namedSections("functions").entrySet()) {
                 String field = "functions." + e.getKey();
                 FunctionSpec spec = function(e.getKey(), e.getValue());
@@ -72,7 +83,54 @@ public final class ConfigLoader {
         if (functions.isEmpty()) {
             throw new ConfigException(path, 0, "functions", "no function is declared");
         }
-        return new PoolConfig(functions);
+        try {
+            return new PoolConfig(functions, host);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(hostFile == null ? path : hostFile, 0, "host.memory", e.getMessage());
+        }
+    }
+
+    private static PoolConfig.Host host(YamlSection h) throws ConfigException {
+        h.allowOnly(HOST);
+        long memory = h.bytes("memory", 0);
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        String tz = h.string("timezone", null);
+        if (tz != null) {
+            try {
+                zone = java.time.ZoneId.of(tz);
+            } catch (java.time.DateTimeException e) {
+                throw h.error("timezone", "'" + tz + "' is not a time zone, for example Europe/Berlin or UTC");
+            }
+        }
+        return new PoolConfig.Host(memory, zone);
+    }
+
+    private static List<Schedule> schedules(YamlSection p) throws ConfigException {
+        List<Schedule> out = new ArrayList<>();
+        List<YamlSection> items = p.sections("schedules");
+        for (YamlSection sc : items) {
+            sc.allowOnly(SCHEDULE);
+            java.util.Set<java.time.DayOfWeek> days;
+            try {
+                days = Schedule.parseDays(sc.requiredString("days"));
+            } catch (IllegalArgumentException e) {
+                throw sc.error("days", e.getMessage());
+            }
+            java.time.LocalTime from = time(sc, "from");
+            java.time.LocalTime to = time(sc, "to");
+            int min = nonNegative(sc, "min", 0);
+            out.add(build(sc, () -> new Schedule(days, from, to, min)));
+        }
+        return out;
+    }
+
+    private static java.time.LocalTime time(YamlSection s, String key) throws ConfigException {
+        String t = s.requiredString(key);
+        try {
+            return java.time.LocalTime.parse(t.length() == 4 ? "0" + t : t);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw s.error(key, "'" + t + "' is not a time of day, for example 08:00 or 18:30");
+        }
     }
 
     private static List<Path> filesOf(Path path) throws ConfigException {
@@ -127,9 +185,15 @@ public final class ConfigLoader {
             throw p.error("warm", "is now called min: the warm containers kept at least, whatever the demand");
         }
         p.allowOnly(POOL);
+        String prewarm = p.string("prewarm", "learned");
+        if (!prewarm.equals("learned") && !prewarm.equals("off")) {
+            throw p.error("prewarm", "must be learned or off (was '" + prewarm + "')");
+        }
+        List<Schedule> schedules = schedules(p);
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
                 nonNegative(p, "min", Defaults.MIN), positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0))),
-                positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL)));
+                positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL), schedules,
+                prewarm.equals("learned")));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);

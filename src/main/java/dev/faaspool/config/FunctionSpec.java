@@ -53,7 +53,8 @@ public record FunctionSpec(
     /** This function with a different minimum of warm containers; max grows to it if needed. */
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
-                new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl()), limits, timeouts);
+                new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
+                        pool.learnedPrewarm()), limits, timeouts);
     }
 
     /**
@@ -63,10 +64,26 @@ public record FunctionSpec(
      * @param max     how many containers the function may have at once, busy ones included; {@code max >= 1}
      * @param maxUses requests a container serves before it is recycled (fork and persistent modes; a oneshot
      *                container serves one); {@code >= 1}
-     * @param idleTtl how long a warm container may stay unused before it is recycled; {@code > 0}
+     * @param idleTtl how long a warm container beyond what the demand needs may stay unused; {@code > 0}
+     * @param schedules time-of-day floors for known peaks
+     * @param learnedPrewarm whether to learn the function's idle gaps and pre-warm before the next request
      */
-    public record PoolSize(int min, int max, int maxUses, Duration idleTtl) {
+    public record PoolSize(int min, int max, int maxUses, Duration idleTtl, List<Schedule> schedules,
+            boolean learnedPrewarm) {
+
+        /** Without schedules, with learned pre-warming. */
+        public PoolSize(int min, int max, int maxUses, Duration idleTtl) {
+            this(min, max, maxUses, idleTtl, List.of(), true);
+        }
+
         public PoolSize {
+            schedules = List.copyOf(schedules);
+            for (Schedule sc : schedules) {
+                if (sc.min() > max) {
+                    throw new IllegalArgumentException("a schedule's min must be <= max (was " + sc.min() + ", max "
+                            + max + ")");
+                }
+            }
             if (maxUses < 1) {
                 throw new IllegalArgumentException("max-uses must be >= 1 (was " + maxUses + ")");
             }

@@ -83,6 +83,23 @@ final class YamlSection {
         return out;
     }
 
+    /** The mappings of a list, for example {@code schedules: [{days: mon-fri, ...}]}; empty when absent. */
+    List<YamlSection> sections(String key) throws ConfigException {
+        NodeTuple t = entries.get(key);
+        if (t == null) {
+            return List.of();
+        }
+        if (!(t.getValueNode() instanceof SequenceNode seq)) {
+            throw error(key, "must be a list");
+        }
+        List<YamlSection> out = new ArrayList<>();
+        int i = 0;
+        for (Node item : seq.getValue()) {
+            out.add(new YamlSection(file, child(key) + "[" + i++ + "]", item));
+        }
+        return out;
+    }
+
     String string(String key, String fallback) throws ConfigException {
         NodeTuple t = entries.get(key);
         return t == null ? fallback : scalar(key, t.getValueNode());
