@@ -24,25 +24,8 @@ build_c() {
   fi
 }
 
-# build_image <tag> <base image or -> <dockerfile> <files...>: builds from a context of exactly these
-# files; the inputs are the Dockerfile, the files and the base image's id.
-build_image() {
-  local tag="$1" base="$2" dockerfile="$3"; shift 3
-  local hash
-  hash="$( (cat "$dockerfile"; for f in "$@"; do sha256sum < "$f"; done
-            [ "$base" = - ] || docker image inspect -f '{{.Id}}' "$base") | sha256sum | cut -c1-16)"
-  if [ "$(docker image inspect -f '{{index .Config.Labels "dev.faaspool.inputs"}}' "$tag" 2>/dev/null || true)" = "$hash" ]; then
-    return
-  fi
-  local ctx
-  ctx="$(mktemp -d)"
-  trap 'rm -rf "$ctx"' RETURN
-  cp "$dockerfile" "$ctx/Dockerfile"
-  cp "$@" "$ctx/"
-  DOCKER_BUILDKIT=0 docker build -q --label "dev.faaspool.inputs=$hash" -t "$tag" "$ctx" >/dev/null 2>"$ctx/err" \
-    || { cat "$ctx/err" >&2; echo "build-images: docker build $tag failed" >&2; return 1; }
-  echo "build-images: built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
-}
+# build_image <tag> <base image or -> <dockerfile> <files...>: see build-lib.sh.
+source "$root/runtime-init/build-lib.sh"
 
 build_c "$root/runtime-init/faas-init.c" "$out/faas-init"
 build_c "$root/examples/hello-c/hello.c" "$out/hello"

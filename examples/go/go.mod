@@ -1,0 +1,3 @@
+module faas-pool/examples/go
+
+go 1.19

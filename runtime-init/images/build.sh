@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds the language runtime images and the examples, locally from Debian's packages (no registry):
+#   faas-base:bookworm           Debian bookworm, minbase, made by mmdebstrap and docker import'ed
+#   faas-runtime:python          faas-base + python3 + faas-init    (+ the persistent-mode SDK, if built)
+#   faas-runtime:node            faas-base + nodejs + faas-init     (+ SDK)
+#   faas-runtime:java            faas-base + openjdk-17-jre-headless + faas-init (+ SDK)
+#   faas-runtime:go              FROM scratch + faas-init (Go handlers are static binaries)
+#   faas-example-<name>:latest   examples/<name> (python, node, go, java) on its runtime
+# Run by runtime-init/build-images.sh, after faas-init (and the SDKs) are built. Idempotent: an image is
+# rebuilt only when its inputs changed (build-lib.sh). The base is made again only when its recipe
+# changes; `docker rmi faas-base:bookworm` forces it (say, for Debian's security updates), and then
+# every image on it is rebuilt.
+#   FAAS_DEBIAN_MIRROR           default http://deb.debian.org/debian
+#   FAAS_DEBIAN_SECURITY_MIRROR  default http://deb.debian.org/debian-security
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/bin/lib.sh"
+source "$root/runtime-init/build-lib.sh"
+here="$root/runtime-init/images"
+examples="$root/examples"
+out="$root/target/runtime-init"
+stage="$out/images"
+mkdir -p "$stage"
+[ -x "$out/faas-init" ] || die "$out/faas-init is missing: run runtime-init/build-images.sh"
+
+suite=bookworm
+base="faas-base:$suite"
+mirror="${FAAS_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+security="${FAAS_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+sources=("deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main")
+
+# build_base: mmdebstrap's minbase (the essential packages, apt and the required ones), with merged
+# /usr set up as debootstrap does (usr-is-merged, not usrmerge and the whole of perl it needs), without
+# documentation, manuals and translations (base/dpkg.cfg, which stays in the image for the packages
+# installed later), and without apt's lists and caches (mmdebstrap's clean-up, base/docker-clean), nor
+# the host's resolv.conf and hostname that mmdebstrap copies in; imported as $base.
+build_base() {
+  local opts=(--variant=minbase --quiet
+              --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+              --aptopt="$here/base/apt.conf" --dpkgopt="$here/base/dpkg.cfg"
+              --customize-hook="upload $here/base/docker-clean /etc/apt/apt.conf.d/docker-clean"
+              --customize-hook='rm -f "$1"/var/cache/apt/*.bin; : > "$1/etc/resolv.conf"; : > "$1/etc/hostname"')
+  local hash
+  hash="$( (printf '%s\n' "$suite" "${opts[@]//"$here/"/}" "${sources[@]}"; cat "$here/base/"*) | sha256sum | cut -c1-16)"
+  if [ "$(image_inputs "$base")" = "$hash" ]; then
+    return
+  fi
+  command -v mmdebstrap >/dev/null 2>&1 || apt_install mmdebstrap
+  local tar
+  tar="$(mktemp --suffix=.tar "$stage/base-XXXXXX")"
+  trap 'rm -f "$tar"; trap - RETURN' RETURN
+  mmdebstrap "${opts[@]}" "$suite" "$tar" "${sources[@]}" >"$tar.log" 2>&1 \
+    || { cat "$tar.log" >&2; rm -f "$tar.log"; die "mmdebstrap $suite failed"; }
+  rm -f "$tar.log"
+  docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV LANG=C.UTF-8' \
+    -c "LABEL dev.faaspool.inputs=$hash" \
+    -c 'CMD ["bash"]' \
+    "$tar" "$base" >/dev/null
+  echo "build-images: built $base ($(docker image inspect -f '{{.Size}}' "$base") bytes)"
+}
+
+# stage_sdk <lang>: a directory named sdk holding the persistent-mode SDK of <lang> as built into
+# target/runtime-init/sdk/<lang>/, or nothing yet; prints its path.
+stage_sdk() {
+  local dir="$stage/$1/sdk"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  if [ -d "$out/sdk/$1" ]; then
+    cp -a "$out/sdk/$1/." "$dir/"
+  fi
+  echo "$dir"
+}
+
+# newer <output> <inputs...>: true when the output is missing or older than an input.
+newer() {
+  local o="$1" i; shift
+  [ -e "$o" ] || return 0
+  for i in "$@"; do [ "$i" -nt "$o" ] && return 0; done
+  return 1
+}
+
+build_base
+for lang in python node java; do
+  build_image "faas-runtime:$lang" "$base" "$here/$lang/Dockerfile" "$out/faas-init" "$(stage_sdk "$lang")"
+done
+build_image faas-runtime:go - "$here/go/Dockerfile" "$out/faas-init"
+
+build_image faas-example-python:latest faas-runtime:python "$examples/python/Dockerfile" "$examples/python/handler.py"
+build_image faas-example-node:latest faas-runtime:node "$examples/node/Dockerfile" "$examples/node/handler.js"
+
+# Go: Debian's Go, static (no cgo), reproducible (no paths or VCS stamps in the binary). handler.go is
+# the design document's handler as written; when it does not compile, the example is not built (and
+# an image of an earlier handler is removed), which the build says, and faas-pool --config pool-config/
+# refuses to start until it is fixed; the other images are still built.
+mkdir -p "$stage/go"
+if newer "$stage/go/handler" "$examples/go/handler.go" "$examples/go/go.mod"; then
+  command -v go >/dev/null 2>&1 || apt_install golang-go
+  if ! errors="$(cd "$examples/go" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w' \
+                 -o "$stage/go/handler" . 2>&1)"; then
+    rm -f "$stage/go/handler"
+    say "examples/go does not compile, so faas-example-go:latest is not built:"
+    printf '%s\n' "$errors" | sed 's/^/    /' >&2
+  fi
+fi
+if [ -x "$stage/go/handler" ]; then
+  build_image faas-example-go:latest faas-runtime:go "$examples/go/Dockerfile" "$stage/go/handler"
+elif docker image inspect faas-example-go:latest >/dev/null 2>&1; then
+  docker rmi faas-example-go:latest >/dev/null
+fi
+
+# Java: any JDK >= 21 on the host, for Java 17 (the runtime image's JRE).
+mkdir -p "$stage/java"
+if newer "$stage/java/Handler.class" "$examples/java/Handler.java"; then
+  ensure_java
+  "$JAVA_HOME/bin/javac" --release 17 -Xlint:all -Werror -d "$stage/java" "$examples/java/Handler.java" \
+    || die "javac examples/java failed"
+fi
+build_image faas-example-java:latest faas-runtime:java "$examples/java/Dockerfile" "$stage/java/Handler.class"
