@@ -16,7 +16,7 @@ public final class Defaults {
     public static final long TMP = 16L << 20;
     /** nobody:nogroup; the pool makes each slot's control socket reachable for this user only. */
     public static final String USER = "65534:65534";
-    public static final Duration ACQUIRE = Duration.ofSeconds(5);
+    public static final Duration ACQUIRE = Duration.ofSeconds(10);
     public static final Duration START = Duration.ofSeconds(10);
     public static final Duration REQUEST = Duration.ofSeconds(30);
     public static final int MAX_USES = 1000;
