@@ -125,7 +125,7 @@ class ConfigLoaderTest {
     @Test
     void anUnknownTopLevelFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "function: {}\n");
-        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions");
+        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions, host");
     }
 
     @Test
@@ -138,7 +138,7 @@ class ConfigLoaderTest {
     @Test
     void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      min: 1\n      mn: 1\n");
-        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min, prewarm, schedules");
     }
 
     @Test
