@@ -63,6 +63,11 @@ public final class PrometheusMetrics {
                 .labelNames("function")
                 .callback(cb -> fps.forEach(fp -> cb.call(fp.spec().pool().min(), fp.spec().name())))
                 .register(registry);
+        GaugeWithCallback.builder().name("faas_pool_target_ready")
+                .help("Ready containers the scaling policy wants now (demand, schedule, learned pre-warming, min)")
+                .labelNames("function")
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.target(), fp.spec().name())))
+                .register(registry);
         GaugeWithCallback.builder().name("faas_pool_waiting_requests").help("Requests waiting for a warm container")
                 .labelNames("function")
                 .callback(cb -> fps.forEach(fp -> cb.call(fp.waiting(), fp.spec().name())))

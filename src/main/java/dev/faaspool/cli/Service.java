@@ -154,6 +154,8 @@ final class Service implements AutoCloseable {
             f.put("listen", Defaults.format(fp.spec().listen()));
             f.put("mode", fp.spec().mode().configName());
             f.put("min", fp.spec().pool().min());
+            f.put("target", fp.target());
+            f.put("targetReason", fp.targetReason());
             f.put("max", fp.spec().pool().max());
             f.put("starting", fp.count(SlotState.STARTING));
             f.put("warm", fp.count(SlotState.WARM));

@@ -58,6 +58,7 @@ public final class Dispatcher {
      */
     public void dispatch(SocketChannel client, long acceptedNanos) {
         boolean handedOff = false;
+        pool.arrived(acceptedNanos);
         try {
             FileDescriptor fd = SocketDescriptors.of(client);
             long deadline = acceptedNanos + pool.spec().timeouts().acquire().toNanos();

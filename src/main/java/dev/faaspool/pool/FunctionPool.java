@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * class only notifies.
  *
  * <h2>Sizing</h2>
- * The pool keeps {@code warm} idle slots plus one per waiting request, within {@code max} containers
- * in all (busy ones included). See {@link #wanted}.
+ * The pool keeps the {@link ScalingPolicy}'s target of ready slots plus one per waiting request, within
+ * {@code max} containers in all (busy ones included). See {@link #wanted}.
  */
 public final class FunctionPool {
     private final FunctionSpec spec;
@@ -26,6 +26,8 @@ public final class FunctionPool {
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final WarmQueue warm = new WarmQueue();
     private final PoolCounters counters = new PoolCounters();
+    private final Demand demand = new Demand();
+    private volatile ScalingPolicy.Target target;
 
     // Confined to the owner thread.
     private int consecutiveFailures;
@@ -35,6 +37,7 @@ public final class FunctionPool {
         this.spec = spec;
         this.owner = owner;
         this.latency = latency;
+        this.target = new ScalingPolicy.Target(spec.pool().min(), "min");
     }
 
     public FunctionSpec spec() {
@@ -43,6 +46,28 @@ public final class FunctionPool {
 
     public PoolCounters counters() {
         return counters;
+    }
+
+    /** A request for this function was accepted at {@code nanos}: the scaling policy counts arrivals. */
+    public void arrived(long nanos) {
+        demand.arrival(nanos);
+    }
+
+    /** How many containers the function should have ready now, and why (the scaling policy's last decision). */
+    public int target() {
+        return target.ready();
+    }
+
+    public String targetReason() {
+        return target.reason();
+    }
+
+    Demand demand() {
+        return demand;
+    }
+
+    void target(ScalingPolicy.Target t) {
+        this.target = t;
     }
 
     /**
@@ -118,6 +143,7 @@ public final class FunctionPool {
         long accepted = s.requestAcceptedNanos();
         if (accepted != 0) {
             latency.record(LatencyKind.SERVICE, nowNanos - accepted);
+            demand.served(nowNanos - accepted);
             s.requestAccepted(0);
         }
         s.releaseClient();
@@ -152,9 +178,9 @@ public final class FunctionPool {
         return warm.waiting();
     }
 
-    /** How many more slots to start: enough for {@code warm} idle plus the waiters, within {@code max}. */
+    /** How many more slots to start: enough for the target plus the waiters, within {@code max}. */
     int wanted(int starting, int warmNow, int busy) {
-        int short_ = spec.pool().min() + warm.waiting() - (starting + warmNow);
+        int short_ = target.ready() + warm.waiting() - (starting + warmNow);
         int room = spec.pool().max() - (starting + warmNow + busy);
         return Math.max(0, Math.min(short_, room));
     }

@@ -6,9 +6,13 @@ import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.Labels;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +65,9 @@ public final class Pool implements AutoCloseable {
     private final ExecutorService reapers;
     private final AtomicBoolean reconcilePending = new AtomicBoolean();
     private final AtomicLong slotSeq = new AtomicLong();
+    private final PoolConfig.Host host;
+    private final Clock wallClock;
+    private long reconcileRound; // owner thread
     private volatile boolean closing;
     private AutoCloseable exitWatch;
     private final SlotOwner slotOwner = new SlotOwner() {
@@ -88,6 +95,8 @@ public final class Pool implements AutoCloseable {
             Map<String, FunctionLatency> latencies, int startConcurrency, Backoff backoff) {
         this.runtime = runtime;
         this.instance = instance;
+        this.host = config.host();
+        this.wallClock = Clock.systemDefaultZone();
         this.latencies = Map.copyOf(latencies);
         this.backoff = backoff;
         for (FunctionSpec f : config.functions()) {
@@ -160,9 +169,30 @@ public final class Pool implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        for (FunctionPool fp : functions.values()) {
-            reconcile(fp, now);
+        ZonedDateTime wall = ZonedDateTime.now(wallClock.withZone(host.zone()));
+        List<FunctionPool> order = new ArrayList<>(functions.values());
+        // Functions below their minimum first; otherwise a different one first each time, so none
+        // always gets the memory budget before the others.
+        Collections.rotate(order, (int) (reconcileRound++ % Math.max(1, order.size())));
+        order.sort(Comparator.comparing((FunctionPool fp) -> readyCount(fp) >= fp.spec().pool().min()));
+        long used = host.memoryBudget() > 0 ? memoryInUse() : 0;
+        for (FunctionPool fp : order) {
+            fp.target(ScalingPolicy.target(fp.spec(), fp.demand().snapshot(now), wall));
+            used += reconcile(fp, now, used);
         }
+    }
+
+    private static int readyCount(FunctionPool fp) {
+        return fp.count(SlotState.STARTING) + fp.count(SlotState.WARM);
+    }
+
+    /** Memory limits of every container that exists now. */
+    private long memoryInUse() {
+        long used = 0;
+        for (FunctionPool fp : functions.values()) {
+            used += (long) fp.slots().size() * fp.spec().limits().memoryBytes();
+        }
+        return used;
     }
 
     /** The owner's periodic look at every slot: requests past their deadline, warm slots idle too long. */
@@ -171,8 +201,12 @@ public final class Pool implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        ZonedDateTime wall = ZonedDateTime.now(wallClock.withZone(host.zone()));
         for (FunctionPool fp : functions.values()) {
             FunctionSpec spec = fp.spec();
+            Demand.Snapshot demand = fp.demand().snapshot(now);
+            ScalingPolicy.Target target = ScalingPolicy.target(spec, demand, wall);
+            fp.target(target);
             for (Slot s : fp.slots().values()) {
                 long accepted = s.requestAcceptedNanos();
                 if (s.state() == SlotState.BUSY && accepted != 0
@@ -180,10 +214,12 @@ public final class Pool implements AutoCloseable {
                     fp.counters().recycledTimeout.increment();
                     retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
                             + " ms request timeout", false);
-                } else if (s.state() == SlotState.WARM && now - s.warmSinceNanos() > spec.pool().idleTtl().toNanos()
+                } else if (s.state() == SlotState.WARM
+                        && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
                         && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
                     fp.counters().recycledIdle.increment();
-                    log.info("{}: recycling {}, idle for {} ms", spec.name(), s, spec.pool().idleTtl().toMillis());
+                    log.info("{}: retiring {}, idle for {} ms, beyond the {} ready the function needs ({})",
+                            spec.name(), s, (now - s.warmSinceNanos()) / 1_000_000, target.ready(), target.reason());
                     cleanUp(fp, s, SlotState.WARM, null, false);
                 }
             }
@@ -191,31 +227,79 @@ public final class Pool implements AutoCloseable {
         reconcileAll();
     }
 
-    private void reconcile(FunctionPool fp, long now) {
+    /** Starts the slots {@code fp} wants, within the memory budget; returns the memory they take. */
+    private long reconcile(FunctionPool fp, long now, long used) {
         int starting = fp.count(SlotState.STARTING);
         int n = fp.wanted(starting, fp.count(SlotState.WARM), fp.count(SlotState.BUSY));
         if (n == 0) {
-            return;
+            return 0;
         }
         if (fp.consecutiveFailures() > 0) {
             long wait = fp.notBeforeNanos() - now;
             if (wait > 0) {
                 owner.schedule(this::requestReconcile, wait, TimeUnit.NANOSECONDS);
-                return;
+                return 0;
             }
             n = Math.min(n, 1 - starting); // probe with one start at a time while failing
+        }
+        long each = fp.spec().limits().memoryBytes();
+        if (host.memoryBudget() > 0) {
+            long free = host.memoryBudget() - used;
+            if (free < n * each && fp.waiting() > 0) {
+                // Requests wait: that is a need, worth other functions' idle containers. A target alone is not
+                // (two functions pre-warming against each other would trade containers forever).
+                free += reclaimIdle(fp, Math.min(n, fp.waiting()) * each - free);
+            }
+            n = (int) Math.max(0, Math.min(n, free / each));
         }
         for (int i = 0; i < n; i++) {
             Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now);
             fp.slots().put(s.id(), s);
             launchers.execute(() -> launch(fp, s));
         }
+        return n * each;
+    }
+
+    /**
+     * Makes room in the memory budget for {@code needy}, whose requests wait: retires idle warm slots of
+     * other functions, those warm longest first, never below a function's minimum. Returns the memory
+     * freed.
+     */
+    private long reclaimIdle(FunctionPool needy, long bytes) {
+        List<Slot> idle = new ArrayList<>();
+        for (FunctionPool fp : functions.values()) {
+            if (fp != needy && readyCount(fp) > fp.spec().pool().min()) {
+                for (Slot s : fp.slots().values()) {
+                    if (s.state() == SlotState.WARM) {
+                        idle.add(s);
+                    }
+                }
+            }
+        }
+        idle.sort(Comparator.comparingLong(Slot::warmSinceNanos));
+        long freed = 0;
+        for (Slot s : idle) {
+            FunctionPool fp = functions.get(s.function());
+            if (freed >= bytes || readyCount(fp) <= fp.spec().pool().min()) {
+                continue;
+            }
+            if (s.transition(SlotState.WARM, SlotState.RETIRED)) {
+                fp.counters().recycledIdle.increment();
+                log.info("{}: retiring idle {} to make room for {} within the memory budget", fp.spec().name(), s,
+                        needy.spec().name());
+                cleanUp(fp, s, SlotState.WARM, null, false);
+                freed += fp.spec().limits().memoryBytes();
+            }
+        }
+        return freed;
     }
 
     private void launch(FunctionPool fp, Slot s) {
         try {
             launcher.launch(s, fp.spec());
-            latencies.get(fp.spec().name()).record(LatencyKind.START, System.nanoTime() - s.createdNanos());
+            long startNanos = System.nanoTime() - s.createdNanos();
+            latencies.get(fp.spec().name()).record(LatencyKind.START, startNanos);
+            fp.demand().started(startNanos);
             if (s.transition(SlotState.STARTING, SlotState.WARM)) {
                 fp.offerWarm(s);
                 owner.execute(fp::startSucceeded);

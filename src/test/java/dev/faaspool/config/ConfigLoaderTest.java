@@ -142,6 +142,66 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void schedulesPrewarmAndTheHostAreRead() throws Exception {
+        Path file = write("f.yaml", """
+                host:
+                  memory: 2g
+                  timezone: Europe/Berlin
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: 127.0.0.1:8080
+                    pool:
+                      min: 1
+                      max: 40
+                      prewarm: off
+                      schedules:
+                        - { days: mon-fri, from: "08:00", to: "18:00", min: 30 }
+                        - days: sat,sun
+                          from: "22:00"
+                          to: "2:00"
+                          min: 2
+                """);
+        PoolConfig c = load(file);
+        assertEquals(new PoolConfig.Host(2L << 30, java.time.ZoneId.of("Europe/Berlin")), c.host());
+        FunctionSpec.PoolSize p = single(c).pool();
+        assertEquals(false, p.learnedPrewarm());
+        assertEquals(List.of(
+                new Schedule(java.util.EnumSet.range(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.FRIDAY),
+                        java.time.LocalTime.of(8, 0), java.time.LocalTime.of(18, 0), 30),
+                new Schedule(java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY, java.time.DayOfWeek.SUNDAY),
+                        java.time.LocalTime.of(22, 0), java.time.LocalTime.of(2, 0), 2)), p.schedules());
+    }
+
+    @Test
+    void aScheduleWithBadDaysOrTimesIsRejectedAtItsField() throws Exception {
+        Path days = write("d.yaml", HELLO + "    pool:\n      schedules:\n        - { days: weekdays, from: \"08:00\", to: \"18:00\", min: 3 }\n");
+        assertError(loadFails(days), days, 7, "functions.hello.pool.schedules[0].days",
+                "'weekdays' is not a set of days; use three-letter days with , and -, for example mon-fri or sat,sun, or daily");
+        Path time = write("t.yaml", HELLO + "    pool:\n      schedules:\n        - { days: daily, from: \"8am\", to: \"18:00\", min: 3 }\n");
+        assertError(loadFails(time), time, 7, "functions.hello.pool.schedules[0].from",
+                "'8am' is not a time of day, for example 08:00 or 18:30");
+    }
+
+    @Test
+    void minimumsThatDoNotFitTheMemoryBudgetAreRejected() throws Exception {
+        Path file = write("f.yaml", "host:\n  memory: 100m\n" + HELLO + "    pool: { min: 2 }\n");
+        ConfigException e = loadFails(file);
+        assertEquals("host.memory", e.field());
+        assertEquals("the functions' minimums need 128 MiB, more than the host's memory budget of 100 MiB", e.reason());
+    }
+
+    @Test
+    void theHostMayBeSetInOneFileOnly() throws Exception {
+        write("a.yaml", "host:\n  memory: 1g\n" + function("one", 9001));
+        Path second = write("b.yaml", "host:\n  memory: 2g\n" + function("two", 9002));
+        ConfigException e = loadFails(dir);
+        assertEquals(second, e.file());
+        assertEquals("host", e.field());
+        assertTrue(e.reason().startsWith("is also set in "), e.reason());
+    }
+
+    @Test
     void theOldNameWarmIsRejectedNamingItsNewName() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      warm: 1\n");
         assertError(loadFails(file), file, 6, "functions.hello.pool.warm",

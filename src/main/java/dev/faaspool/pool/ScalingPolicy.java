@@ -1,0 +1,125 @@
+package dev.faaspool.pool;
+
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Schedule;
+import java.time.ZonedDateTime;
+
+/**
+ * How many containers a function should have ready (warm or starting), decided from what it has
+ * seen. A pure function of its arguments: time comes in as {@code now}, so tests run it on a fake clock.
+ *
+ * <h2>Demand: Little's law</h2>
+ * A request makes its slot unavailable for {@code W} seconds: its service time, plus, in oneshot mode,
+ * the start of the container that replaces the used one. At an arrival rate {@code λ}, {@code L = λW}
+ * slots are unavailable on average, so {@code L} ready slots keep requests from waiting on average;
+ * arrivals are bursty, so the target adds {@code Z·√L} (Poisson's standard deviation) as headroom.
+ * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
+ * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
+ *
+ * <h2>Floors</h2>
+ * Never below {@code min}, nor below an active schedule's min. Beyond those, a function that was
+ * called recently keeps one container: with learned pre-warming and at least {@link #LEARNED_SAMPLES}
+ * idle gaps seen, from just before the 5th percentile of its idle gaps after the last request until
+ * their 99th percentile, as the hybrid histogram policy of "Serverless in the Wild" (Shahrad et al.,
+ * ATC 2020) does (pre-warm before the next request is likely, keep alive no longer than the tail);
+ * otherwise for the idle TTL after the last request (a fixed keep-alive).
+ *
+ * <h2>Ceiling</h2>
+ * Never above {@code max}.
+ */
+final class ScalingPolicy {
+    /** Standard deviations of headroom over the mean demand. */
+    static final double Z = 2.0;
+    /** Idle gaps seen before the learned window is trusted. */
+    static final int LEARNED_SAMPLES = 5;
+
+    private ScalingPolicy() {}
+
+    /** A decision, with the rule that made it, for logs and {@code /status}. */
+    record Target(int ready, String reason) {}
+
+    static Target target(FunctionSpec spec, Demand.Snapshot d, ZonedDateTime wall) {
+        FunctionSpec.PoolSize p = spec.pool();
+        int ready = p.min();
+        String reason = "min";
+        for (Schedule s : p.schedules()) {
+            if (s.covers(wall) && s.min() > ready) {
+                ready = s.min();
+                reason = "schedule";
+            }
+        }
+        if (ready == 0 && d.sinceLastNanos() >= 0) {
+            if (trustsLearned(spec, d)) {
+                if (learnedWindowOpen(d)) {
+                    ready = 1;
+                    reason = "learned";
+                }
+            } else if (d.sinceLastNanos() < p.idleTtl().toNanos()) {
+                ready = 1;
+                reason = "keep-alive";
+            }
+        }
+        int demand = littleLaw(Math.max(d.shortRate(), d.longRate()), unavailableSeconds(spec, d));
+        if (demand > ready) {
+            ready = demand;
+            reason = "demand";
+        }
+        if (ready > p.max()) {
+            ready = p.max();
+            reason = reason + ", capped at max";
+        }
+        return new Target(ready, reason);
+    }
+
+    /**
+     * Slots needed to keep up with {@code rate} requests/s that each take a slot for {@code seconds}:
+     * {@code L + Z·√L}, rounded to the nearest whole slot, so that a trickle (a fraction of a slot in
+     * use) asks for none and the keep-alive rule decides instead.
+     */
+    static int littleLaw(double rate, double seconds) {
+        double l = rate * seconds;
+        return l <= 0 ? 0 : (int) Math.round(l + Z * Math.sqrt(l));
+    }
+
+    /** How long one request keeps a slot from serving another. */
+    static double unavailableSeconds(FunctionSpec spec, Demand.Snapshot d) {
+        return spec.mode() == HandlerMode.ONESHOT ? d.serviceSeconds() + d.startSeconds() : d.serviceSeconds();
+    }
+
+    /** Slack around the learned window, as a fraction of its bounds: arrivals jitter. */
+    static final double LEARNED_MARGIN = 0.1;
+
+    /**
+     * Whether now is within the learned window after the last request: from its 5th-percentile idle
+     * gap (less a margin and two container starts, so the container is warm in time) until its
+     * 99th-percentile gap (plus a margin).
+     */
+    static boolean learnedWindowOpen(Demand.Snapshot d) {
+        if (d.idleGaps() < LEARNED_SAMPLES || d.sinceLastNanos() < 0) {
+            return false;
+        }
+        double since = d.sinceLastNanos() / 1e9;
+        double open = d.idleP5Seconds() * (1 - LEARNED_MARGIN) - d.startSeconds() * 2;
+        double close = d.idleP99Seconds() * (1 + LEARNED_MARGIN) + d.startSeconds();
+        return since >= open && since <= close;
+    }
+
+    /**
+     * Whether an idle warm slot may be retired now: beyond the target, and idle past the function's
+     * idle TTL. When the learned window is trusted and closed, the TTL is not waited out: the next
+     * request is not expected before the window opens again.
+     */
+    static boolean mayRetireIdle(FunctionSpec spec, Demand.Snapshot d, int ready, Target target, long idleNanos) {
+        if (ready <= target.ready()) {
+            return false;
+        }
+        boolean learnedClosed = trustsLearned(spec, d) && !learnedWindowOpen(d) && d.sinceLastNanos() >= 0;
+        return learnedClosed || idleNanos >= spec.pool().idleTtl().toNanos();
+    }
+
+    /** Whether the function learns its idle gaps and has seen enough of them. */
+    static boolean trustsLearned(FunctionSpec spec, Demand.Snapshot d) {
+        return spec.pool().learnedPrewarm() && d.idleGaps() >= LEARNED_SAMPLES;
+    }
+}

@@ -1,0 +1,197 @@
+package dev.faaspool.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Schedule;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The scaling policy and its inputs, on a fake clock. */
+class ScalingPolicyTest {
+    private static final long S = 1_000_000_000L;
+    /** A Wednesday, 12:00 UTC. */
+    private static final ZonedDateTime NOON_WEDNESDAY = ZonedDateTime.of(2026, 11, 25, 12, 0, 0, 0, ZoneOffset.UTC);
+
+    private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, boolean learned) {
+        return new FunctionSpec("f", "img", List.of(), Map.of(),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false,
+                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, learned),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+    }
+
+    /** Arrivals every {@code gapNanos} from t=0, {@code n} of them; returns the time of the last. */
+    private static long steady(Demand d, long gapNanos, int n) {
+        long t = 0;
+        for (int i = 0; i < n; i++) {
+            t = i * gapNanos;
+            d.arrival(t);
+        }
+        return t;
+    }
+
+    @Test
+    void aSteadyRateReadsAsThatRateOnBothWindows() {
+        Demand d = new Demand();
+        long t = steady(d, S / 10, 18_000); // 10/s for half an hour: six long windows
+        Demand.Snapshot s = d.snapshot(t);
+        assertEquals(10, s.shortRate(), 0.6);
+        assertEquals(10, s.longRate(), 0.6);
+    }
+
+    @Test
+    void aBurstRaisesTheShortRateAtOnceAndTheLongRateDecaysSlowly() {
+        Demand d = new Demand();
+        for (int i = 0; i < 100; i++) {
+            d.arrival(i * S / 100); // 100 requests within one second
+        }
+        Demand.Snapshot during = d.snapshot(S);
+        assertTrue(during.shortRate() > 8, "short window sees the burst: " + during.shortRate());
+        Demand.Snapshot later = d.snapshot(61 * S);
+        assertTrue(later.shortRate() < 0.05, "a minute later the short window forgot it: " + later.shortRate());
+        assertTrue(later.longRate() > 0.1, "the long window still remembers: " + later.longRate());
+    }
+
+    @Test
+    void littlesLawWithPoissonHeadroom() {
+        assertEquals(0, ScalingPolicy.littleLaw(0, 1));
+        assertEquals(2, ScalingPolicy.littleLaw(1, 0.5)); // L = 0.5, + 2·√0.5 = 1.91
+        assertEquals(29, ScalingPolicy.littleLaw(10, 2)); // L = 20, + 2·√20 = 28.9
+        assertEquals(0, ScalingPolicy.littleLaw(1.0 / 300, 0.5), "a trickle asks for no slot of its own");
+    }
+
+    @Test
+    void oneshotSlotsAreUnavailableForServicePlusTheReplacementsStart() {
+        Demand d = new Demand();
+        d.served(S / 10);
+        d.started(S / 2);
+        Demand.Snapshot s = d.snapshot(0);
+        assertEquals(0.6, ScalingPolicy.unavailableSeconds(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false), s), 1e-9);
+        assertEquals(0.1, ScalingPolicy.unavailableSeconds(spec(HandlerMode.FORK, 0, 10, List.of(), false), s), 1e-9);
+    }
+
+    @Test
+    void demandRaisesTheTargetAboveMinAndMaxCapsIt() {
+        Demand d = new Demand();
+        d.served(S);
+        d.started(S);
+        long t = steady(d, S / 20, 400); // 20/s, W = 2 s in oneshot: L = 40
+        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 100, List.of(), false),
+                d.snapshot(t), NOON_WEDNESDAY);
+        assertEquals("demand", target.reason());
+        assertEquals(ScalingPolicy.littleLaw(d.snapshot(t).shortRate() > d.snapshot(t).longRate()
+                ? d.snapshot(t).shortRate() : d.snapshot(t).longRate(), 2), target.ready());
+        assertTrue(target.ready() >= 40 && target.ready() <= 60, "L plus headroom: " + target.ready());
+
+        ScalingPolicy.Target capped = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 16, List.of(), false),
+                d.snapshot(t), NOON_WEDNESDAY);
+        assertEquals(16, capped.ready());
+        assertEquals("demand, capped at max", capped.reason());
+    }
+
+    @Test
+    void withoutTrafficTheTargetIsMin() {
+        ScalingPolicy.Target t = ScalingPolicy.target(spec(HandlerMode.FORK, 3, 10, List.of(), true),
+                new Demand().snapshot(0), NOON_WEDNESDAY);
+        assertEquals(new ScalingPolicy.Target(3, "min"), t);
+    }
+
+    @Test
+    void aScheduleRaisesTheFloorInsideItsWindowOnly() {
+        Schedule officeHours = new Schedule(EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), LocalTime.of(8, 0),
+                LocalTime.of(18, 0), 30);
+        FunctionSpec f = spec(HandlerMode.FORK, 1, 50, List.of(officeHours), false);
+        Demand.Snapshot none = new Demand().snapshot(0);
+        assertEquals(new ScalingPolicy.Target(30, "schedule"), ScalingPolicy.target(f, none, NOON_WEDNESDAY));
+        assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.withHour(18)).ready(), "18:00 is outside");
+        assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.withHour(7).withMinute(59)).ready());
+        assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.plusDays(3)).ready(), "Saturday");
+    }
+
+    @Test
+    void anOvernightScheduleBelongsToTheDayItStarts() {
+        Schedule nightly = new Schedule(EnumSet.of(DayOfWeek.FRIDAY), LocalTime.of(22, 0), LocalTime.of(2, 0), 5);
+        ZonedDateTime friday = NOON_WEDNESDAY.plusDays(2);
+        assertTrue(nightly.covers(friday.withHour(23)));
+        assertTrue(nightly.covers(friday.plusDays(1).withHour(1)), "Saturday 01:00 is Friday's night");
+        assertFalse(nightly.covers(friday.plusDays(1).withHour(23)), "Saturday 23:00 is not");
+        assertFalse(nightly.covers(friday.withHour(1)), "Friday 01:00 is Thursday's night");
+    }
+
+    @Test
+    void daysParseInTheirShortForms() {
+        assertEquals(EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), Schedule.parseDays("mon-fri"));
+        assertEquals(EnumSet.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), Schedule.parseDays("sat,sun"));
+        assertEquals(EnumSet.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY, DayOfWeek.MONDAY), Schedule.parseDays("sat-mon"));
+        assertEquals(EnumSet.allOf(DayOfWeek.class), Schedule.parseDays("daily"));
+    }
+
+    @Test
+    void aPeriodicFunctionIsPreWarmedJustBeforeItsNextCallAndNotKeptPastTheTail() {
+        Demand d = new Demand();
+        d.started(S / 2);
+        long last = steady(d, 60 * S, 12); // every minute, an hour's worth of gaps
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+
+        assertEquals(0, ScalingPolicy.target(f, d.snapshot(last + 10 * S), NOON_WEDNESDAY).ready(),
+                "right after a call the next one is a minute away: nothing kept");
+        ScalingPolicy.Target before = ScalingPolicy.target(f, d.snapshot(last + 59 * S), NOON_WEDNESDAY);
+        assertEquals(new ScalingPolicy.Target(1, "learned"), before, "pre-warmed ahead of the next call");
+        assertEquals(0, ScalingPolicy.target(f, d.snapshot(last + 75 * S), NOON_WEDNESDAY).ready(),
+                "past the tail of the idle gaps, released");
+
+        FunctionSpec off = spec(HandlerMode.FORK, 0, 10, List.of(), false);
+        assertEquals(new ScalingPolicy.Target(1, "keep-alive"),
+                ScalingPolicy.target(off, d.snapshot(last + 10 * S), NOON_WEDNESDAY),
+                "prewarm: off learns nothing and keeps the container for the idle TTL instead");
+    }
+
+    @Test
+    void aRecentlyCalledFunctionKeepsOneContainerForTheIdleTtl() {
+        Demand d = new Demand();
+        d.arrival(0);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+        assertEquals(new ScalingPolicy.Target(1, "keep-alive"), ScalingPolicy.target(f, d.snapshot(60 * S), NOON_WEDNESDAY));
+        assertEquals(0, ScalingPolicy.target(f, d.snapshot(11 * 60 * S), NOON_WEDNESDAY).ready(), "past the 10 min TTL");
+    }
+
+    @Test
+    void tooFewIdleGapsAreNotTrusted() {
+        Demand d = new Demand();
+        long last = steady(d, 60 * S, ScalingPolicy.LEARNED_SAMPLES); // one gap short
+        assertFalse(ScalingPolicy.learnedWindowOpen(d.snapshot(last + 59 * S)));
+    }
+
+    @Test
+    void idleSlotsRetireOnlyAboveTheTargetAndAfterTheTtl() {
+        FunctionSpec f = spec(HandlerMode.FORK, 1, 10, List.of(), false);
+        Demand.Snapshot none = new Demand().snapshot(0);
+        ScalingPolicy.Target one = new ScalingPolicy.Target(1, "min");
+        long ttl = f.pool().idleTtl().toNanos();
+        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 1, one, ttl * 2), "at the target: kept");
+        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 3, one, ttl - 1), "above it, but not idle long enough");
+        assertTrue(ScalingPolicy.mayRetireIdle(f, none, 3, one, ttl));
+    }
+
+    @Test
+    void aTrustedLearnedPatternReleasesIdleSlotsWithoutWaitingForTheTtl() {
+        Demand d = new Demand();
+        long last = steady(d, 60 * S, 12);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+        assertTrue(ScalingPolicy.mayRetireIdle(f, d.snapshot(last + 5 * S), 1, new ScalingPolicy.Target(0, "min"), 5 * S));
+    }
+}
