@@ -40,7 +40,8 @@ public final class ConfigLoader {
     private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
     private static final Set<String> FUNCTION =
             Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
-    private static final Set<String> POOL = Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "prewarm");
+    private static final Set<String> POOL =
+            Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
     private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
 
@@ -185,15 +186,22 @@ public final class ConfigLoader {
             throw p.error("warm", "is now called min: the warm containers kept at least, whatever the demand");
         }
         p.allowOnly(POOL);
-        String prewarm = p.string("prewarm", "learned");
+        String scaling = p.string("scaling", "demand");
+        if (!scaling.equals("demand") && !scaling.equals("fixed")) {
+            throw p.error("scaling", "must be demand or fixed (was '" + scaling + "')");
+        }
+        String prewarm = p.string("prewarm", scaling.equals("demand") ? "learned" : "off");
         if (!prewarm.equals("learned") && !prewarm.equals("off")) {
             throw p.error("prewarm", "must be learned or off (was '" + prewarm + "')");
+        }
+        if (scaling.equals("fixed") && prewarm.equals("learned")) {
+            throw p.error("prewarm", "learned pre-warming needs scaling: demand");
         }
         List<Schedule> schedules = schedules(p);
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
                 nonNegative(p, "min", Defaults.MIN), positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0))),
                 positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL), schedules,
-                prewarm.equals("learned")));
+                scaling.equals("demand"), prewarm.equals("learned")));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);

@@ -29,10 +29,10 @@ public final class Defaults {
 
     private Defaults() {}
 
-    /** The function served when faas-pool runs without {@code --config}. */
+    /** The function served when faas-pool runs without {@code --config}: a fixed pool of {@code min} warm containers. */
     public static FunctionSpec helloFunction(InetSocketAddress listen, int min) {
         return new FunctionSpec(HELLO_NAME, HELLO_IMAGE, List.of(), Map.of(), listen, HandlerMode.ONESHOT, false,
-                new FunctionSpec.PoolSize(min, Math.max(MAX, min), MAX_USES, IDLE_TTL),
+                FunctionSpec.PoolSize.fixed(min, Math.max(MAX, min), MAX_USES, IDLE_TTL),
                 new FunctionSpec.Limits(MEMORY, PIDS, TMP, USER),
                 new FunctionSpec.Timeouts(ACQUIRE, START, REQUEST));
     }

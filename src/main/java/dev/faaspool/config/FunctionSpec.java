@@ -54,7 +54,7 @@ public record FunctionSpec(
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
-                        pool.learnedPrewarm()), limits, timeouts);
+                        pool.demandScaling(), pool.learnedPrewarm()), limits, timeouts);
     }
 
     /**
@@ -66,14 +66,21 @@ public record FunctionSpec(
      *                container serves one); {@code >= 1}
      * @param idleTtl how long a warm container beyond what the demand needs may stay unused; {@code > 0}
      * @param schedules time-of-day floors for known peaks
+     * @param demandScaling whether the pool sizes itself from demand above min; without it the pool is fixed
+     *                      at min (and the schedules' floors)
      * @param learnedPrewarm whether to learn the function's idle gaps and pre-warm before the next request
      */
     public record PoolSize(int min, int max, int maxUses, Duration idleTtl, List<Schedule> schedules,
-            boolean learnedPrewarm) {
+            boolean demandScaling, boolean learnedPrewarm) {
 
-        /** Without schedules, with learned pre-warming. */
+        /** Sized from demand, without schedules, with learned pre-warming. */
         public PoolSize(int min, int max, int maxUses, Duration idleTtl) {
-            this(min, max, maxUses, idleTtl, List.of(), true);
+            this(min, max, maxUses, idleTtl, List.of(), true, true);
+        }
+
+        /** A fixed pool of {@code min} warm containers. */
+        public static PoolSize fixed(int min, int max, int maxUses, Duration idleTtl) {
+            return new PoolSize(min, max, maxUses, idleTtl, List.of(), false, false);
         }
 
         public PoolSize {

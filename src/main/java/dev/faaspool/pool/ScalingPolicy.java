@@ -26,7 +26,7 @@ import java.time.ZonedDateTime;
  * otherwise for the idle TTL after the last request (a fixed keep-alive).
  *
  * <h2>Ceiling</h2>
- * Never above {@code max}.
+ * Never above {@code max}. A fixed pool ({@code scaling: fixed}) has only the floors.
  */
 final class ScalingPolicy {
     /** Standard deviations of headroom over the mean demand. */
@@ -48,6 +48,9 @@ final class ScalingPolicy {
                 ready = s.min();
                 reason = "schedule";
             }
+        }
+        if (!p.demandScaling()) {
+            return new Target(Math.min(ready, p.max()), reason);
         }
         if (ready == 0 && d.sinceLastNanos() >= 0) {
             if (trustsLearned(spec, d)) {

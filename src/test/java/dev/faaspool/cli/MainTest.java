@@ -173,10 +173,10 @@ class MainTest {
     }
 
     @Test
-    void poolSizeSetsTheWarmSizeOfTheBuiltInFunction() throws Exception {
-        assertEquals(new FunctionSpec.PoolSize(7, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "7")).pool());
-        assertEquals(new FunctionSpec.PoolSize(0, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "0")).pool());
-        assertEquals(new FunctionSpec.PoolSize(40, 40, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "40")).pool());
+    void poolSizeSetsTheFixedSizeOfTheBuiltInFunction() throws Exception {
+        assertEquals(FunctionSpec.PoolSize.fixed(7, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "7")).pool());
+        assertEquals(FunctionSpec.PoolSize.fixed(0, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "0")).pool());
+        assertEquals(FunctionSpec.PoolSize.fixed(40, 40, Defaults.MAX_USES, Defaults.IDLE_TTL), single(settings("--pool-size", "40")).pool());
     }
 
     @Test

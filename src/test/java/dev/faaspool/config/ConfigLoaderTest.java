@@ -138,7 +138,7 @@ class ConfigLoaderTest {
     @Test
     void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      min: 1\n      mn: 1\n");
-        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min, prewarm, schedules");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min, prewarm, scaling, schedules");
     }
 
     @Test
@@ -171,6 +171,7 @@ class ConfigLoaderTest {
                         java.time.LocalTime.of(8, 0), java.time.LocalTime.of(18, 0), 30),
                 new Schedule(java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY, java.time.DayOfWeek.SUNDAY),
                         java.time.LocalTime.of(22, 0), java.time.LocalTime.of(2, 0), 2)), p.schedules());
+        assertEquals(true, p.demandScaling());
     }
 
     @Test

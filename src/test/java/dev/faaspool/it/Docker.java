@@ -33,6 +33,18 @@ final class Docker {
         return run("ps", "-q", "--no-trunc", "--filter", "label=" + INSTANCE_LABEL + "=" + instance);
     }
 
+    /** Waits until container {@code id} of {@code instance} no longer runs; false if it still does after {@code seconds}. */
+    static boolean awaitStopped(String instance, String id, int seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (runningOf(instance).contains(id)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
     /** Removes whatever {@code instance} left; for test clean-up, after the assertions. */
     static void removeAll(String instance) {
         try {

@@ -29,7 +29,7 @@ class ScalingPolicyTest {
     private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, boolean learned) {
         return new FunctionSpec("f", "img", List.of(), Map.of(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false,
-                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, learned),
+                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, true, learned),
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
                 new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
     }
@@ -101,6 +101,19 @@ class ScalingPolicyTest {
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals(16, capped.ready());
         assertEquals("demand, capped at max", capped.reason());
+    }
+
+    @Test
+    void aFixedPoolIgnoresDemand() {
+        Demand d = new Demand();
+        d.served(S);
+        long t = steady(d, S / 20, 400);
+        FunctionSpec fixed = new FunctionSpec("f", "img", List.of(), Map.of(),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), HandlerMode.FORK, false,
+                FunctionSpec.PoolSize.fixed(4, 100, 1000, Duration.ofMinutes(10)),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        assertEquals(new ScalingPolicy.Target(4, "min"), ScalingPolicy.target(fixed, d.snapshot(t), NOON_WEDNESDAY));
     }
 
     @Test
