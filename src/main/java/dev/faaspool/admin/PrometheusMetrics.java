@@ -47,9 +47,15 @@ public final class PrometheusMetrics {
      * @param pools    the functions' pools, for occupancy and container counts
      * @param requests each function's request counters
      * @param latency  the run's latency log
+     * @param dockerCircuit the state of the circuit breaker in front of the Docker engine
      */
-    public PrometheusMetrics(Collection<FunctionPool> pools, Map<String, RequestCounters> requests, LatencyLog latency) {
+    public PrometheusMetrics(Collection<FunctionPool> pools, Map<String, RequestCounters> requests, LatencyLog latency,
+            java.util.function.Supplier<String> dockerCircuit) {
         List<FunctionPool> fps = List.copyOf(pools);
+        GaugeWithCallback.builder().name("faas_docker_circuit_open")
+                .help("1 while the Docker engine keeps failing and no container starts are tried")
+                .callback(cb -> cb.call("open".equals(dockerCircuit.get()) ? 1 : 0))
+                .register(registry);
         GaugeWithCallback.builder().name("faas_pool_slots").help("Containers of a function by state")
                 .labelNames("function", "state")
                 .callback(cb -> {

@@ -104,7 +104,7 @@ final class Service implements AutoCloseable {
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
         opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
-                new PrometheusMetrics(pool.functions(), counters, latencyLog)));
+                new PrometheusMetrics(pool.functions(), counters, latencyLog, pool::engineState)));
         pool.start();
         listeners.forEach(Listener::start);
         sampler.scheduleAtFixedRate(this::sampleOccupancy, 0, OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
@@ -172,6 +172,7 @@ final class Service implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("instance", settings.instance());
         s.put("ready", ready());
+        s.put("docker", pool.engineState());
         s.put("functions", fns);
         return s;
     }

@@ -5,6 +5,7 @@ import dev.faaspool.config.PoolConfig;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.runtime.ContainerRuntime;
+import dev.faaspool.runtime.EngineGuard;
 import dev.faaspool.runtime.Labels;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +60,7 @@ public final class Pool implements AutoCloseable {
     private final Map<String, FunctionLatency> latencies;
     private final Map<String, Slot> byContainer = new ConcurrentHashMap<>();
     private final SlotLauncher launcher;
+    private final EngineGuard engine;
     private final Backoff backoff;
     private final ScheduledExecutorService owner;
     private final ExecutorService launchers;
@@ -105,7 +107,8 @@ public final class Pool implements AutoCloseable {
             }
             functions.put(f.name(), new FunctionPool(f, slotOwner, latencies.get(f.name())));
         }
-        this.launcher = new SlotLauncher(runtime, runDir, instance, startConcurrency, (s, id) -> byContainer.put(id, s));
+        this.engine = new EngineGuard(startConcurrency, Duration.ofSeconds(5));
+        this.launcher = new SlotLauncher(runtime, runDir, instance, engine, (s, id) -> byContainer.put(id, s));
         this.owner = Executors.newSingleThreadScheduledExecutor(daemon("pool-owner"));
         this.launchers = Executors.newCachedThreadPool(daemon("slot-launcher"));
         this.reapers = Executors.newFixedThreadPool(2, daemon("slot-reaper"));
@@ -129,6 +132,11 @@ public final class Pool implements AutoCloseable {
 
     public Collection<FunctionPool> functions() {
         return functions.values();
+    }
+
+    /** The Docker engine's circuit: closed (calls go through), open (failing: no starts), half_open (trying). */
+    public String engineState() {
+        return engine.state();
     }
 
     /** Waits until every function has at least its configured number of warm slots; false on timeout. */
@@ -313,8 +321,6 @@ public final class Pool implements AutoCloseable {
                 log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
             }
             retire(fp, s, null, false);
-        } catch (InterruptedException e) {
-            retire(fp, s, null, false);
         } catch (RuntimeException e) {
             log.error("{}: launching {} failed unexpectedly", fp.spec().name(), s, e);
             retire(fp, s, null, false);
@@ -352,7 +358,7 @@ public final class Pool implements AutoCloseable {
     private void pollExits() {
         reapers.execute(() -> {
             try {
-                for (String id : runtime.findExitedByLabel(Labels.INSTANCE, instance)) {
+                for (String id : engine.idempotent(() -> runtime.findExitedByLabel(Labels.INSTANCE, instance))) {
                     owner.execute(() -> {
                         if (byContainer.containsKey(id)) {
                             handleExit(id);
@@ -420,7 +426,10 @@ public final class Pool implements AutoCloseable {
 
     private void removeQuietly(String id) {
         try {
-            runtime.remove(id);
+            engine.idempotent(() -> {
+                runtime.remove(id);
+                return null;
+            });
         } catch (RuntimeException e) {
             log.warn("could not remove container {}: {}", id, e.getMessage());
         }

@@ -6,21 +6,22 @@ import dev.faaspool.control.ControlEndpoint;
 import dev.faaspool.control.ControlMessage;
 import dev.faaspool.runtime.ContainerExit;
 import dev.faaspool.runtime.ContainerSpec;
+import dev.faaspool.runtime.EngineGuard;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import dev.faaspool.runtime.Labels;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.function.BiConsumer;
 
 /**
  * Brings a new slot from nothing to a connected init: opens its control endpoint, creates and starts
  * its container, and waits for the init's hello within the function's start timeout.
  *
- * <p>At most {@code startPermits} containers are being created and started at once: the engine does
- * that work mostly serially, and a burst of starts would slow every one of them down.
+ * <p>Creating and starting go through the {@link EngineGuard}: a bounded number at once, and none while
+ * the engine keeps failing.
  */
 final class SlotLauncher {
     /** Where the slot directory appears inside the container. */
@@ -29,7 +30,7 @@ final class SlotLauncher {
     private final dev.faaspool.runtime.ContainerRuntime runtime;
     private final RunDirectory runDir;
     private final String instance;
-    private final Semaphore startPermits;
+    private final EngineGuard engine;
     private final BiConsumer<Slot, String> onCreated;
 
     /**
@@ -37,14 +38,11 @@ final class SlotLauncher {
      *                  that its exit can be routed to the slot
      */
     SlotLauncher(dev.faaspool.runtime.ContainerRuntime runtime, RunDirectory runDir, String instance,
-            int startConcurrency, BiConsumer<Slot, String> onCreated) {
-        if (startConcurrency < 1) {
-            throw new IllegalArgumentException("startConcurrency must be >= 1 (was " + startConcurrency + ")");
-        }
+            EngineGuard engine, BiConsumer<Slot, String> onCreated) {
         this.runtime = runtime;
         this.runDir = runDir;
         this.instance = instance;
-        this.startPermits = new Semaphore(startConcurrency, true);
+        this.engine = engine;
         this.onCreated = onCreated;
     }
 
@@ -52,7 +50,7 @@ final class SlotLauncher {
      * Launches {@code slot}; on return its init has said hello and {@link Slot#control()} is set.
      * When the slot is retired meanwhile, its container is removed here rather than left behind.
      */
-    void launch(Slot slot, FunctionSpec spec) throws LaunchException, InterruptedException {
+    void launch(Slot slot, FunctionSpec spec) throws LaunchException {
         long deadline = slot.createdNanos() + spec.timeouts().start().toNanos();
         FunctionSpec.Limits limits = spec.limits();
         try {
@@ -60,20 +58,25 @@ final class SlotLauncher {
         } catch (IOException e) {
             throw new LaunchException("cannot open its control socket: " + e.getMessage(), null, e);
         }
-        startPermits.acquire();
         try {
-            String id = runtime.create(containerSpec(slot, spec));
-            slot.containerId(id);
-            onCreated.accept(slot, id);
-            if (slot.state() == SlotState.RETIRED) {
-                runtime.remove(id);
+            boolean started = engine.start(() -> {
+                String id = runtime.create(containerSpec(slot, spec));
+                slot.containerId(id);
+                onCreated.accept(slot, id);
+                if (slot.state() == SlotState.RETIRED) {
+                    runtime.remove(id);
+                    return false;
+                }
+                runtime.start(id);
+                return true;
+            });
+            if (!started) {
                 throw new LaunchException("retired while starting", null, null);
             }
-            runtime.start(id);
+        } catch (CallNotPermittedException e) {
+            throw new LaunchException("the Docker engine is failing, so no start was tried (circuit open)", null, e);
         } catch (RuntimeException e) {
             throw new LaunchException("Docker refused it: " + e.getMessage(), exitOf(slot), e);
-        } finally {
-            startPermits.release();
         }
         try {
             ControlConnection c = slot.endpoint().accept(left(deadline));
