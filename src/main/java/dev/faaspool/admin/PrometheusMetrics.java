@@ -44,14 +44,14 @@ public final class PrometheusMetrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     /**
-     * @param pools    the functions' pools, for occupancy and container counts
+     * @param pools    the functions' pools now, for occupancy and container counts
      * @param requests each function's request counters
      * @param latency  the run's latency log
      * @param dockerCircuit the state of the circuit breaker in front of the Docker engine
      */
-    public PrometheusMetrics(Collection<FunctionPool> pools, Map<String, RequestCounters> requests, LatencyLog latency,
-            java.util.function.Supplier<String> dockerCircuit) {
-        List<FunctionPool> fps = List.copyOf(pools);
+    public PrometheusMetrics(java.util.function.Supplier<Collection<FunctionPool>> pools,
+            Map<String, RequestCounters> requests, LatencyLog latency, java.util.function.Supplier<String> dockerCircuit) {
+        Iterable<FunctionPool> fps = () -> pools.get().iterator();
         GaugeWithCallback.builder().name("faas_docker_circuit_open")
                 .help("1 while the Docker engine keeps failing and no container starts are tried")
                 .callback(cb -> cb.call("open".equals(dockerCircuit.get()) ? 1 : 0))
@@ -108,7 +108,7 @@ public final class PrometheusMetrics {
         registry.register(new LatencyCollector(latency));
     }
 
-    private void poolCounter(List<FunctionPool> fps, String name, String help, ToLongFunction<PoolCounters> value) {
+    private void poolCounter(Iterable<FunctionPool> fps, String name, String help, ToLongFunction<PoolCounters> value) {
         CounterWithCallback.builder().name(name).help(help).labelNames("function")
                 .callback(cb -> fps.forEach(fp -> cb.call(value.applyAsLong(fp.counters()), fp.spec().name())))
                 .register(registry);

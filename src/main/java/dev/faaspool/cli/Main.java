@@ -40,7 +40,7 @@ public final class Main implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
 
     @Option(names = "--config", paramLabel = "DIR|FILE",
-            description = "A pool-config YAML file, or a directory of them (*.yaml, *.yml).")
+            description = "A pool-config YAML file, or a directory of them (*.yaml, *.yml). Edits apply while running.")
     Path config;
 
     @Option(names = "--pool-size", paramLabel = "N",
@@ -106,6 +106,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings;
+        List<String> configSeen = config == null ? List.of() : ConfigWatcher.fingerprint(config);
         try {
             settings = settings();
         } catch (ConfigException e) {
@@ -132,6 +133,10 @@ public final class Main implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
             err.println("faas-pool: cannot start: " + e.getMessage());
             return EXIT_START;
+        }
+        if (config != null) {
+            Integer min = poolSize;
+            service.watch(new ConfigWatcher(config, configSeen, service, c -> min == null ? c : c.withMin(min)));
         }
         service.reportWarm(Duration.ofMinutes(2));
         stopped.await();

@@ -4,6 +4,7 @@ import dev.faaspool.admin.AdminServer;
 import dev.faaspool.admin.PrometheusMetrics;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.PoolConfig;
 import dev.faaspool.dispatch.Dispatcher;
 import dev.faaspool.dispatch.Listener;
 import dev.faaspool.dispatch.SocketDescriptors;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -43,9 +45,12 @@ final class Service implements AutoCloseable {
 
     private final Settings settings;
     private final PrintStream out;
-    private final Map<String, FunctionLatency> latencies = new LinkedHashMap<>();
-    private final Map<String, RequestCounters> counters = new LinkedHashMap<>();
-    private final List<Listener> listeners = new ArrayList<>();
+    private final Map<String, FunctionLatency> latencies = new ConcurrentHashMap<>();
+    private final Map<String, RequestCounters> counters = new ConcurrentHashMap<>();
+    /** Each function's listener; changed only by {@link #start} and {@link #apply}, under this object's lock. */
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private ContainerRuntime runtime;
+    private PoolConfig config;
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "occupancy-sampler");
@@ -77,13 +82,11 @@ final class Service implements AutoCloseable {
     private void startUnsafe() throws Exception {
         startedNanos = System.nanoTime();
         SocketDescriptors.check();
-        ContainerRuntime runtime = DockerRuntime.connect(settings.dockerHost());
+        runtime = DockerRuntime.connect(settings.dockerHost());
         opened.add(runtime);
-        for (FunctionSpec f : settings.config().functions()) {
-            if (!runtime.imageExists(f.image())) {
-                throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
-                        + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
-            }
+        config = settings.config();
+        checkImages(config);
+        for (FunctionSpec f : config.functions()) {
             latencies.put(f.name(), new FunctionLatency(f.name()));
             counters.put(f.name(), new RequestCounters());
         }
@@ -97,22 +100,102 @@ final class Service implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        for (FunctionSpec f : settings.config().functions()) {
-            Dispatcher d = new Dispatcher(pool.function(f.name()), latencies.get(f.name()), counters.get(f.name()));
-            listeners.add(Listener.bind(f.listen(), d, workers, counters.get(f.name())));
+        for (FunctionSpec f : config.functions()) {
+            listeners.put(f.name(), bind(f, pool.function(f.name())));
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
         opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
-                new PrometheusMetrics(pool.functions(), counters, latencyLog, pool::engineState)));
+                new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState)));
         pool.start();
-        listeners.forEach(Listener::start);
+        listeners.values().forEach(Listener::start);
         sampler.scheduleAtFixedRate(this::sampleOccupancy, 0, OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void checkImages(PoolConfig c) {
+        for (FunctionSpec f : c.functions()) {
+            if (!runtime.imageExists(f.image())) {
+                throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
+                        + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
+            }
+        }
+    }
+
+    private Listener bind(FunctionSpec f, FunctionPool fp) throws IOException {
+        Dispatcher d = new Dispatcher(fp, latencies.get(f.name()), counters.get(f.name()));
+        return Listener.bind(f.listen(), d, workers, counters.get(f.name()));
+    }
+
+    /**
+     * Applies an edited configuration while serving, without dropping a request: new functions start
+     * warming and listening, changed ones are resized or get new containers, removed ones stop
+     * listening and drain. The change is all or nothing: a missing image or a listen address that
+     * cannot be bound rejects it, and the running configuration stays.
+     *
+     * @throws IllegalStateException naming what is wrong; nothing was changed
+     */
+    synchronized void apply(PoolConfig next) throws IOException {
+        if (closed) {
+            return;
+        }
+        checkImages(next);
+        Map<String, FunctionSpec> before = new LinkedHashMap<>();
+        config.functions().forEach(f -> before.put(f.name(), f));
+        // Bind what needs a new listener first: a port that cannot be had rejects the whole change.
+        Map<String, Listener> fresh = new LinkedHashMap<>();
+        Map<String, FunctionLatency> newLatencies = new LinkedHashMap<>();
+        try {
+            for (FunctionSpec f : next.functions()) {
+                FunctionSpec old = before.get(f.name());
+                if (old == null) {
+                    newLatencies.put(f.name(), latencies.computeIfAbsent(f.name(), FunctionLatency::new));
+                    counters.computeIfAbsent(f.name(), fn -> new RequestCounters());
+                } else if (!old.listen().equals(f.listen())) {
+                    fresh.put(f.name(), bind(f, pool.function(f.name())));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            fresh.values().forEach(Service::closeQuietly);
+            throw e;
+        }
+        Map<String, FunctionPool> added = pool.apply(next, newLatencies);
+        try {
+            for (Map.Entry<String, FunctionPool> e : added.entrySet()) {
+                latencyLog.add(latencies.get(e.getKey()));
+                FunctionSpec f = e.getValue().spec();
+                fresh.put(f.name(), bind(f, e.getValue()));
+            }
+        } catch (IOException e) {
+            // The pool has the function already; it serves once its address is free and the file is saved again.
+            System.err.println("faas-pool: " + e.getMessage());
+        }
+        for (Map.Entry<String, Listener> e : fresh.entrySet()) {
+            Listener previous = listeners.put(e.getKey(), e.getValue());
+            e.getValue().start();
+            if (previous != null) {
+                closeQuietly(previous);
+            }
+        }
+        for (String name : before.keySet()) {
+            if (next.functions().stream().noneMatch(f -> f.name().equals(name))) {
+                closeQuietly(listeners.remove(name));
+            }
+        }
+        config = next;
+    }
+
+    PoolConfig config() {
+        return config;
+    }
+
+    /** Closes {@code watcher} with the service. */
+    synchronized void watch(AutoCloseable watcher) {
+        opened.add(watcher);
     }
 
     /** Records how many containers each function has in each state, for the latency log's occupancy. */
     private void sampleOccupancy() {
-        for (FunctionPool fp : pool.functions()) {
+        for (FunctionPool fp : pool.serving()) {
             FunctionLatency l = latencies.get(fp.spec().name());
             l.sample(Occupancy.STARTING, fp.count(SlotState.STARTING));
             l.sample(Occupancy.WARM, fp.count(SlotState.WARM));
@@ -132,13 +215,13 @@ final class Service implements AutoCloseable {
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
-        statusLine = new StatusLine(pool.functions(), counters, latencyLog, out, StatusLine.onTerminal(),
+        statusLine = new StatusLine(pool::serving, counters, latencyLog, out, StatusLine.onTerminal(),
                 Duration.ofSeconds(30));
     }
 
     private boolean ready() {
-        for (FunctionPool fp : pool.functions()) {
-            if (fp.count(SlotState.WARM) < fp.spec().pool().min()) {
+        for (FunctionPool fp : pool.serving()) {
+            if (!Pool.warmEnough(fp)) {
                 return false;
             }
         }
@@ -147,7 +230,7 @@ final class Service implements AutoCloseable {
 
     private Map<String, Object> status() {
         List<Map<String, Object>> fns = new ArrayList<>();
-        for (FunctionPool fp : pool.functions()) {
+        for (FunctionPool fp : pool.serving()) {
             RequestCounters c = counters.get(fp.spec().name());
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("name", fp.spec().name());
@@ -190,9 +273,7 @@ final class Service implements AutoCloseable {
         if (statusLine != null) {
             statusLine.close();
         }
-        for (Listener l : listeners) {
-            closeQuietly(l);
-        }
+        listeners.values().forEach(Service::closeQuietly);
         if (workers != null) {
             workers.shutdown();
             try {
@@ -224,6 +305,9 @@ final class Service implements AutoCloseable {
     }
 
     private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (Exception e) {

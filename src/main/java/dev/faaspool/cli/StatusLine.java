@@ -23,7 +23,7 @@ import org.HdrHistogram.Histogram;
  * printed as a plain line every {@code plainEvery}.
  */
 final class StatusLine implements AutoCloseable {
-    private final Collection<FunctionPool> pools;
+    private final java.util.function.Supplier<? extends Collection<FunctionPool>> pools;
     private final Map<String, RequestCounters> counters;
     private final LatencyLog latencies;
     private final PrintStream out;
@@ -36,7 +36,7 @@ final class StatusLine implements AutoCloseable {
     });
     private long lastNanos = System.nanoTime();
 
-    StatusLine(Collection<FunctionPool> pools, Map<String, RequestCounters> counters, LatencyLog latencies,
+    StatusLine(java.util.function.Supplier<? extends Collection<FunctionPool>> pools, Map<String, RequestCounters> counters, LatencyLog latencies,
             PrintStream out, boolean terminal, Duration plainEvery) {
         this.pools = pools;
         this.counters = counters;
@@ -76,13 +76,13 @@ final class StatusLine implements AutoCloseable {
         lastNanos = now;
         Map<String, Map<LatencyKind, Histogram>> totals = latencies.totals();
         StringJoiner all = new StringJoiner("  |  ");
-        for (FunctionPool fp : pools) {
+        for (FunctionPool fp : pools.get()) {
             String fn = fp.spec().name();
             RequestCounters c = counters.get(fn);
             long requests = c.warm.sum() + c.cold.sum() + c.rejected.sum() + c.failed.sum();
             long before = lastRequests.getOrDefault(fn, 0L);
             lastRequests.put(fn, requests);
-            Histogram warm = totals.get(fn).get(LatencyKind.WARM);
+            Histogram warm = totals.containsKey(fn) ? totals.get(fn).get(LatencyKind.WARM) : new Histogram(3);
             all.add(String.format(Locale.ROOT, "%s: %d warm %d busy %d starting, %.1f req/s, warm p99 %s", fn,
                     fp.count(SlotState.WARM), fp.count(SlotState.BUSY), fp.count(SlotState.STARTING),
                     (requests - before) / secs,

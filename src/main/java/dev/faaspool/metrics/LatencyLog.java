@@ -31,7 +31,7 @@ import org.HdrHistogram.HistogramLogWriter;
 public final class LatencyLog implements AutoCloseable {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-    private final List<FunctionLatency> functions;
+    private final List<FunctionLatency> functions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Clock clock;
     private final Path logFile;
     private final Path summaryFile;
@@ -44,19 +44,13 @@ public final class LatencyLog implements AutoCloseable {
 
     private LatencyLog(List<FunctionLatency> functions, Clock clock, Path logFile, HistogramLogWriter writer,
             Duration interval) {
-        this.functions = List.copyOf(functions);
+
         this.clock = clock;
         this.logFile = logFile;
         String name = logFile.getFileName().toString();
         this.summaryFile = logFile.resolveSibling(name.substring(0, name.length() - ".hlog".length()) + ".summary.txt");
         this.writer = writer;
-        for (FunctionLatency f : functions) {
-            totals.put(f.function(), new EnumMap<>(LatencyKind.class));
-            recycled.put(f.function(), new EnumMap<>(LatencyKind.class));
-            for (LatencyKind k : LatencyKind.values()) {
-                totals.get(f.function()).put(k, new Histogram(3));
-            }
-        }
+        functions.forEach(this::add);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "latency-log");
             t.setDaemon(true);
@@ -85,6 +79,20 @@ public final class LatencyLog implements AutoCloseable {
         w.setBaseTime(now);
         w.outputLegend();
         return new LatencyLog(functions, clock, file, w, interval);
+    }
+
+    /** Logs a function added to the pool while it runs; a function already logged keeps its totals. */
+    public synchronized void add(FunctionLatency f) {
+        functions.removeIf(existing -> existing.function().equals(f.function()));
+        functions.add(f);
+        totals.computeIfAbsent(f.function(), fn -> {
+            Map<LatencyKind, Histogram> byKind = new EnumMap<>(LatencyKind.class);
+            for (LatencyKind k : LatencyKind.values()) {
+                byKind.put(k, new Histogram(3));
+            }
+            return byKind;
+        });
+        recycled.put(f.function(), new EnumMap<>(LatencyKind.class));
     }
 
     public Path logFile() {

@@ -35,7 +35,7 @@ final class Demand {
         arrived = true;
     }
 
-    /** A request held its slot for {@code nanos} (accept to the end of the request). */
+    /** A request held its slot for {@code nanos} (from the init's ACK to the end of the request). */
     synchronized void served(long nanos) {
         serviceSeconds = average(serviceSeconds, nanos / 1e9);
     }

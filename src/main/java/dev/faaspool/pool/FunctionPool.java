@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code max} containers in all (busy ones included). See {@link #wanted}.
  */
 public final class FunctionPool {
-    private final FunctionSpec spec;
+    private volatile FunctionSpec spec;
+    private volatile int generation;
+    private volatile boolean draining;
     private final SlotOwner owner;
     private final FunctionLatency latency;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
@@ -46,6 +48,37 @@ public final class FunctionPool {
 
     public PoolCounters counters() {
         return counters;
+    }
+
+    /**
+     * Takes a new definition of the function. When what a container runs changed (image, command,
+     * environment, mode, limits), the definition's generation moves on: warm containers of the older
+     * one are replaced, busy ones retire when their request ends. Owner thread only.
+     */
+    void update(FunctionSpec next) {
+        FunctionSpec before = spec;
+        spec = next;
+        if (!sameContainers(before, next)) {
+            generation++;
+        }
+    }
+
+    private static boolean sameContainers(FunctionSpec a, FunctionSpec b) {
+        return a.image().equals(b.image()) && a.command().equals(b.command()) && a.env().equals(b.env())
+                && a.mode() == b.mode() && a.stdio() == b.stdio() && a.limits().equals(b.limits());
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    /** Stops the function: no more containers start; those there are retire as they come free. */
+    void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
     }
 
     /** A request for this function was accepted at {@code nanos}: the scaling policy counts arrivals. */
@@ -91,6 +124,7 @@ public final class FunctionPool {
      */
     public void taken(Lease lease, long acceptedNanos) {
         lease.slot().used();
+        lease.slot().requestTaken(System.nanoTime());
         lease.slot().requestAccepted(acceptedNanos);
     }
 
@@ -114,7 +148,7 @@ public final class FunctionPool {
         Slot s = lease.slot();
         long now = System.nanoTime();
         requestEnded(s, now);
-        if (s.uses() >= spec.pool().maxUses()) {
+        if (s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation) {
             counters.recycledUsed.increment();
             owner.retire(this, s, null, false);
             done(lease);
@@ -143,7 +177,7 @@ public final class FunctionPool {
         long accepted = s.requestAcceptedNanos();
         if (accepted != 0) {
             latency.record(LatencyKind.SERVICE, nowNanos - accepted);
-            demand.served(nowNanos - accepted);
+            demand.served(nowNanos - s.requestTakenNanos()); // the slot's time, without the wait for it
             s.requestAccepted(0);
         }
         s.releaseClient();
@@ -173,14 +207,28 @@ public final class FunctionPool {
         return n;
     }
 
+    /** Slots that are or will be ready: starting and warm, and busy ones in the modes that reuse containers. */
+    public int available() {
+        int n = count(SlotState.STARTING) + count(SlotState.WARM);
+        return spec.mode().reusesContainers() ? n + count(SlotState.BUSY) : n;
+    }
+
     /** How many requests are waiting for a slot now. */
     public int waiting() {
         return warm.waiting();
     }
 
-    /** How many more slots to start: enough for the target plus the waiters, within {@code max}. */
+    /**
+     * How many more slots to start: enough for the target plus the waiters, within {@code max}. Busy
+     * slots count towards the target when they come back (fork, persistent), not when they are used up
+     * (oneshot).
+     */
     int wanted(int starting, int warmNow, int busy) {
-        int short_ = target.ready() + warm.waiting() - (starting + warmNow);
+        if (draining) {
+            return 0;
+        }
+        int have = starting + warmNow + (spec.mode().reusesContainers() ? busy : 0);
+        int short_ = target.ready() + warm.waiting() - have;
         int room = spec.pool().max() - (starting + warmNow + busy);
         return Math.max(0, Math.min(short_, room));
     }

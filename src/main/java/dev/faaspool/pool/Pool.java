@@ -56,7 +56,8 @@ public final class Pool implements AutoCloseable {
 
     private final ContainerRuntime runtime;
     private final String instance;
-    private final Map<String, FunctionPool> functions = new LinkedHashMap<>();
+    /** Replaced, never changed in place, by {@link #apply}; a removed function stays until it has drained. */
+    private volatile Map<String, FunctionPool> functions = Map.of();
     private final Map<String, FunctionLatency> latencies;
     private final Map<String, Slot> byContainer = new ConcurrentHashMap<>();
     private final SlotLauncher launcher;
@@ -67,7 +68,7 @@ public final class Pool implements AutoCloseable {
     private final ExecutorService reapers;
     private final AtomicBoolean reconcilePending = new AtomicBoolean();
     private final AtomicLong slotSeq = new AtomicLong();
-    private final PoolConfig.Host host;
+    private volatile PoolConfig.Host host;
     private final Clock wallClock;
     private long reconcileRound; // owner thread
     private volatile boolean closing;
@@ -99,14 +100,16 @@ public final class Pool implements AutoCloseable {
         this.instance = instance;
         this.host = config.host();
         this.wallClock = Clock.systemDefaultZone();
-        this.latencies = Map.copyOf(latencies);
+        this.latencies = new java.util.concurrent.ConcurrentHashMap<>(latencies);
         this.backoff = backoff;
+        Map<String, FunctionPool> fps = new LinkedHashMap<>();
         for (FunctionSpec f : config.functions()) {
             if (!latencies.containsKey(f.name())) {
                 throw new IllegalArgumentException("no latency recorder for function " + f.name());
             }
-            functions.put(f.name(), new FunctionPool(f, slotOwner, latencies.get(f.name())));
+            fps.put(f.name(), new FunctionPool(f, slotOwner, latencies.get(f.name())));
         }
+        this.functions = Collections.unmodifiableMap(fps);
         this.engine = new EngineGuard(startConcurrency, Duration.ofSeconds(5));
         this.launcher = new SlotLauncher(runtime, runDir, instance, engine, (s, id) -> byContainer.put(id, s));
         this.owner = Executors.newSingleThreadScheduledExecutor(daemon("pool-owner"));
@@ -130,8 +133,55 @@ public final class Pool implements AutoCloseable {
         return functions.get(name);
     }
 
+    /** The functions served now, draining ones included until they are empty. */
     public Collection<FunctionPool> functions() {
         return functions.values();
+    }
+
+    /** The functions of the current configuration (not those draining after their removal). */
+    public List<FunctionPool> serving() {
+        return functions.values().stream().filter(fp -> !fp.draining()).toList();
+    }
+
+    /**
+     * Applies a new configuration: new functions get a pool (warming at once), changed ones are updated
+     * in place (containers of an older definition are replaced as they come free), removed ones drain:
+     * they take no new requests from their listener (the caller closes it), finish those they have,
+     * and go once empty. Returns the new functions' pools.
+     */
+    public Map<String, FunctionPool> apply(PoolConfig next, Map<String, FunctionLatency> newLatencies) {
+        try {
+            return owner.submit(() -> {
+                Map<String, FunctionPool> fps = new LinkedHashMap<>();
+                Map<String, FunctionPool> added = new LinkedHashMap<>();
+                for (FunctionSpec f : next.functions()) {
+                    FunctionPool fp = functions.get(f.name());
+                    if (fp == null || fp.draining()) {
+                        latencies.put(f.name(), newLatencies.get(f.name()));
+                        fp = new FunctionPool(f, slotOwner, newLatencies.get(f.name()));
+                        added.put(f.name(), fp);
+                    } else {
+                        fp.update(f);
+                    }
+                    fps.put(f.name(), fp);
+                }
+                for (FunctionPool old : functions.values()) {
+                    if (fps.get(old.spec().name()) != old && !old.slots().isEmpty()) {
+                        old.drain();
+                        fps.put(old.spec().name() + "#draining-" + System.identityHashCode(old), old);
+                    }
+                }
+                host = next.host();
+                functions = Collections.unmodifiableMap(fps);
+                reconcileAll();
+                return added;
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while applying a configuration", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("applying a configuration failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** The Docker engine's circuit: closed (calls go through), open (failing: no starts), half_open (trying). */
@@ -153,11 +203,17 @@ public final class Pool implements AutoCloseable {
 
     private boolean allWarm() {
         for (FunctionPool fp : functions.values()) {
-            if (fp.count(SlotState.WARM) < fp.spec().pool().min()) {
+            if (!fp.draining() && !warmEnough(fp)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether {@code fp} has its minimum: warm slots, and busy ones too where they come back. */
+    public static boolean warmEnough(FunctionPool fp) {
+        int warm = fp.count(SlotState.WARM) + (fp.spec().mode().reusesContainers() ? fp.count(SlotState.BUSY) : 0);
+        return warm >= fp.spec().pool().min();
     }
 
     /** Asks the owner to re-size the pools soon; cheap, and coalesced when already asked. */
@@ -191,7 +247,7 @@ public final class Pool implements AutoCloseable {
     }
 
     private static int readyCount(FunctionPool fp) {
-        return fp.count(SlotState.STARTING) + fp.count(SlotState.WARM);
+        return fp.available();
     }
 
     /** Memory limits of every container that exists now. */
@@ -223,6 +279,10 @@ public final class Pool implements AutoCloseable {
                     retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
                             + " ms request timeout", false);
                 } else if (s.state() == SlotState.WARM
+                        && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
+                        && s.transition(SlotState.WARM, SlotState.RETIRED)) {
+                    cleanUp(fp, s, SlotState.WARM, null, false); // its function was changed or removed
+                } else if (s.state() == SlotState.WARM
                         && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
                         && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
                     fp.counters().recycledIdle.increment();
@@ -231,6 +291,11 @@ public final class Pool implements AutoCloseable {
                     cleanUp(fp, s, SlotState.WARM, null, false);
                 }
             }
+        }
+        if (functions.values().stream().anyMatch(fp -> fp.draining() && fp.slots().isEmpty())) {
+            Map<String, FunctionPool> fps = new LinkedHashMap<>(functions);
+            fps.values().removeIf(fp -> fp.draining() && fp.slots().isEmpty());
+            functions = Collections.unmodifiableMap(fps);
         }
         reconcileAll();
     }
@@ -261,7 +326,7 @@ public final class Pool implements AutoCloseable {
             n = (int) Math.max(0, Math.min(n, free / each));
         }
         for (int i = 0; i < n; i++) {
-            Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now);
+            Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now, fp.generation());
             fp.slots().put(s.id(), s);
             launchers.execute(() -> launch(fp, s));
         }
@@ -287,8 +352,8 @@ public final class Pool implements AutoCloseable {
         idle.sort(Comparator.comparingLong(Slot::warmSinceNanos));
         long freed = 0;
         for (Slot s : idle) {
-            FunctionPool fp = functions.get(s.function());
-            if (freed >= bytes || readyCount(fp) <= fp.spec().pool().min()) {
+            FunctionPool fp = poolOf(s);
+            if (fp == null || freed >= bytes || readyCount(fp) <= fp.spec().pool().min()) {
                 continue;
             }
             if (s.transition(SlotState.WARM, SlotState.RETIRED)) {
@@ -333,7 +398,10 @@ public final class Pool implements AutoCloseable {
         if (s == null) {
             return; // retired and removed already, or not started by this run (the poll removes those)
         }
-        FunctionPool fp = functions.get(s.function());
+        FunctionPool fp = poolOf(s);
+        if (fp == null) {
+            return;
+        }
         switch (s.state()) {
             case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
             case WARM -> {
@@ -352,6 +420,16 @@ public final class Pool implements AutoCloseable {
             }
             case RETIRED -> { }
         }
+    }
+
+    /** The pool {@code s} belongs to, draining ones included; null when it is gone. */
+    private FunctionPool poolOf(Slot s) {
+        for (FunctionPool fp : functions.values()) {
+            if (fp.slots().get(s.id()) == s) {
+                return fp;
+            }
+        }
+        return null;
     }
 
     /** Backs up the event stream: stopped containers of this instance are exits too. */

@@ -6,13 +6,14 @@ import dev.faaspool.config.Schedule;
 import java.time.ZonedDateTime;
 
 /**
- * How many containers a function should have ready (warm or starting), decided from what it has
- * seen. A pure function of its arguments: time comes in as {@code now}, so tests run it on a fake clock.
+ * How many containers a function should have available, decided from what it has seen: starting and
+ * warm ones, and busy ones too in the modes where they come back (fork, persistent). A pure function
+ * of its arguments: time comes in as {@code now}, so tests run it on a fake clock.
  *
  * <h2>Demand: Little's law</h2>
- * A request makes its slot unavailable for {@code W} seconds: its service time, plus, in oneshot mode,
- * the start of the container that replaces the used one. At an arrival rate {@code λ}, {@code L = λW}
- * slots are unavailable on average, so {@code L} ready slots keep requests from waiting on average;
+ * A request makes a slot unavailable for {@code W} seconds: in oneshot mode, the start of the container
+ * that replaces the used one; otherwise its service time. At an arrival rate {@code λ}, {@code L = λW}
+ * slots are unavailable on average, so {@code L} slots keep requests from waiting on average;
  * arrivals are bursty, so the target adds {@code Z·√L} (Poisson's standard deviation) as headroom.
  * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
  * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
@@ -85,9 +86,13 @@ final class ScalingPolicy {
         return l <= 0 ? 0 : (int) Math.round(l + Z * Math.sqrt(l));
     }
 
-    /** How long one request keeps a slot from serving another. */
+    /**
+     * How long one request keeps a slot from serving another: in oneshot mode, the start of the
+     * container that replaces the used one (the target counts ready slots, and a used one never comes
+     * back); otherwise the request's service time (the target counts busy slots too).
+     */
     static double unavailableSeconds(FunctionSpec spec, Demand.Snapshot d) {
-        return spec.mode() == HandlerMode.ONESHOT ? d.serviceSeconds() + d.startSeconds() : d.serviceSeconds();
+        return spec.mode() == HandlerMode.ONESHOT ? d.startSeconds() : d.serviceSeconds();
     }
 
     /** Slack around the learned window, as a fraction of its bounds: arrivals jitter. */

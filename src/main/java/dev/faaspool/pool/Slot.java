@@ -25,12 +25,25 @@ public final class Slot {
     // Written by the thread that holds the slot in its current state, read by the owner's checks.
     private volatile long warmSinceNanos;
     private volatile long requestAcceptedNanos;
+    private volatile long requestTakenNanos;
     private volatile int uses;
 
+    private final int generation;
+
     Slot(String id, String function, long createdNanos) {
+        this(id, function, createdNanos, 0);
+    }
+
+    /** @param generation the version of its function's definition it was started with */
+    Slot(String id, String function, long createdNanos, int generation) {
         this.id = id;
         this.function = function;
         this.createdNanos = createdNanos;
+        this.generation = generation;
+    }
+
+    int generation() {
+        return generation;
     }
 
     /** Unique within the pool instance, for example {@code hello-12}. */
@@ -92,6 +105,15 @@ public final class Slot {
 
     void requestAccepted(long nanos) {
         this.requestAcceptedNanos = nanos;
+    }
+
+    /** When the init took the request it serves now (its ACK). */
+    long requestTakenNanos() {
+        return requestTakenNanos;
+    }
+
+    void requestTaken(long nanos) {
+        this.requestTakenNanos = nanos;
     }
 
     /** How many requests it has been handed. */

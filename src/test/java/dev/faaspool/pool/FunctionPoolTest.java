@@ -68,6 +68,17 @@ class FunctionPoolTest {
     }
 
     @Test
+    void inModesThatReuseContainersBusySlotsCountTowardsTheTarget() {
+        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
+                HandlerMode.FORK, false, new FunctionSpec.PoolSize(2, 16, Defaults.MAX_USES, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
+        assertEquals(0, pool.wanted(0, 1, 1), "the busy one comes back: two already");
+        assertEquals(1, pool.wanted(0, 0, 1));
+    }
+
+    @Test
     void wantedIsNeverNegative() {
         FunctionPool pool = pool(2, 16);
         assertEquals(0, pool.wanted(3, 4, 0)); // more than the target

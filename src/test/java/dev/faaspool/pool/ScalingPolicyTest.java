@@ -75,21 +75,21 @@ class ScalingPolicyTest {
     }
 
     @Test
-    void oneshotSlotsAreUnavailableForServicePlusTheReplacementsStart() {
+    void oneshotSlotsAreUnavailableForTheReplacementsStartOthersForTheirService() {
         Demand d = new Demand();
         d.served(S / 10);
         d.started(S / 2);
         Demand.Snapshot s = d.snapshot(0);
-        assertEquals(0.6, ScalingPolicy.unavailableSeconds(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false), s), 1e-9);
+        assertEquals(0.5, ScalingPolicy.unavailableSeconds(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false), s), 1e-9);
         assertEquals(0.1, ScalingPolicy.unavailableSeconds(spec(HandlerMode.FORK, 0, 10, List.of(), false), s), 1e-9);
     }
 
     @Test
     void demandRaisesTheTargetAboveMinAndMaxCapsIt() {
         Demand d = new Demand();
-        d.served(S);
-        d.started(S);
-        long t = steady(d, S / 20, 400); // 20/s, W = 2 s in oneshot: L = 40
+        d.served(S / 10);
+        d.started(2 * S);
+        long t = steady(d, S / 20, 400); // 20/s, W = 2 s (a replacement's start) in oneshot: L = 40
         ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 100, List.of(), false),
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals("demand", target.reason());
