@@ -5,7 +5,10 @@ import dev.faaspool.metrics.Occupancy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -109,54 +112,45 @@ public final class HtmlReport {
     }
 
     private static SvgChart throughputChart(RunLog log) {
-        double duration = Math.max(1, (log.endMs() - log.startMs()) / 1000.0);
-        List<List<double[]>> lines = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        double max = 1;
+        Map<String, List<RunLog.Interval>> series = new LinkedHashMap<>();
         for (String fn : log.functions()) {
             for (LatencyKind k : List.of(LatencyKind.WARM, LatencyKind.COLD)) {
-                List<double[]> pts = new ArrayList<>();
-                for (RunLog.Interval i : log.intervals(fn, k)) {
-                    double rps = i.histogram().getTotalCount() / i.seconds();
-                    pts.add(new double[] {(i.endMs() - log.startMs()) / 1000.0, rps});
-                    max = Math.max(max, rps);
-                }
-                names.add(fn + " " + k.tag());
-                lines.add(pts);
+                series.put(fn + " " + k.tag(), log.intervals(fn, k));
             }
         }
-        SvgChart c = new SvgChart("throughput", "Throughput (requests per second, by interval)", "seconds",
-                "requests/s", SvgChart.linear(0, duration, 8, HtmlReport::num), SvgChart.linear(0, max * 1.1, 5,
-                        HtmlReport::num));
-        for (int i = 0; i < names.size(); i++) {
-            c.add(names.get(i), lines.get(i));
-        }
-        return c;
+        return overTime(log, "throughput", "Throughput (requests per second, by interval)", "requests/s", series,
+                i -> i.histogram().getTotalCount() / i.seconds());
     }
 
     private static SvgChart occupancyChart(RunLog log) {
-        double duration = Math.max(1, (log.endMs() - log.startMs()) / 1000.0);
-        List<List<double[]>> lines = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        double max = 1;
+        Map<String, List<RunLog.Interval>> series = new LinkedHashMap<>();
         for (String fn : log.functions()) {
             for (Occupancy o : Occupancy.values()) {
-                List<double[]> pts = new ArrayList<>();
-                for (RunLog.Interval i : log.intervals(fn, o)) {
-                    double mean = i.histogram().getMean();
-                    pts.add(new double[] {(i.endMs() - log.startMs()) / 1000.0, mean});
-                    max = Math.max(max, mean);
-                }
-                names.add(fn + " " + o.tag().substring("slots.".length()));
-                lines.add(pts);
+                series.put(fn + " " + o.tag().substring("slots.".length()), log.intervals(fn, o));
             }
         }
-        SvgChart c = new SvgChart("occupancy", "Pool occupancy (mean containers, by interval)", "seconds",
-                "containers", SvgChart.linear(0, duration, 8, HtmlReport::num), SvgChart.linear(0, max * 1.1, 5,
-                        HtmlReport::num));
-        for (int i = 0; i < names.size(); i++) {
-            c.add(names.get(i), lines.get(i));
+        return overTime(log, "occupancy", "Pool occupancy (mean containers, by interval)", "containers", series,
+                i -> i.histogram().getMean());
+    }
+
+    /** A chart of one value per interval, over the run's seconds, a line per series. */
+    private static SvgChart overTime(RunLog log, String id, String title, String yLabel,
+            Map<String, List<RunLog.Interval>> series, ToDoubleFunction<RunLog.Interval> value) {
+        double duration = Math.max(1, (log.endMs() - log.startMs()) / 1000.0);
+        Map<String, List<double[]>> lines = new LinkedHashMap<>();
+        double max = 1;
+        for (Map.Entry<String, List<RunLog.Interval>> e : series.entrySet()) {
+            List<double[]> pts = new ArrayList<>();
+            for (RunLog.Interval i : e.getValue()) {
+                double v = value.applyAsDouble(i);
+                pts.add(new double[] {(i.endMs() - log.startMs()) / 1000.0, v});
+                max = Math.max(max, v);
+            }
+            lines.put(e.getKey(), pts);
         }
+        SvgChart c = new SvgChart(id, title, "seconds", yLabel, SvgChart.linear(0, duration, 8, HtmlReport::num),
+                SvgChart.linear(0, max * 1.1, 5, HtmlReport::num));
+        lines.forEach(c::add);
         return c;
     }
 

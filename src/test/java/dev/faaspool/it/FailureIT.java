@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -23,23 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 class FailureIT {
     @TempDir
     Path work;
-    private final List<PoolProcess> pools = new ArrayList<>();
+    private final OneFunction fn = new OneFunction();
     private InetSocketAddress address;
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (PoolProcess p : pools) {
-            p.close();
-        }
+        fn.close();
     }
 
     private PoolProcess start(String test, String functionYaml) throws Exception {
-        int port = PoolProcess.freePort();
-        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        Path config = Files.writeString(work.resolve("pool.yaml"), "functions:\n  fn:\n    listen: 127.0.0.1:" + port
-                + "\n" + functionYaml.indent(4));
-        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
-        pools.add(p);
+        PoolProcess p = fn.start(work, test, functionYaml);
+        address = fn.address();
         return p;
     }
 
@@ -162,7 +155,7 @@ class FailureIT {
         assertEquals(orphans, Docker.containersOf(first.instance), "SIGKILL leaves the containers running");
 
         PoolProcess second = first.again("--config", work.resolve("pool.yaml").toString());
-        pools.add(second);
+        fn.track(second);
         second.awaitLog(Pattern.compile("removing 2 container\\(s\\) left by an earlier run of instance '"
                 + first.instance + "'"), Duration.ofSeconds(60));
         second.awaitStdout(Pattern.compile("fn: 2/2 warm"), Duration.ofSeconds(60));

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -23,23 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ModesIT {
     @TempDir
     Path work;
-    private final List<PoolProcess> pools = new ArrayList<>();
+    private final OneFunction fn = new OneFunction();
     private InetSocketAddress address;
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (PoolProcess p : pools) {
-            p.close();
-        }
+        fn.close();
     }
 
     private PoolProcess start(String test, String functionYaml) throws Exception {
-        int port = PoolProcess.freePort();
-        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        Path config = Files.writeString(work.resolve("pool.yaml"), "functions:\n  fn:\n    listen: 127.0.0.1:" + port
-                + "\n" + functionYaml.indent(4));
-        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
-        pools.add(p);
+        PoolProcess p = fn.start(work, test, functionYaml);
+        address = fn.address();
         p.awaitStdout(Pattern.compile("fn: \\d+/\\d+ warm"), Duration.ofSeconds(60));
         return p;
     }
