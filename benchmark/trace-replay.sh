@@ -26,7 +26,7 @@ mvn -B -q ${FAAS_MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$cp_f
 
 out=benchmark/results/trace-replay.md
 mkdir -p benchmark/results
-say "replaying (a minute or two)"
+say "replaying (about half a minute)"
 start=$(date +%s)
 body="$("$java" -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
 took=$(( $(date +%s) - start ))
