@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The pre-warm scheduler against fixed pools, on five synthetic traces replayed in virtual time: hours of
+# traffic in seconds, deterministic (seeded). Writes benchmark/results/trace-replay.md.
+#
+#   benchmark/trace-replay.sh [fork|oneshot|fork250,...] [--with-prewarm-off]
+#
+# No container runs: a discrete-event model of the pool (src/test/java/dev/faaspool/pool/SimulatedPool.java)
+# decides with the real ScalingPolicy and Demand classes. What the model covers and what it leaves out:
+# benchmark/README-replay.md. Extra Maven arguments (for example -o) come from $FAAS_MVN_ARGS.
+set -euo pipefail
+source "$(dirname "$0")/../bin/lib.sh"
+cd "$FAAS_ROOT"
+
+ensure_java
+mvn_quiet_jdk
+java="$JAVA_HOME/bin/java"
+cp_file="$(mktemp)"
+trap 'rm -f "$cp_file"' EXIT
+
+say "building (mvn test-compile)"
+# shellcheck disable=SC2086
+mvn -B -q ${FAAS_MVN_ARGS:-} test-compile || die "the build failed"
+# shellcheck disable=SC2086
+mvn -B -q ${FAAS_MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null \
+  || die "could not resolve the dependencies' class path"
+
+out=benchmark/results/trace-replay.md
+mkdir -p benchmark/results
+say "replaying (about half a minute)"
+start=$(date +%s)
+body="$("$java" -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
+took=$(( $(date +%s) - start ))
+{
+  echo "# Trace replay: the pre-warm scheduler against fixed pools"
+  echo
+  echo "Written by \`benchmark/trace-replay.sh${*:+ $*}\` on $(date -u +%Y-%m-%d), $(nproc) cores,"
+  echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$java" -version 2>&1 | head -n1); the replay took ${took} s"
+  echo "of wall time (the traces are hours long in virtual time). Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo
+  echo "Each trace is replayed in virtual time against the scheduler (\`scaling: demand\`, \`prewarm: learned\`,"
+  echo "max 50, idle-ttl 10m, with min 0 and with min 1) and against fixed pools (\`scaling: fixed\`) of two kinds:"
+  echo "\`fixed, min N, max 50\` keeps N warm containers ready, starts one more for each request that has to wait and"
+  echo "retires the extras after the 10 min idle TTL (so its mean size is above N); \`fixed, min = max = N\` is exactly"
+  echo "N containers. For each kind the table shows the two sizes whose warm-container-seconds bracket the scheduler's"
+  echo "(the same mean size, rounded down and up by cost). The scheduler wins a trace when it had fewer cold requests"
+  echo "than the pool of that kind that costs at least as much."
+  echo
+  echo "- **cold**: the request found no warm container and waited (faas-pool's own cold count); **waited for a"
+  echo "  start**: of those, the ones served by a container that had just started (the others waited for a busy one to"
+  echo "  finish); **found none**: the function had no container at all (scaled to zero)."
+  echo "- **latency**: arrival to the end of the request (waiting plus service), HdrHistogram; no network or dispatch"
+  echo "  time."
+  echo "- **warm-container-s**: the integral over the trace of the containers alive (starting, warm or busy): the"
+  echo "  memory cost. **mean containers** is that over the trace's length."
+  echo
+  echo "The model, its assumptions and what it leaves out: [README-replay.md](../README-replay.md)."
+  echo
+  echo "$body"
+} >"$out"
+say "wrote $out (${took} s)"
+cat "$out"

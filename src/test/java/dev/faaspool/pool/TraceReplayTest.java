@@ -1,0 +1,120 @@
+package dev.faaspool.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.config.HandlerMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trace replay (benchmark/trace-replay.sh) on shortened traces: the claims about the scheduler that hold,
+ * and the simulator's own sanity. Only claims that hold with a margin on both the shortened and the full
+ * traces are asserted; where the scheduler does not beat the fixed pools, the disabled test below says so
+ * (benchmark/README-replay.md, "What the replay found").
+ */
+class TraceReplayTest {
+    private static Trace quick(String name, double scale, double serviceMillis) {
+        return Trace.standard(scale, true, TraceReplay.SEED, serviceMillis).stream()
+                .filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static TraceReplay.Verdict verdict(TraceReplay.Comparison c, String scheduler, TraceReplay.Kind kind) {
+        return c.verdicts().stream().filter(v -> v.scheduler().system().equals(scheduler) && v.kind() == kind)
+                .findFirst().orElseThrow();
+    }
+
+    private static String describe(TraceReplay.Verdict v) {
+        return String.format(Locale.ROOT, "%s: %d cold at %.0f warm-container-s; %s: %d cold at %.0f",
+                v.scheduler().system(), v.scheduler().cold(), v.scheduler().containerSeconds(),
+                v.above().result().system(), v.above().result().cold(), v.above().result().containerSeconds());
+    }
+
+    private static void assertWins(TraceReplay.Verdict v) {
+        assertTrue(v.scheduler().containerSeconds() <= v.above().result().containerSeconds(), describe(v));
+        assertTrue(v.wins(), "fewer cold requests at no more warm-container-seconds: " + describe(v));
+    }
+
+    @Test
+    void oneshotBurstsTheSchedulerBeatsBothKindsOfFixedPool() {
+        TraceReplay.Comparison c = TraceReplay.compare(quick("on/off", 0.2, 20), HandlerMode.ONESHOT);
+        for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
+            assertWins(verdict(c, "scheduler, min 0", kind));
+        }
+    }
+
+    @Test
+    void heavyForkFunctionBurstsTheSchedulerBeatsAPoolOfConstantSize() {
+        TraceReplay.Comparison c = TraceReplay.compare(quick("on/off", 1, 250), HandlerMode.FORK);
+        assertWins(verdict(c, "scheduler, min 0", TraceReplay.Kind.CONSTANT));
+    }
+
+    @Test
+    void aPeriodicFunctionIsServedWarmOnAFractionOfTheMemory() {
+        TraceReplay.Comparison c = TraceReplay.compare(quick("periodic", 1, 20), HandlerMode.FORK);
+        for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
+            TraceReplay.Verdict v = verdict(c, "scheduler, min 0", kind);
+            assertTrue(v.scheduler().cold() <= 1, "only the very first request is cold: " + describe(v));
+            assertTrue(v.scheduler().containerSeconds() < v.above().result().containerSeconds() / 2,
+                    "under half the memory of the cheapest fixed pool: " + describe(v));
+        }
+    }
+
+    /**
+     * The issue's done criterion on the main table (fork mode, 20 ms requests). It does not hold: with the
+     * learned window trusted, a function with frequent calls loses its warm containers after a pause of a
+     * fraction of a second (the 99th percentile of its idle gaps), so the scheduler restarts containers that a
+     * fixed pool keeps, and at min 0 scales to zero between requests in quiet periods.
+     */
+    @Test
+    @Disabled("ScalingPolicy: the learned window replaces the keep-alive for frequently called functions; "
+            + "see benchmark/README-replay.md")
+    void theSchedulerBeatsTheFixedPoolsOnEveryTrace() {
+        List<String> lost = new ArrayList<>();
+        for (Trace t : Trace.standard(1, true, TraceReplay.SEED, 20)) {
+            TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
+            for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
+                TraceReplay.Verdict v = verdict(c, "scheduler, min 0", kind);
+                if (!v.wins()) {
+                    lost.add(t.name() + ": " + describe(v));
+                }
+            }
+        }
+        assertEquals(List.of(), lost);
+    }
+
+    // ---- the simulator itself ----
+
+    @Test
+    void aPoolOfConstantSizeHoldsExactlyThatManyContainersAndAnswersEveryRequest() {
+        Trace t = quick("spike", 1, 20);
+        SimulatedPool.Result r = new SimulatedPool(TraceReplay.fixed(HandlerMode.FORK, 3, 3), TraceReplay.SEED)
+                .run(t, "fixed 3");
+        assertEquals(3.0, r.meanContainers(), 0.01);
+        assertEquals(0, r.timeouts());
+        assertEquals(t.requests(), r.latencyMicros().getTotalCount());
+    }
+
+    @Test
+    void twentySimultaneousStartsTakeAboutAsLongAsOnThisMachine() {
+        Trace none = new Trace("none", "", Duration.ofSeconds(30).toNanos(), new long[0], new long[0]);
+        SimulatedPool.Result r = new SimulatedPool(TraceReplay.fixed(HandlerMode.FORK, 20, 20), TraceReplay.SEED)
+                .run(none, "20 at once");
+        assertEquals(20, r.starts());
+        long lastMillis = r.startMicros().getMaxValue() / 1000;
+        assertTrue(lastMillis > 2500 && lastMillis < 4500, "measured: the last of 20 at 3488 ms; simulated " + lastMillis);
+    }
+
+    @Test
+    void replaysAreDeterministic() {
+        Trace t = quick("diurnal", 0.2, 20);
+        SimulatedPool.Result a = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "a");
+        SimulatedPool.Result b = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "b");
+        assertEquals(a.cold(), b.cold());
+        assertEquals(a.containerSeconds(), b.containerSeconds());
+    }
+}
