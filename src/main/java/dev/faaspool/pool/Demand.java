@@ -49,6 +49,14 @@ final class Demand {
         return Double.isNaN(current) ? sample : current + ALPHA * (sample - current);
     }
 
+    /**
+     * Whether a busy slot usually serves its request faster than a new container starts: then a
+     * waiting request is better served by the next slot that comes free than by a start.
+     */
+    synchronized boolean servesFasterThanAStart() {
+        return !Double.isNaN(serviceSeconds) && !Double.isNaN(startSeconds) && serviceSeconds < startSeconds;
+    }
+
     /** The state at {@code now}, for one decision. */
     synchronized Snapshot snapshot(long now) {
         long n = idleGaps.getTotalCount();

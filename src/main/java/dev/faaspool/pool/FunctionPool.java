@@ -221,14 +221,19 @@ public final class FunctionPool {
     /**
      * How many more slots to start: enough for the target plus the waiters, within {@code max}. Busy
      * slots count towards the target when they come back (fork, persistent), not when they are used up
-     * (oneshot).
+     * (oneshot); when they come back sooner than a container starts, they also take the waiters.
      */
     int wanted(int starting, int warmNow, int busy) {
         if (draining) {
             return 0;
         }
-        int have = starting + warmNow + (spec.mode().reusesContainers() ? busy : 0);
-        int short_ = target.ready() + warm.waiting() - have;
+        boolean reuse = spec.mode().reusesContainers();
+        int have = starting + warmNow + (reuse ? busy : 0);
+        int waiters = warm.waiting();
+        if (reuse && demand.servesFasterThanAStart()) {
+            waiters = Math.max(0, waiters - busy); // the busy ones will come free before a start would
+        }
+        int short_ = target.ready() + waiters - have;
         int room = spec.pool().max() - (starting + warmNow + busy);
         return Math.max(0, Math.min(short_, room));
     }

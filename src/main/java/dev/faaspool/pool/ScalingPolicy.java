@@ -97,6 +97,8 @@ final class ScalingPolicy {
 
     /** Slack around the learned window, as a fraction of its bounds: arrivals jitter. */
     static final double LEARNED_MARGIN = 0.1;
+    /** The learned window stays open at least this long after a request. */
+    static final double LEARNED_MIN_KEEP_ALIVE_SECONDS = 60;
 
     /**
      * Whether now is within the learned window after the last request: from its 5th-percentile idle
@@ -104,30 +106,47 @@ final class ScalingPolicy {
      * 99th-percentile gap (plus a margin).
      */
     static boolean learnedWindowOpen(Demand.Snapshot d) {
-        if (d.idleGaps() < LEARNED_SAMPLES || d.sinceLastNanos() < 0) {
+        if (d.idleGaps() < LEARNED_SAMPLES || d.sinceLastNanos() < 0 || windowOpensAt(d) <= 0) {
             return false;
         }
         double since = d.sinceLastNanos() / 1e9;
-        double open = d.idleP5Seconds() * (1 - LEARNED_MARGIN) - d.startSeconds() * 2;
-        double close = d.idleP99Seconds() * (1 + LEARNED_MARGIN) + d.startSeconds();
-        return since >= open && since <= close;
+        // At least a minute: the paper's histogram counts idle time in one-minute bins.
+        double close = Math.max(LEARNED_MIN_KEEP_ALIVE_SECONDS,
+                d.idleP99Seconds() * (1 + LEARNED_MARGIN) + d.startSeconds());
+        return since >= windowOpensAt(d) && since <= close;
     }
 
     /**
-     * Whether an idle warm slot may be retired now: beyond the target, and idle past the function's
-     * idle TTL. When the learned window is trusted and closed, the TTL is not waited out: the next
-     * request is not expected before the window opens again.
+     * Whether an idle warm slot may be retired now: beyond the target, and idle past a short grace (or
+     * the function's idle TTL, when that is shorter). When the learned window is trusted and closed, no
+     * grace: the next request is not expected before the window opens again.
      */
     static boolean mayRetireIdle(FunctionSpec spec, Demand.Snapshot d, int ready, Target target, long idleNanos) {
         if (ready <= target.ready()) {
             return false;
         }
         boolean learnedClosed = trustsLearned(spec, d) && !learnedWindowOpen(d) && d.sinceLastNanos() >= 0;
-        return learnedClosed || idleNanos >= spec.pool().idleTtl().toNanos();
+        long grace = Math.min(EXCESS_GRACE.toNanos(), spec.pool().idleTtl().toNanos());
+        return learnedClosed || idleNanos >= grace;
     }
 
-    /** Whether the function learns its idle gaps and has seen enough of them. */
+    /**
+     * How long a container beyond the target stays idle before it retires. Short: the target itself
+     * comes down slowly (the long-window rate, the keep-alive), so the grace only keeps containers from
+     * flapping when the target wavers.
+     */
+    static final java.time.Duration EXCESS_GRACE = java.time.Duration.ofSeconds(30);
+
+    /**
+     * Whether the learned window decides: the function learns its idle gaps, has seen enough of them,
+     * and they are real pauses (the window opens after the last request, not at once). A function
+     * called every few milliseconds has no pause to learn; the fixed keep-alive serves it better.
+     */
     static boolean trustsLearned(FunctionSpec spec, Demand.Snapshot d) {
-        return spec.pool().learnedPrewarm() && d.idleGaps() >= LEARNED_SAMPLES;
+        return spec.pool().learnedPrewarm() && d.idleGaps() >= LEARNED_SAMPLES && windowOpensAt(d) > 0;
+    }
+
+    private static double windowOpensAt(Demand.Snapshot d) {
+        return d.idleP5Seconds() * (1 - LEARNED_MARGIN) - d.startSeconds() * 2;
     }
 }

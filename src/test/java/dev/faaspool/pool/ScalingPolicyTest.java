@@ -190,14 +190,14 @@ class ScalingPolicyTest {
     }
 
     @Test
-    void idleSlotsRetireOnlyAboveTheTargetAndAfterTheTtl() {
+    void idleSlotsRetireOnlyAboveTheTargetAndAfterAGrace() {
         FunctionSpec f = spec(HandlerMode.FORK, 1, 10, List.of(), false);
         Demand.Snapshot none = new Demand().snapshot(0);
         ScalingPolicy.Target one = new ScalingPolicy.Target(1, "min");
-        long ttl = f.pool().idleTtl().toNanos();
-        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 1, one, ttl * 2), "at the target: kept");
-        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 3, one, ttl - 1), "above it, but not idle long enough");
-        assertTrue(ScalingPolicy.mayRetireIdle(f, none, 3, one, ttl));
+        long grace = ScalingPolicy.EXCESS_GRACE.toNanos();
+        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 1, one, f.pool().idleTtl().toNanos() * 2), "at the target: kept");
+        assertFalse(ScalingPolicy.mayRetireIdle(f, none, 3, one, grace - 1), "above it, but not idle long enough");
+        assertTrue(ScalingPolicy.mayRetireIdle(f, none, 3, one, grace));
     }
 
     @Test
