@@ -88,6 +88,15 @@ start_group() {
   last_pid=$!
   groups+=("$last_pid")
 }
+# run_group <name> <command...>: start_group, then waits for it (a signal to this script is handled at
+# once, not after the command); returns its exit status.
+run_group() {
+  local rc=0
+  start_group "$@"
+  wait "$last_pid" || rc=$?
+  forget_group "$last_pid"
+  return "$rc"
+}
 forget_group() { local p="$1" g keep=(); for g in "${groups[@]}"; do [ "$g" = "$p" ] || keep+=("$g"); done; groups=("${keep[@]}"); }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -193,8 +202,9 @@ loadgen() {
   local system="$1" kind="$2" x="$3" port="$4" wu="${5:-$warmup}" du="${6:-$duration}" out flag
   flag=(--rate "$x"); [ "$kind" = open ] || flag=(--connections "$x")
   say "$system: $kind ${x}$([ "$kind" = open ] && echo /s || echo ' connections') for $du"
-  out="$("$java" -cp "target/faas-pool.jar:$bin/loadgen" LoadGen --target "127.0.0.1:$port" "${flag[@]}" \
-          --warmup "$wu" --duration "$du" 2>"$work/loadgen.err" || true)"
+  run_group loadgen "$java" -cp "target/faas-pool.jar:$bin/loadgen" LoadGen --target "127.0.0.1:$port" "${flag[@]}" \
+    --warmup "$wu" --duration "$du" || true
+  out="$(cat "$work/loadgen.out")"
   if [ -z "$out" ]; then
     cat "$work/loadgen.err" >&2
     out="failed=1"
@@ -319,7 +329,9 @@ done
 
 # --- 4. The inits: C, Go, Python ------------------------------------------------------------------
 say "inits: start-up on the host, $init_rounds rounds"
-PYTHON=$python $python "$bench/init-overhead.py" "$init_rounds" "$raw/inits-host.json" >&2
+run_group init-overhead env PYTHON=$python $python "$bench/init-overhead.py" "$init_rounds" "$raw/inits-host.json" \
+  || { cat "$work/init-overhead.err" >&2; die "init-overhead.py failed"; }
+cat "$work/init-overhead.out" >&2
 {
   for init in c go py cpy; do
     case "$init" in
@@ -358,7 +370,9 @@ done
 targets=() i=0
 for init in "${inits[@]}"; do targets+=("$init=$((port_base + 10 + i))"); i=$((i + 1)); done
 say "inits: cold starts, $cold_rounds rounds"
-$python "$bench/cold-start.py" "$cold_rounds" "$cold_spacing" "$raw/cold-start.json" "${targets[@]}" >&2
+run_group cold-start $python "$bench/cold-start.py" "$cold_rounds" "$cold_spacing" "$raw/cold-start.json" "${targets[@]}" \
+  || { cat "$work/cold-start.err" >&2; die "cold-start.py failed"; }
+cat "$work/cold-start.out" >&2
 stop_pool
 
 # --- 5. The report --------------------------------------------------------------------------------
