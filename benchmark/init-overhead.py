@@ -12,6 +12,8 @@ disturbs them alike:
                init's start-up, i.e. the time before a container with this init could be warm
     cpu_ms     CPU time (all threads, /proc/<pid>/task/*/schedstat) the init used up to HELLO
     rss_kib    its VmRSS at HELLO: the memory of a warm slot's init while it waits in recvmsg
+    anon_kib   its RssAnon then: the part that is its own (RSS less the file pages it shares, such as
+               the interpreter's binary and libraries)
     exec_ms    the pool's 'F' + descriptor sent to EOF on the control connection: the init received
                the descriptor, said ACK and exec'd the handler (the control connection is
                close-on-exec); the init's share of a warm request
@@ -51,9 +53,9 @@ def line(conn):
     return buf.decode().rstrip("\n")
 
 
-def rss_kib(pid):
+def rss_kib(pid, key="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        return next(int(l.split()[1]) for l in f if l.startswith(key + ":"))
 
 
 def cpu_ns(pid):
@@ -80,7 +82,7 @@ def spawn(cmd, handler, path, mode, server):
 
 def oneshot(cmd, path, server):
     p, conn, hello = spawn(cmd, BUILD + "/hello", path, "oneshot", server)
-    rss, cpu = rss_kib(p.pid), cpu_ns(p.pid)
+    rss, anon, cpu = rss_kib(p.pid), rss_kib(p.pid, "RssAnon"), cpu_ns(p.pid)
     a, b = socket.socketpair()
     b.sendall(REQUEST)
     start = time.perf_counter()
@@ -99,7 +101,7 @@ def oneshot(cmd, path, server):
     for s in (b, conn):
         s.close()
     assert p.wait() == 0
-    return {"hello_ms": hello * 1e3, "cpu_ms": cpu / 1e6, "rss_kib": rss, "exec_ms": exec_s * 1e3,
+    return {"hello_ms": hello * 1e3, "cpu_ms": cpu / 1e6, "rss_kib": rss, "anon_kib": anon, "exec_ms": exec_s * 1e3,
             "init_ms": (hello + exec_s) * 1e3}
 
 

@@ -8,6 +8,7 @@ per container (those labelled dev.faaspool.instance=NAME):
   cg_usage        the container's memory cgroup: memory.usage_in_bytes (cgroup v1), memory.current (v2)
   cg_rss          its anonymous memory: total_rss in memory.stat (v1), anon (v2)
   init_rss        VmRSS of the container's first process (State.Pid: the init, waiting in recvmsg)
+  init_anon       its RssAnon: the part of it that is its own, not file pages shared with others
   shim_rss/pss    the containerd-shim-runc-v2 that Docker runs on the host for that container: VmRSS,
                   and Pss from smaps_rollup (its share of pages it shares with the other shims)
 engine_rss_kib    VmRSS of dockerd + containerd, for how the engine grows with the number of containers
@@ -116,6 +117,7 @@ def main():
         usage, rss = cgroup(cid)
         sp = shim.get(cid)
         rows.append({"id": cid[:12], "cg_usage": usage, "cg_rss": rss, "init_rss_kib": status_kib(pids.get(cid)),
+                     "init_anon_kib": status_kib(pids.get(cid), "RssAnon"),
                      "shim_rss_kib": status_kib(sp) if sp else None, "shim_pss_kib": pss_kib(sp) if sp else None})
     engine = 0
     for pid, argv in procs.items():
@@ -125,7 +127,7 @@ def main():
         "label": a.label, "function": a.function, "time": time.time(), "containers": len(rows),
         "manager_rss_kib": status_kib(a.manager),
         "engine_rss_kib": engine,
-        "mean": {k: mean(r[k] for r in rows) for k in ("cg_usage", "cg_rss", "init_rss_kib", "shim_rss_kib", "shim_pss_kib")},
+        "mean": {k: mean(r[k] for r in rows) for k in ("cg_usage", "cg_rss", "init_rss_kib", "init_anon_kib", "shim_rss_kib", "shim_pss_kib")},
         "shims_found": sum(1 for r in rows if r["shim_rss_kib"] is not None),
         "rows": rows,
     }
