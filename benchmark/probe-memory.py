@@ -4,6 +4,9 @@
     benchmark/probe-memory.py --instance NAME --manager PID [--function F] [--label LABEL] [>> memory.jsonl]
 
 manager_rss_kib   the faas-pool JVM's VmRSS (/proc/PID/status)
+manager_rss_gc_kib  the same after a full GC (`jcmd PID GC.run`, with --jcmd): the JVM's RSS follows
+                  its heap's high-water mark until a full GC gives memory back, so this is the steadier
+                  figure
 per container (those labelled dev.faaspool.instance=NAME):
   cg_usage        the container's memory cgroup: memory.usage_in_bytes (cgroup v1), memory.current (v2)
   cg_rss          its anonymous memory: total_rss in memory.stat (v1), anon (v2)
@@ -98,6 +101,7 @@ def main():
     ap.add_argument("--manager", required=True, type=int)
     ap.add_argument("--function", help="only the containers of this function")
     ap.add_argument("--label", default="", help="a tag for this sample, e.g. the pool size")
+    ap.add_argument("--jcmd", help="path of jcmd: also measure the manager after a full GC")
     a = ap.parse_args()
     filters = ["--filter", "label=dev.faaspool.instance=" + a.instance]
     if a.function:
@@ -123,9 +127,16 @@ def main():
     for pid, argv in procs.items():
         if os.path.basename(argv[0]) in ("dockerd", "containerd"):
             engine += status_kib(pid) or 0
+    manager_rss = status_kib(a.manager)
+    manager_rss_gc = None
+    if a.jcmd:
+        subprocess.run([a.jcmd, str(a.manager), "GC.run"], check=True, capture_output=True)
+        time.sleep(1)
+        manager_rss_gc = status_kib(a.manager)
     out = {
         "label": a.label, "function": a.function, "time": time.time(), "containers": len(rows),
-        "manager_rss_kib": status_kib(a.manager),
+        "manager_rss_kib": manager_rss,
+        "manager_rss_gc_kib": manager_rss_gc,
         "engine_rss_kib": engine,
         "mean": {k: mean(r[k] for r in rows) for k in ("cg_usage", "cg_rss", "init_rss_kib", "init_anon_kib", "shim_rss_kib", "shim_pss_kib")},
         "shims_found": sum(1 for r in rows if r["shim_rss_kib"] is not None),

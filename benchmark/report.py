@@ -349,7 +349,9 @@ class Report:
         self.w("## Memory")
         self.w()
         self.w("A faas-pool in fork mode with `faas-hello:latest`, `warm` = `max` = the pool size, idle, 3 s after")
-        self.w("all its containers were warm. Per slot: means over the slot containers. *cgroup usage*: the")
+        self.w("all its containers were warm. *manager RSS*: the faas-pool JVM's VmRSS (default JVM settings, as")
+        self.w("`bin/faas-pool` runs it), as found and then after a full GC (`jcmd <pid> GC.run`; until one, the RSS")
+        self.w("follows the heap's high-water mark). Per slot: means over the slot containers. *cgroup usage*: the")
         self.w("container's `memory.usage_in_bytes` (page cache included); *cgroup rss*: its anonymous memory")
         self.w("(`total_rss`); *init RSS*: VmRSS of faas-init, waiting in recvmsg; *shim*: the")
         self.w("`containerd-shim-runc-v2` Docker keeps on the host for each container, VmRSS and PSS (PSS shares")
@@ -357,15 +359,15 @@ class Report:
         self.w("usage + shim PSS. *engine*: dockerd + containerd VmRSS (the engine is shared with other work on")
         self.w("this machine, so its growth is indicative only).")
         self.w()
-        self.w("| pool size | containers | manager RSS | cgroup usage | cgroup rss | init RSS | shim RSS | shim PSS | per slot | engine RSS |")
-        self.w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        self.w("| pool size | containers | manager RSS | after full GC | cgroup usage | cgroup rss | init RSS | shim RSS | shim PSS | per slot | engine RSS |")
+        self.w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             mn = r["mean"]
             per = None
             if mn["cg_usage"] is not None and mn["shim_pss_kib"] is not None:
                 per = mn["cg_usage"] / 1024.0 + mn["shim_pss_kib"]
-            self.w("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                r["label"], r["containers"], kib(r["manager_rss_kib"]),
+            self.w("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["label"], r["containers"], kib(r["manager_rss_kib"]), kib(r.get("manager_rss_gc_kib")),
                 kib(None if mn["cg_usage"] is None else mn["cg_usage"] / 1024.0),
                 kib(None if mn["cg_rss"] is None else mn["cg_rss"] / 1024.0), kib(mn["init_rss_kib"]),
                 kib(mn["shim_rss_kib"]), kib(mn["shim_pss_kib"]), kib(per), kib(r["engine_rss_kib"])))
@@ -374,8 +376,11 @@ class Report:
             a, b = rows[0], rows[-1]
             dn = int(b["label"]) - int(a["label"])
             if dn > 0:
-                self.w("Growth from %s to %s slots, per added slot: manager RSS %s, engine RSS %s." % (
-                    a["label"], b["label"], kib((b["manager_rss_kib"] - a["manager_rss_kib"]) / dn),
+                gc = ""
+                if a.get("manager_rss_gc_kib") and b.get("manager_rss_gc_kib"):
+                    gc = " (after a full GC: %s)" % kib((b["manager_rss_gc_kib"] - a["manager_rss_gc_kib"]) / dn)
+                self.w("Growth from %s to %s slots, per added slot: manager RSS %s%s, engine RSS %s." % (
+                    a["label"], b["label"], kib((b["manager_rss_kib"] - a["manager_rss_kib"]) / dn), gc,
                     kib((b["engine_rss_kib"] - a["engine_rss_kib"]) / dn)))
                 self.w()
 

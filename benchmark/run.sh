@@ -323,7 +323,8 @@ for n in $memory_sizes; do
   say "memory: a pool of $n warm containers (fork mode)"
   start_pool "memory-$n" bench-run-memory "$cfg" "$admin" 900
   sleep 3
-  $python "$bench/probe-memory.py" --instance bench-run-memory --manager "$pool_pid" --label "$n" >>"$raw/memory.jsonl"
+  $python "$bench/probe-memory.py" --instance bench-run-memory --manager "$pool_pid" --label "$n" \
+    --jcmd "$JAVA_HOME/bin/jcmd" >>"$raw/memory.jsonl"
   stop_pool
 done
 
