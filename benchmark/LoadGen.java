@@ -12,7 +12,9 @@
  *   measures the sustained rate.
  *
  * Prints one line of key=value pairs (for scripts) and, with --histogram FILE, writes the percentile
- * distribution in HdrHistogram's format (values in milliseconds).
+ * distribution in HdrHistogram's format (values in milliseconds). In open loop the line ends with
+ * p50_first_ms and p50_last_ms: the median latency of the requests due in the first and in the last
+ * quarter of the run. A server that keeps up has them alike; one that falls behind, the last far higher.
  */
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,6 +37,10 @@ public final class LoadGen {
     private final InetSocketAddress target;
     private final byte[] request;
     private final Recorder latency = new Recorder(3);
+    private final Recorder firstQuarter = new Recorder(3);
+    private final Recorder lastQuarter = new Recorder(3);
+    private volatile long firstQuarterEnd = Long.MIN_VALUE;
+    private volatile long lastQuarterStart = Long.MAX_VALUE;
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong non200 = new AtomicLong();
@@ -78,12 +84,18 @@ public final class LoadGen {
         gen.run(rate, connections, durationNanos);
         double secs = (System.nanoTime() - t0) / 1e9;
         Histogram h = gen.latency.getIntervalHistogram();
+        String quarters = "";
+        if (rate > 0) {
+            quarters = String.format(Locale.ROOT, " p50_first_ms=%.3f p50_last_ms=%.3f",
+                    ms(gen.firstQuarter.getIntervalHistogram().getValueAtPercentile(50)),
+                    ms(gen.lastQuarter.getIntervalHistogram().getValueAtPercentile(50)));
+        }
         System.out.printf(Locale.ROOT, "mode=%s offered=%s requests=%d ok=%d non200=%d errors=%d seconds=%.2f rps=%.1f"
-                        + " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%n",
+                        + " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%s%n",
                 rate > 0 ? "open" : "closed", rate > 0 ? fmt(rate) : connections + "conn",
                 h.getTotalCount(), gen.ok.get(), gen.non200.get(), gen.errors.get(), secs, gen.ok.get() / secs,
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
-                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
+                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), quarters);
         if (histogram != null) {
             try (PrintStream out = new PrintStream(Files.newOutputStream(Path.of(histogram)))) {
                 h.outputPercentileDistribution(out, 1000.0);
@@ -94,6 +106,8 @@ public final class LoadGen {
 
     private void reset() {
         latency.reset();
+        firstQuarter.reset();
+        lastQuarter.reset();
         ok.set(0);
         errors.set(0);
         non200.set(0);
@@ -102,6 +116,8 @@ public final class LoadGen {
     private void run(double rate, int connections, long durationNanos) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + durationNanos;
+        firstQuarterEnd = start + durationNanos / 4;
+        lastQuarterStart = end - durationNanos / 4;
         if (rate > 0) {
             ExecutorService pool = Executors.newCachedThreadPool();
             long interval = (long) (1e9 / rate);
@@ -149,7 +165,13 @@ public final class LoadGen {
                     head.write(buf, 0, n);
                 }
             }
-            latency.recordValue(Math.max(1, (System.nanoTime() - intendedNanos) / 1000));
+            long micros = Math.max(1, (System.nanoTime() - intendedNanos) / 1000);
+            latency.recordValue(micros);
+            if (intendedNanos < firstQuarterEnd) {
+                firstQuarter.recordValue(micros);
+            } else if (intendedNanos >= lastQuarterStart) {
+                lastQuarter.recordValue(micros);
+            }
             if (head.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200")) {
                 ok.incrementAndGet();
             } else {
