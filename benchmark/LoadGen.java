@@ -150,7 +150,8 @@ public final class LoadGen {
                 }
             }
             latency.recordValue(Math.max(1, (System.nanoTime() - intendedNanos) / 1000));
-            if (head.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200")) {
+            String status = head.toString(StandardCharsets.US_ASCII);
+            if (status.startsWith("HTTP/1.") && status.startsWith(" 200", 8)) { // 1.0 too (Python's http.server)
                 ok.incrementAndGet();
             } else {
                 non200.incrementAndGet();
