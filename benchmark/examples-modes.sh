@@ -87,7 +87,7 @@ summary() { awk -v k="$2" -v c="$3" '$2 == k { print $c }' "$work/$1.summary"; }
 # load <mode> <key>: a value of LoadGen's line.
 load() { tr ' ' '\n' <"$work/$1.load" | sed -n "s/^$2=//p"; }
 size() { docker image inspect -f '{{.Size}}' "$1"; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+mb() { awk -v b="$1" 'BEGIN { printf (b < 1e7 ? "%.2f" : "%.1f"), b / 1e6 }'; }
 
 out=benchmark/results/examples-modes.md
 {
@@ -96,7 +96,7 @@ out=benchmark/results/examples-modes.md
   echo "Written by \`benchmark/examples-modes.sh --rate $rate --duration $duration\` on $(date -u +%Y-%m-%d), $(nproc) cores,"
   echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Docker $(docker version -f '{{.Server.Version}}'), $("$java" -version 2>&1 | head -n1)."
   echo "The machine was shared with other builds and tests while it ran (load average at the end:"
-  echo "$(cut -d' ' -f1-3 /proc/loadavg)), so absolute numbers are noisy; the differences between modes are not."
+  echo "$(cut -d' ' -f1-3 /proc/loadavg)), so absolute numbers are noisy; the differences between the modes are much larger than the noise."
   echo
   echo "## Image sizes"
   echo
