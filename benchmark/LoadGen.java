@@ -172,7 +172,8 @@ public final class LoadGen {
             } else if (intendedNanos >= lastQuarterStart) {
                 lastQuarter.recordValue(micros);
             }
-            if (head.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200")) {
+            String status = head.toString(StandardCharsets.US_ASCII);
+            if (status.startsWith("HTTP/1.") && status.startsWith(" 200", 8)) { // 1.0 too (Python's http.server)
                 ok.incrementAndGet();
             } else {
                 non200.incrementAndGet();

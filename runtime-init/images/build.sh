@@ -6,6 +6,9 @@
 #   faas-runtime:java            faas-base + openjdk-17-jre-headless + faas-init (+ SDK)
 #   faas-runtime:go              FROM scratch + faas-init (Go handlers are static binaries)
 #   faas-example-<name>:latest   examples/<name> (python, node, go, java) on its runtime
+#   faas-example-<name>-persistent:latest
+#                                examples/<name>-persistent, the same handlers in persistent mode on
+#                                the SDKs (the Java and Go ones compiled here against them)
 # Run by runtime-init/build-images.sh, after faas-init (and the SDKs) are built. Idempotent: an image is
 # rebuilt only when its inputs changed (build-lib.sh). The base is made again only when its recipe
 # changes; `docker rmi faas-base:bookworm` forces it (say, for Debian's security updates), and then
@@ -89,6 +92,10 @@ build_image faas-runtime:go - "$here/go/Dockerfile" "$out/faas-init"
 
 build_image faas-example-python:latest faas-runtime:python "$examples/python/Dockerfile" "$examples/python/handler.py"
 build_image faas-example-node:latest faas-runtime:node "$examples/node/Dockerfile" "$examples/node/handler.js"
+build_image faas-example-python-persistent:latest faas-runtime:python "$examples/python-persistent/Dockerfile" \
+  "$examples/python-persistent/handler.py"
+build_image faas-example-node-persistent:latest faas-runtime:node "$examples/node-persistent/Dockerfile" \
+  "$examples/node-persistent/handler.js"
 
 # Go: Debian's Go, static (no cgo), reproducible (no paths or VCS stamps in the binary). handler.go is
 # the design document's handler as written, and it imports net/http without using it, which Go refuses
@@ -127,3 +134,50 @@ if newer "$stage/java/Handler.class" "$examples/java/Handler.java"; then
     || die "javac examples/java failed"
 fi
 build_image faas-example-java:latest faas-runtime:java "$examples/java/Dockerfile" "$stage/java/Handler.class"
+
+# Go, persistent: against the SDK's source (examples/go-persistent/go.mod replaces faaspool.dev/sdk with
+# ../../runtime-init/sdk/go), static and reproducible as above. Nothing is downloaded.
+gosdk="$root/runtime-init/sdk/go"
+mkdir -p "$stage/go-persistent"
+if newer "$stage/go-persistent/handler" "$examples/go-persistent/handler.go" "$examples/go-persistent/go.mod" \
+     "$gosdk/go.mod" "$gosdk"/*.go; then
+  command -v go >/dev/null 2>&1 || apt_install golang-go
+  (cd "$examples/go-persistent" && CGO_ENABLED=0 GOPROXY=off go build -trimpath -buildvcs=false \
+     -ldflags='-s -w' -o "$stage/go-persistent/handler.tmp" .) || die "go build examples/go-persistent failed"
+  mv "$stage/go-persistent/handler.tmp" "$stage/go-persistent/handler"
+fi
+build_image faas-example-go-persistent:latest faas-runtime:go "$examples/go-persistent/Dockerfile" \
+  "$stage/go-persistent/handler"
+
+# Java, persistent: against the staged SDK (runtime-init/sdk/build.sh), which the runtime image carries.
+# junixsocket loads its JNI library by extracting it from junixsocket-native-common to java.io.tmpdir,
+# and that fails in a function container, whose only writable place, /tmp, is mounted noexec: so the
+# library for this machine's architecture is taken out of the jar here, copied into the image, and
+# named to the JVM with -Dorg.newsclub.net.unix.library.override (the Dockerfile's CMD).
+sdk_jar="$out/sdk/java/faas-sdk.jar"
+native_jar="$(ls "$out/sdk/java"/junixsocket-native-common-*.jar 2>/dev/null | head -n1)"
+[ -f "$sdk_jar" ] && [ -n "$native_jar" ] \
+  || die "$out/sdk/java is missing the SDK or junixsocket: run runtime-init/sdk/build.sh (build-images.sh does)"
+mkdir -p "$stage/java-persistent"
+if newer "$stage/java-persistent/Handler.class" "$examples/java-persistent/Handler.java" "$sdk_jar"; then
+  ensure_java
+  "$JAVA_HOME/bin/javac" --release 17 -Xlint:all,-classfile -Werror -cp "$sdk_jar" -d "$stage/java-persistent" \
+    "$examples/java-persistent/Handler.java" || die "javac examples/java-persistent failed"
+fi
+native="$stage/java-persistent/lib/libjunixsocket-native.so"
+if newer "$native" "$native_jar"; then
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64|arm64) arch=aarch64 ;;
+    *) arch="$(uname -m)" ;;
+  esac
+  version="$(basename "$native_jar" .jar)"; version="${version#junixsocket-native-common-}"
+  entry="lib/$arch-Linux-clang/jni/libjunixsocket-native-$version.so"
+  mkdir -p "$(dirname "$native")"
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$native_jar" "$entry" >"$native.tmp" || die "$native_jar has no $entry"
+  chmod 644 "$native.tmp"
+  mv "$native.tmp" "$native"
+fi
+build_image faas-example-java-persistent:latest faas-runtime:java "$examples/java-persistent/Dockerfile" \
+  "$stage/java-persistent/Handler.class" "$stage/java-persistent/lib"
