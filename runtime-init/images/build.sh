@@ -149,35 +149,15 @@ fi
 build_image faas-example-go-persistent:latest faas-runtime:go "$examples/go-persistent/Dockerfile" \
   "$stage/go-persistent/handler"
 
-# Java, persistent: against the staged SDK (runtime-init/sdk/build.sh), which the runtime image carries.
-# junixsocket loads its JNI library by extracting it from junixsocket-native-common to java.io.tmpdir,
-# and that fails in a function container, whose only writable place, /tmp, is mounted noexec: so the
-# library for this machine's architecture is taken out of the jar here, copied into the image, and
-# named to the JVM with -Dorg.newsclub.net.unix.library.override (the Dockerfile's CMD).
+# Java, persistent: against the staged SDK (runtime-init/sdk/build.sh), which the runtime image carries
+# with junixsocket and its JNI library.
 sdk_jar="$out/sdk/java/faas-sdk.jar"
-native_jar="$(ls "$out/sdk/java"/junixsocket-native-common-*.jar 2>/dev/null | head -n1)"
-[ -f "$sdk_jar" ] && [ -n "$native_jar" ] \
-  || die "$out/sdk/java is missing the SDK or junixsocket: run runtime-init/sdk/build.sh (build-images.sh does)"
+[ -f "$sdk_jar" ] || die "$out/sdk/java is missing the SDK: run runtime-init/sdk/build.sh (build-images.sh does)"
 mkdir -p "$stage/java-persistent"
 if newer "$stage/java-persistent/Handler.class" "$examples/java-persistent/Handler.java" "$sdk_jar"; then
   ensure_java
   "$JAVA_HOME/bin/javac" --release 17 -Xlint:all,-classfile -Werror -cp "$sdk_jar" -d "$stage/java-persistent" \
     "$examples/java-persistent/Handler.java" || die "javac examples/java-persistent failed"
 fi
-native="$stage/java-persistent/lib/libjunixsocket-native.so"
-if newer "$native" "$native_jar"; then
-  case "$(uname -m)" in
-    x86_64) arch=amd64 ;;
-    aarch64|arm64) arch=aarch64 ;;
-    *) arch="$(uname -m)" ;;
-  esac
-  version="$(basename "$native_jar" .jar)"; version="${version#junixsocket-native-common-}"
-  entry="lib/$arch-Linux-clang/jni/libjunixsocket-native-$version.so"
-  mkdir -p "$(dirname "$native")"
-  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
-    "$native_jar" "$entry" >"$native.tmp" || die "$native_jar has no $entry"
-  chmod 644 "$native.tmp"
-  mv "$native.tmp" "$native"
-fi
 build_image faas-example-java-persistent:latest faas-runtime:java "$examples/java-persistent/Dockerfile" \
-  "$stage/java-persistent/Handler.class" "$stage/java-persistent/lib"
+  "$stage/java-persistent/Handler.class"

@@ -78,6 +78,26 @@ for artifact in junixsocket-common junixsocket-native-common; do
   junixsocket_jars+=("$name")
 done
 
+# junixsocket loads its JNI library by extracting it to java.io.tmpdir, which fails in a function
+# container (its only writable place, /tmp, is mounted noexec): the library for this machine's
+# architecture is staged next to the jars, and Faas loads it from there (see Faas.java).
+native_jar="$out/java/junixsocket-native-common-$junixsocket_version.jar"
+native="$out/java/lib/libjunixsocket-native.so"
+if newer "$native" "$native_jar"; then
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64|arm64) arch=aarch64 ;;
+    *) arch="$(uname -m)" ;;
+  esac
+  entry="lib/$arch-Linux-clang/jni/libjunixsocket-native-$junixsocket_version.so"
+  mkdir -p "$(dirname "$native")"
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$native_jar" "$entry" >"$native.tmp" || die "$native_jar has no $entry"
+  chmod 644 "$native.tmp"
+  mv "$native.tmp" "$native"
+  built "$native"
+fi
+
 sdk_jar="$out/java/faas-sdk.jar"
 mapfile -t java_sources < <(find "$sdk/java/src" -name '*.java' | sort)
 if newer "$sdk_jar" "${java_sources[@]}" "$0"; then

@@ -39,6 +39,25 @@ public final class Faas {
     private static final int MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
     private static final int ANCILLARY_BUFFER = 256; // room to notice, and close, extra descriptors
 
+    /** junixsocket's switch to load its JNI library from a file instead of extracting it to /tmp. */
+    private static final String LIBRARY_OVERRIDE = "org.newsclub.net.unix.library.override";
+
+    static {
+        // A function container's /tmp is mounted noexec, where junixsocket's extracted library cannot
+        // load: use the one the SDK ships in lib/ next to faas-sdk.jar, unless told otherwise.
+        if (System.getProperty(LIBRARY_OVERRIDE) == null) {
+            try {
+                File jar = new File(Faas.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                File lib = new File(jar.getParentFile(), "lib/libjunixsocket-native.so");
+                if (lib.isFile()) {
+                    System.setProperty(LIBRARY_OVERRIDE, lib.getPath());
+                }
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                // Not loaded from a jar on a file system: junixsocket finds its library itself.
+            }
+        }
+    }
+
     private final AFUNIXSocket control;
     private final InputStream in;
     private final OutputStream out;
