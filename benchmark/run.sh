@@ -144,7 +144,7 @@ bench_image() {
   ctx="$(mktemp -d "$work/ctx.XXXX")"
   printf '%s\n' "$dockerfile" >"$ctx/Dockerfile"
   cp "$@" "$ctx/"
-  DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null 2>"$ctx/err" || { cat "$ctx/err" >&2; die "docker build $tag failed"; }
+  DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$tag" "$ctx" >/dev/null 2>"$ctx/err" || { cat "$ctx/err" >&2; die "docker build $tag failed"; }
 }
 say "building the bench- images"
 ri="$FAAS_ROOT/target/runtime-init"

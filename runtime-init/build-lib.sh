@@ -36,7 +36,7 @@ build_image() {
   trap 'rm -rf "$ctx"; trap - RETURN' RETURN
   cp "$dockerfile" "$ctx/Dockerfile"
   cp -a "$@" "$ctx/"
-  DOCKER_BUILDKIT=0 docker build -q --network host --label "dev.faaspool.inputs=$hash" -t "$tag" "$ctx" \
+  DOCKER_BUILDKIT=0 docker build -q --force-rm --network host --label "dev.faaspool.inputs=$hash" -t "$tag" "$ctx" \
     >/dev/null 2>"$ctx/err" \
     || { cat "$ctx/err" >&2; echo "build-images: docker build $tag failed" >&2; return 1; }
   echo "build-images: built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
