@@ -131,6 +131,7 @@ class ModesIT {
         }
         assertEquals(java.util.List.of(), Docker.runningOf(pool.instance), "scaled to zero");
         assertEquals(200, HttpProbe.get(address, "/", 30_000).status(), "and starts again on demand");
-        assertEquals(2, pool.function("fn").get("requests").get("cold").asInt());
+        pool.awaitFunction("fn", f -> f.get("requests").get("cold").asInt() == 2
+                && f.get("requests").get("warm").asInt() == 0, Duration.ofSeconds(10));
     }
 }
