@@ -2,7 +2,7 @@ package dev.faaspool.metrics;
 
 /** What a latency measures. Values are recorded in microseconds. */
 public enum LatencyKind {
-    /** Accept to descriptor owned by the init, when a warm slot was ready. */
+    /** Accept to descriptor owned by the init, when the request did not wait for a container start. */
     WARM("warm"),
     /** Accept to descriptor owned by the init, when the request waited for a container to start. */
     COLD("cold"),

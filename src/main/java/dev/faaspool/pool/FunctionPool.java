@@ -115,7 +115,9 @@ public final class FunctionPool {
             return null;
         }
         owner.requestReconcile(); // a warm slot fewer
-        return new Lease(t.slot(), t.waited());
+        // Cold: the request waited for a container to start. Waiting for a busy one to come free
+        // (fork, persistent) is queueing, recorded as such, not a cold start.
+        return new Lease(t.slot(), t.waited() && t.slot().uses() == 0);
     }
 
     /**
@@ -218,23 +220,35 @@ public final class FunctionPool {
         return warm.waiting();
     }
 
-    /**
-     * How many more slots to start: enough for the target plus the waiters, within {@code max}. Busy
-     * slots count towards the target when they come back (fork, persistent), not when they are used up
-     * (oneshot); when they come back sooner than a container starts, they also take the waiters.
-     */
+    /** How many more slots to start now ({@link #toStart}); none while draining. */
     int wanted(int starting, int warmNow, int busy) {
         if (draining) {
             return 0;
         }
-        boolean reuse = spec.mode().reusesContainers();
-        int have = starting + warmNow + (reuse ? busy : 0);
-        int waiters = warm.waiting();
-        if (reuse && demand.servesFasterThanAStart()) {
-            waiters = Math.max(0, waiters - busy); // the busy ones will come free before a start would
+        return toStart(spec, target.ready(), warm.waiting(), demand.servesFasterThanAStart(), starting, warmNow, busy);
+    }
+
+    /**
+     * How many containers to start: enough for the target and for the requests waiting, within
+     * {@code max} containers in all.
+     * <ul>
+     *   <li>oneshot: a used container never comes back, so the target counts starting and warm ones,
+     *       and each waiting request needs one more;
+     *   <li>fork, persistent: busy containers come back, so the target counts them too, and waiting
+     *       requests need containers beyond the busy ones (none beyond, when a busy one usually frees
+     *       sooner than a container starts).
+     * </ul>
+     */
+    static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
+            int warm, int busy) {
+        int short_;
+        if (spec.mode().reusesContainers()) {
+            int serving = busyFreesSoonerThanAStart ? Math.max(busy, waiting) : busy + waiting;
+            short_ = Math.max(target, serving) - (starting + warm + busy);
+        } else {
+            short_ = target + waiting - (starting + warm);
         }
-        int short_ = target.ready() + waiters - have;
-        int room = spec.pool().max() - (starting + warmNow + busy);
+        int room = spec.pool().max() - (starting + warm + busy);
         return Math.max(0, Math.min(short_, room));
     }
 

@@ -7,6 +7,7 @@ package dev.faaspool.pool;
  * (the init took the connection but could not start the handler) or {@link FunctionPool#notTaken}
  * (the slot is retired; the connection may go to another slot).
  *
- * @param cold whether the request had to wait for a slot (none was warm when it asked)
+ * @param cold whether the request waited for a container to start (none was warm when it asked, and the
+ *             slot it got is a new one rather than a busy one come free)
  */
 public record Lease(Slot slot, boolean cold) {}

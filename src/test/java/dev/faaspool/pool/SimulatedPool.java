@@ -22,8 +22,7 @@ import org.HdrHistogram.Histogram;
  *   <li>Decisions: every second (the owner's tick: idle warm slots retire when
  *       {@link ScalingPolicy#mayRetireIdle} says so, then the pool is re-sized), and whenever the real pool
  *       asks for a reconcile: a request took a warm slot or started to wait, a slot was retired.</li>
- *   <li>Sizing: {@code target + waiting - (starting + warm)} more containers, within {@code max} in all
- *       ({@link FunctionPool#wanted}).</li>
+ *   <li>Sizing: what {@link FunctionPool#toStart} says, the pool's own rule.</li>
  *   <li>A request takes an idle warm container (the one warm most recently: LIFO) only when no request waits;
  *       otherwise it waits, and waiting requests get containers as they become warm, first come first
  *       served. One that waits longer than the acquire timeout is answered 503.</li>
@@ -83,8 +82,8 @@ final class SimulatedPool {
     /**
      * What one replay measured.
      *
-     * @param cold             requests that found no warm container and waited (faas-pool's own "cold"), 503s included
-     * @param coldOnStart      those served by a container that had just started (the others got one a request released)
+     * @param cold             requests that waited for a container start (faas-pool's own "cold"), 503s included
+     * @param coldOnStart      those served by a container that had just started
      * @param coldEmpty        those that found the function with no container at all (scaled to zero)
      * @param timeouts         requests that waited past the acquire timeout (503)
      * @param latencyMicros    arrival to the end of the request: waiting plus service
@@ -179,7 +178,7 @@ final class SimulatedPool {
                 case ACQUIRE_TIMEOUT -> acquireTimeout((Request) e.ref);
             }
         }
-        return new Result(system, arrivals.length, cold, coldOnStart, coldEmpty, timeouts, latency, area / 1e9, end / 1e9,
+        return new Result(system, arrivals.length, coldOnStart + timeouts, coldOnStart, coldEmpty, timeouts, latency, area / 1e9, end / 1e9,
                 starts, startLatency, peak, retiredEarly);
     }
 
@@ -224,9 +223,8 @@ final class SimulatedPool {
     /** {@link Pool#reconcileAll} for the one function: start what {@link FunctionPool#wanted} says. */
     private void reconcile() {
         ScalingPolicy.Target target = target(demand.snapshot(now));
-        int short_ = target.ready() + waiters.size() - (starting + warm);
-        int room = spec.pool().max() - (starting + warm + busy);
-        int n = Math.max(0, Math.min(short_, room));
+        int n = FunctionPool.toStart(spec, target.ready(), waiters.size(), demand.servesFasterThanAStart(), starting,
+                warm, busy);
         for (int i = 0; i < n; i++) {
             Container c = new Container(now);
             containers.add(c);

@@ -40,7 +40,8 @@ import java.util.Set;
  * <h2>The verdict</h2>
  * The scheduler wins a trace against a kind of fixed pool when it had fewer cold requests than the
  * smallest pool of that kind with at least its warm-container-seconds: fewer cold requests at no more
- * memory. Cold, as faas-pool counts it: the request found no warm container and waited for one. A second
+ * memory. Cold, as faas-pool counts it: the request waited for a container to start (or past the acquire
+ * timeout); waiting for a busy container to come free is queueing, seen in the latencies. A second
  * reading compares with a pool of exactly the scheduler's cost, on the line between the two sizes.
  */
 public final class TraceReplay {

