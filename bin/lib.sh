@@ -69,8 +69,9 @@ ensure_test_tools() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
+# build_images [--built-in]: every runtime image and example, or only what the built-in function needs.
 build_images() {
-  "$FAAS_ROOT/runtime-init/build-images.sh" || die "building the runtime images failed"
+  "$FAAS_ROOT/runtime-init/build-images.sh" "$@" || die "building the runtime images failed"
 }
 
 # Builds target/faas-pool.jar when it is missing or older than the sources.

@@ -7,6 +7,7 @@
 #   runtime-init/variants/build.sh   the other faas-init variants  -> target/runtime-init/
 #   runtime-init/images/build.sh     the language runtime images and the examples
 # Idempotent: an image is rebuilt only when its inputs changed (their hash is an image label).
+# With --built-in, only faas-init, faas-runtime:slim and faas-hello:latest.
 # Binaries go to target/runtime-init/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,6 +33,9 @@ build_c "$root/examples/hello-c/hello.c" "$out/hello"
 
 build_image faas-runtime:slim - "$root/runtime-init/images/slim/Dockerfile" "$out/faas-init"
 build_image faas-hello:latest faas-runtime:slim "$root/examples/hello-c/Dockerfile" "$out/hello"
+
+# --built-in: only what the built-in function needs (faas-pool without --config).
+[ "${1:-}" = --built-in ] && exit 0
 
 for part in sdk variants images; do
   if [ -x "$root/runtime-init/$part/build.sh" ]; then
