@@ -80,7 +80,7 @@ build_jar() {
   if [ ! -f "$jar" ] || [ -n "$(cd "$FAAS_ROOT" && find pom.xml src/main -newer "$jar" -print -quit)" ]; then
     say "building target/faas-pool.jar"
     mvn_quiet_jdk
-    (cd "$FAAS_ROOT" && mvn -B -q -DskipTests package) || die "the build failed"
+    (cd "$FAAS_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package) || die "the build failed"
   fi
 }
 

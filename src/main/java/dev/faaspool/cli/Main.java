@@ -21,13 +21,15 @@ import picocli.CommandLine.Option;
 @Command(name = "faas-pool", mixinStandardHelpOptions = true, version = "faas-pool 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "Keeps pre-started function containers blocked in recvmsg on a Unix control socket and hands each",
-            "accepted TCP connection to one of them with SCM_RIGHTS.",
+            "Keeps pre-started function containers blocked in recvmsg on a Unix control socket and hands each "
+                    + "accepted TCP connection to one of them with SCM_RIGHTS.",
             "",
-            "Without --config, serves the built-in hello function (image " + Defaults.HELLO_IMAGE + ").",
-            "'faas-pool report LOG' reads a latency log back (see 'faas-pool report --help').",
-            "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every",
-            "container and socket it made, and prints the latency summary."
+            "Without --config, serves the built-in hello function (image " + Defaults.HELLO_IMAGE + ") as a fixed "
+                    + "pool of --pool-size warm containers. 'faas-pool report LOG' reads a latency log back "
+                    + "(see 'faas-pool report --help').",
+            "",
+            "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every container "
+                    + "and socket it made, and prints the latency summary."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

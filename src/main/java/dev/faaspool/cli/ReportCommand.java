@@ -16,10 +16,10 @@ import picocli.CommandLine.Parameters;
 /** {@code faas-pool report <log>}: a run's latency log as percentile tables, and as an HTML page. */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Prints the percentile distribution of every function's latencies in a latency log",
-            "(reports/<instance>-<time>.hlog), cold beside warm, in milliseconds.",
-            "With --html, also writes a self-contained page with charts: latency by percentile,",
-            "throughput and pool occupancy over time."
+            "Prints the percentile distribution of every function's latencies in a latency log "
+                    + "(reports/<instance>-<time>.hlog), cold beside warm, in milliseconds.",
+            "With --html, also writes a self-contained page with charts: latency by percentile, throughput and "
+                    + "pool occupancy over time."
         })
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LOG", description = "A latency log written by faas-pool.")
