@@ -432,7 +432,7 @@ class Report:
         self.w()
         self.w("Definitions:")
         self.w()
-        self.w("- **Cold start**: a request to a faas-pool function that keeps no warm container (oneshot, `warm: 0`),")
+        self.w("- **Cold start**: a request to a faas-pool function that keeps no warm container (oneshot, `min: 0`),")
         self.w("  timed by `benchmark/cold-start.py` from connect to the end of the response: container create and")
         self.w("  start, the init's start-up, HELLO, the hand-off, the handler's exec and its answer. One request at a")
         self.w("  time, %s s apart, the inits taking turns; %s per init after one warm-up round." % (m["cold_spacing"], m["cold_rounds"]))

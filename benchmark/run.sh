@@ -255,7 +255,8 @@ stop_pool() {
   pool_pid=""
 }
 
-# pool_config <file> <function> <image> <port> <mode> <warm> <max> [max-uses]
+# pool_config <file> <function> <image> <port> <mode> <min> <max> [max-uses]: a fixed pool (no demand scaling),
+# so that every system is measured at the size it was given.
 pool_config() {
   cat >>"$1" <<EOF
   $2:
@@ -263,8 +264,9 @@ pool_config() {
     listen: 127.0.0.1:$4
     mode: $5
     pool:
-      warm: $6
+      min: $6
       max: $7
+      scaling: fixed
       max-uses: ${8:-1000}
     timeouts:
       acquire: 5s
