@@ -348,7 +348,7 @@ class Report:
         rows = [json.loads(l) for l in read_lines(os.path.join(self.raw, "memory.jsonl"))]
         self.w("## Memory")
         self.w()
-        self.w("A faas-pool in fork mode with `faas-hello:latest`, `warm` = `max` = the pool size, idle, 3 s after")
+        self.w("A faas-pool in fork mode with `faas-hello:latest`, `min` = `max` = the pool size, idle, 3 s after")
         self.w("all its containers were warm. *manager RSS*: the faas-pool JVM's VmRSS (default JVM settings, as")
         self.w("`bin/faas-pool` runs it), as found and then after a full GC (`jcmd <pid> GC.run`; until one, the RSS")
         self.w("follows the heap's high-water mark). Per slot: means over the slot containers. *cgroup usage*: the")
