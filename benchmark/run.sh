@@ -3,7 +3,7 @@
 # (examples/hello-c/hello.c: read the request head, answer 200 with a fixed body). Writes
 # benchmark/RESULTS.md and the raw measurements under benchmark/results/raw/. See benchmark/README.md.
 #
-#   benchmark/run.sh            the full run (about 30 minutes on a quiet 2-core machine)
+#   benchmark/run.sh            the full run (23 minutes on a quiet 2-core machine)
 #   benchmark/run.sh --quick    short runs for development (about 10 minutes); RESULTS.md says so
 #
 # Environment: BENCH_PORT_BASE (default 28100): the run listens on 127.0.0.1, ports BASE..BASE+99.
