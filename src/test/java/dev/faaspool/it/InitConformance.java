@@ -3,16 +3,11 @@ package dev.faaspool.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faaspool.dispatch.SocketDescriptors;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -382,35 +377,6 @@ abstract class InitConformance {
         s.setOutboundFileDescriptors(fd);
         s.getOutputStream().write('F');
         s.getOutputStream().flush();
-    }
-
-    /** A loopback TCP connection whose server end is what the init receives. */
-    private final class TcpPair implements AutoCloseable {
-        final SocketChannel client;
-        final SocketChannel server;
-
-        TcpPair() throws IOException {
-            try (ServerSocketChannel l = ServerSocketChannel.open()) {
-                l.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                client = SocketChannel.open(l.getLocalAddress());
-                server = l.accept();
-            }
-        }
-
-        FileDescriptor serverFd() {
-            return SocketDescriptors.of(server);
-        }
-
-        String clientReadAll() throws IOException {
-            client.socket().setSoTimeout(10_000);
-            return new String(client.socket().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public void close() throws IOException {
-            client.close();
-            server.close();
-        }
     }
 
     private Process init(Path sock, Map<String, String> env, String... command) throws IOException {

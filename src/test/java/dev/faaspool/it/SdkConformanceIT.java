@@ -3,15 +3,9 @@ package dev.faaspool.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faaspool.dispatch.SocketDescriptors;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -309,39 +303,6 @@ class SdkConformanceIT {
         Process p = pb.start();
         processes.add(p);
         return p;
-    }
-
-    /** A loopback TCP connection whose server end is what the handler receives. */
-    private final class TcpPair implements AutoCloseable {
-        final SocketChannel client;
-        final SocketChannel server;
-
-        TcpPair() throws IOException {
-            try (ServerSocketChannel l = ServerSocketChannel.open()) {
-                l.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                client = SocketChannel.open(l.getLocalAddress());
-                server = l.accept();
-            }
-        }
-
-        FileDescriptor serverFd() {
-            return SocketDescriptors.of(server);
-        }
-
-        void clientWrite(String s) throws IOException {
-            client.write(ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)));
-        }
-
-        String clientReadAll() throws IOException {
-            client.socket().setSoTimeout(TIMEOUT_SECONDS * 1000);
-            return new String(client.socket().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public void close() throws IOException {
-            client.close();
-            server.close();
-        }
     }
 
     /**
