@@ -67,10 +67,6 @@ public final class AdminServer implements AutoCloseable {
         return admin;
     }
 
-    public InetSocketAddress address() {
-        return server.getAddress();
-    }
-
     private void reply(HttpExchange ex, int status, String type, String body) throws IOException {
         reply(ex, status, type + "; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
     }

@@ -184,10 +184,6 @@ final class Service implements AutoCloseable {
         config = next;
     }
 
-    PoolConfig config() {
-        return config;
-    }
-
     /** Closes {@code watcher} with the service. */
     synchronized void watch(AutoCloseable watcher) {
         opened.add(watcher);

@@ -59,10 +59,6 @@ public final class Listener implements AutoCloseable {
         acceptor.start();
     }
 
-    public InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) server.getLocalAddress();
-    }
-
     private void acceptLoop() {
         while (true) {
             SocketChannel client;

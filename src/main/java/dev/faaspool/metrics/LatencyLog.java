@@ -39,7 +39,6 @@ public final class LatencyLog implements AutoCloseable {
     private final Map<String, Map<LatencyKind, Histogram>> totals = new LinkedHashMap<>();
     private final Map<String, Map<LatencyKind, Histogram>> recycled = new LinkedHashMap<>();
     private final ScheduledExecutorService timer;
-    private boolean closed;
     private String summary;
 
     private LatencyLog(List<FunctionLatency> functions, Clock clock, Path logFile, HistogramLogWriter writer,
@@ -104,8 +103,8 @@ public final class LatencyLog implements AutoCloseable {
     }
 
     private synchronized void flushInterval() {
-        if (closed) {
-            return;
+        if (summary != null) {
+            return; // finished: the writer is closed
         }
         for (FunctionLatency f : functions) {
             for (LatencyKind k : LatencyKind.values()) {
@@ -151,7 +150,6 @@ public final class LatencyLog implements AutoCloseable {
         if (summary == null) {
             timer.shutdownNow();
             flushInterval();
-            closed = true;
             writer.close();
             summary = LatencySummary.format(totals);
             Files.writeString(summaryFile, summary, StandardCharsets.UTF_8);

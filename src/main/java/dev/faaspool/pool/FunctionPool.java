@@ -174,6 +174,12 @@ public final class FunctionPool {
         lease.slot().control().close();
     }
 
+    /** A container of this function took {@code nanos} from create to hello. */
+    void started(long nanos) {
+        latency.record(LatencyKind.START, nanos);
+        demand.started(nanos);
+    }
+
     /** Records the service time of the request {@code s} serves, if any, and releases its connection. */
     void requestEnded(Slot s, long nowNanos) {
         long accepted = s.requestAcceptedNanos();

@@ -3,7 +3,6 @@ package dev.faaspool.pool;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.metrics.FunctionLatency;
-import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.EngineGuard;
 import dev.faaspool.runtime.Labels;
@@ -58,7 +57,6 @@ public final class Pool implements AutoCloseable {
     private final String instance;
     /** Replaced, never changed in place, by {@link #apply}; a removed function stays until it has drained. */
     private volatile Map<String, FunctionPool> functions = Map.of();
-    private final Map<String, FunctionLatency> latencies;
     private final Map<String, Slot> byContainer = new ConcurrentHashMap<>();
     private final SlotLauncher launcher;
     private final EngineGuard engine;
@@ -100,7 +98,6 @@ public final class Pool implements AutoCloseable {
         this.instance = instance;
         this.host = config.host();
         this.wallClock = Clock.systemDefaultZone();
-        this.latencies = new java.util.concurrent.ConcurrentHashMap<>(latencies);
         this.backoff = backoff;
         Map<String, FunctionPool> fps = new LinkedHashMap<>();
         for (FunctionSpec f : config.functions()) {
@@ -157,7 +154,6 @@ public final class Pool implements AutoCloseable {
                 for (FunctionSpec f : next.functions()) {
                     FunctionPool fp = functions.get(f.name());
                     if (fp == null || fp.draining()) {
-                        latencies.put(f.name(), newLatencies.get(f.name()));
                         fp = new FunctionPool(f, slotOwner, newLatencies.get(f.name()));
                         added.put(f.name(), fp);
                     } else {
@@ -370,9 +366,7 @@ public final class Pool implements AutoCloseable {
     private void launch(FunctionPool fp, Slot s) {
         try {
             launcher.launch(s, fp.spec());
-            long startNanos = System.nanoTime() - s.createdNanos();
-            latencies.get(fp.spec().name()).record(LatencyKind.START, startNanos);
-            fp.demand().started(startNanos);
+            fp.started(System.nanoTime() - s.createdNanos());
             if (s.transition(SlotState.STARTING, SlotState.WARM)) {
                 fp.offerWarm(s);
                 owner.execute(fp::startSucceeded);
