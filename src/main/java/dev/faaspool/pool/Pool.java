@@ -434,15 +434,31 @@ public final class Pool implements AutoCloseable {
                     owner.execute(() -> {
                         if (byContainer.containsKey(id)) {
                             handleExit(id);
-                        } else if (!closing) {
-                            reapers.execute(() -> removeQuietly(id)); // ours (by label) and stopped: a leftover
+                        } else {
+                            removeLeftover(id); // ours (by label) and stopped
                         }
                     });
+                }
+                // Created but never started, and no slot's: a start that failed, its removal too (the engine was
+                // down). Only old ones: a create whose answer is still on its way has no slot yet.
+                for (String id : engine.idempotent(
+                        () -> runtime.findNeverStartedByLabel(Labels.INSTANCE, instance, ABANDONED_AFTER))) {
+                    owner.execute(() -> removeLeftover(id));
                 }
             } catch (RuntimeException e) {
                 log.warn("could not list stopped containers: {}", e.getMessage());
             }
         });
+    }
+
+    /** A container that stays created, never started, this long was abandoned: no create takes that long. */
+    private static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
+
+    /** Owner thread: removes a container of this instance that no slot has, unless closing (close sweeps). */
+    private void removeLeftover(String id) {
+        if (!closing && !byContainer.containsKey(id)) {
+            reapers.execute(() -> removeQuietly(id));
+        }
     }
 
     /**
@@ -504,6 +520,32 @@ public final class Pool implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             log.warn("could not remove container {}: {}", id, e.getMessage());
+        }
+    }
+
+    /**
+     * Tries again, for a few seconds, to remove what the engine refused at the first attempt: after an
+     * engine restart, a container's file system can stay busy for a moment.
+     */
+    private void sweepRemaining() {
+        for (int round = 1; round <= 5; round++) {
+            List<String> left;
+            try {
+                left = runtime.findByLabel(Labels.INSTANCE, instance);
+            } catch (RuntimeException e) {
+                log.warn("could not list this instance's containers: {}", e.getMessage());
+                return;
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            try {
+                Thread.sleep(200L << round);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            removeAll(left);
         }
     }
 
@@ -578,6 +620,7 @@ public final class Pool implements AutoCloseable {
             log.warn("could not list this instance's containers: {}", e.getMessage());
         }
         removeAll(ids);
+        sweepRemaining();
         byContainer.clear();
         reapers.shutdown();
         try {

@@ -1,5 +1,6 @@
 package dev.faaspool.runtime;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -25,6 +26,13 @@ public interface ContainerRuntime extends AutoCloseable {
 
     /** Ids of stopped containers whose label {@code key} has {@code value}. */
     List<String> findExitedByLabel(String key, String value);
+
+    /**
+     * Ids of containers whose label {@code key} has {@code value} that were created at least
+     * {@code age} ago and never started: what a failed start, or an engine going down, left behind.
+     * (Younger ones may be starts under way.)
+     */
+    List<String> findNeverStartedByLabel(String key, String value, Duration age);
 
     /**
      * Calls {@code onExit} with the id of each container labelled {@code key=value} that stops, until the

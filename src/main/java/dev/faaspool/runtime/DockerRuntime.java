@@ -171,6 +171,20 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     @Override
+    public List<String> findNeverStartedByLabel(String key, String value, Duration age) {
+        long before = System.currentTimeMillis() / 1000 - age.toSeconds(); // the engine counts in seconds
+        return call("list created containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(key, value))
+                .withStatusFilter(List.of("created"))
+                .exec()
+                .stream()
+                .filter(c -> c.getCreated() != null && c.getCreated() < before)
+                .map(Container::getId)
+                .toList());
+    }
+
+    @Override
     public AutoCloseable watchExits(String key, String value, Consumer<String> onExit) {
         ExitWatch watch = new ExitWatch(key, value, onExit);
         Thread t = new Thread(watch::run, "docker-events");
