@@ -68,7 +68,7 @@ public record FunctionSpec(
      * @param schedules time-of-day floors for known peaks
      * @param demandScaling whether the pool sizes itself from demand above min; without it the pool is fixed
      *                      at min (and the schedules' floors)
-     * @param learnedPrewarm whether to learn the function's idle gaps and pre-warm before the next request
+     * @param learnedPrewarm whether to learn the function's pauses and pre-warm before the next request
      */
     public record PoolSize(int min, int max, int maxUses, Duration idleTtl, List<Schedule> schedules,
             boolean demandScaling, boolean learnedPrewarm) {

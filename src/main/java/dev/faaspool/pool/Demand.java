@@ -5,9 +5,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one function's traffic looks like, as the scaling policy needs it: the arrival rate smoothed
- * over a short and a long window, how long a request keeps a slot unavailable, and the distribution
- * of the idle gaps between requests. Time comes in as arguments ({@link System#nanoTime()} scale),
- * so tests drive it with a fake clock. Thread-safe: dispatchers record, the pool's owner reads.
+ * over a short and a long window, how long a request keeps a slot unavailable, and its pauses: the
+ * distribution of the silences of at least {@link #PAUSE} between requests, and the rate its traffic
+ * had when it last went quiet. Time comes in as arguments ({@link System#nanoTime()} scale), so tests
+ * drive it with a fake clock. Thread-safe: dispatchers record, the pool's owner reads.
  */
 final class Demand {
     static final Duration SHORT_WINDOW = Duration.ofSeconds(10);
@@ -17,8 +18,16 @@ final class Demand {
 
     private final DecayingRate shortRate = new DecayingRate(SHORT_WINDOW);
     private final DecayingRate longRate = new DecayingRate(LONG_WINDOW);
-    /** Idle gaps between consecutive requests, in milliseconds, up to a day. */
-    private final Histogram idleGaps = new Histogram(86_400_000L, 2);
+    /**
+     * A silence at least this long is a pause of the function, not a gap within its traffic: at the
+     * rates that keep a container busy, Poisson arrivals leave no such gap (at 0.5 req/s, one in 150).
+     */
+    static final Duration PAUSE = Duration.ofSeconds(10);
+
+    /** Pauses between consecutive requests, in milliseconds, up to a day. */
+    private final Histogram pauses = new Histogram(86_400_000L, 2);
+    /** The short-window rate just after the last arrival: during a pause, the rate the traffic had. */
+    private double rateAtLast;
     private double serviceSeconds = Double.NaN;
     private double startSeconds = Double.NaN;
     private long lastArrival;
@@ -28,9 +37,10 @@ final class Demand {
     synchronized void arrival(long now) {
         shortRate.event(now);
         longRate.event(now);
-        if (arrived) {
-            idleGaps.recordValue(Math.min(idleGaps.getHighestTrackableValue(), Math.max(0, (now - lastArrival) / 1_000_000)));
+        if (arrived && now - lastArrival >= PAUSE.toNanos()) {
+            pauses.recordValue(Math.min(pauses.getHighestTrackableValue(), (now - lastArrival) / 1_000_000));
         }
+        rateAtLast = shortRate.at(now);
         lastArrival = now;
         arrived = true;
     }
@@ -59,26 +69,32 @@ final class Demand {
 
     /** The state at {@code now}, for one decision. */
     synchronized Snapshot snapshot(long now) {
-        long n = idleGaps.getTotalCount();
+        long n = pauses.getTotalCount();
         return new Snapshot(shortRate.at(now), longRate.at(now),
                 Double.isNaN(serviceSeconds) ? 0 : serviceSeconds, Double.isNaN(startSeconds) ? 0 : startSeconds,
-                arrived ? now - lastArrival : -1, n,
-                n == 0 ? 0 : idleGaps.getValueAtPercentile(5) / 1000.0,
-                n == 0 ? 0 : idleGaps.getValueAtPercentile(99) / 1000.0);
+                arrived ? now - lastArrival : -1, rateAtLast, n,
+                n == 0 ? 0 : pauses.getValueAtPercentile(5) / 1000.0,
+                n == 0 ? 0 : pauses.getValueAtPercentile(99) / 1000.0);
     }
 
     /**
-     * @param shortRate     requests per second over the short window
-     * @param longRate      requests per second over the long window
+     * @param shortRate      requests per second over the short window
+     * @param longRate       requests per second over the long window
      * @param serviceSeconds average time a request holds its slot
-     * @param startSeconds  average container start time
+     * @param startSeconds   average container start time
      * @param sinceLastNanos time since the last request, -1 before the first
-     * @param idleGaps      how many idle gaps were seen
-     * @param idleP5Seconds  5th percentile of the idle gaps
-     * @param idleP99Seconds 99th percentile of the idle gaps
+     * @param rateAtLast     the short-window rate just after the last request
+     * @param pauses         how many pauses (silences of at least {@link #PAUSE}) were seen
+     * @param pauseP5Seconds  5th percentile of the pauses
+     * @param pauseP99Seconds 99th percentile of the pauses
      */
     record Snapshot(double shortRate, double longRate, double serviceSeconds, double startSeconds,
-            long sinceLastNanos, long idleGaps, double idleP5Seconds, double idleP99Seconds) {}
+            long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds) {
+        /** Whether the function is in a pause now: silent for at least {@link #PAUSE}. */
+        boolean paused() {
+            return sinceLastNanos >= PAUSE.toNanos();
+        }
+    }
 
     /**
      * An event rate smoothed exponentially over a window: each event adds {@code 1/window} and the

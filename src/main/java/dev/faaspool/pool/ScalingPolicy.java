@@ -18,13 +18,19 @@ import java.time.ZonedDateTime;
  * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
  * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
  *
+ * <h2>Pauses: learned pre-warming</h2>
+ * With learned pre-warming and at least {@link #LEARNED_SAMPLES} pauses seen (silences of at least
+ * {@link Demand#PAUSE}), a function in a pause is sized from its pauses, not from its recent rates: as
+ * the hybrid histogram policy of "Serverless in the Wild" (Shahrad et al., ATC 2020) does, nothing is
+ * kept until just before the 5th percentile of its pauses, then the containers its traffic needed when
+ * it last went quiet are pre-warmed and kept until the 99th percentile (the tail). Functions called
+ * every few minutes, and those whose traffic comes in bursts, go to zero between calls or bursts and
+ * are warm again, at the size they need, before the next one.
+ *
  * <h2>Floors</h2>
- * Never below {@code min}, nor below an active schedule's min. Beyond those, a function that was
- * called recently keeps one container: with learned pre-warming and at least {@link #LEARNED_SAMPLES}
- * idle gaps seen, from just before the 5th percentile of its idle gaps after the last request until
- * their 99th percentile, as the hybrid histogram policy of "Serverless in the Wild" (Shahrad et al.,
- * ATC 2020) does (pre-warm before the next request is likely, keep alive no longer than the tail);
- * otherwise for the idle TTL after the last request (a fixed keep-alive).
+ * Never below {@code min}, nor below an active schedule's min. A function that was called recently and
+ * is not in a learned pause keeps one container for the idle TTL after its last request (a fixed
+ * keep-alive).
  *
  * <h2>Ceiling</h2>
  * Never above {@code max}. A fixed pool ({@code scaling: fixed}) has only the floors.
@@ -32,7 +38,7 @@ import java.time.ZonedDateTime;
 final class ScalingPolicy {
     /** Standard deviations of headroom over the mean demand. */
     static final double Z = 2.0;
-    /** Idle gaps seen before the learned window is trusted. */
+    /** Pauses seen before the learned window is trusted. */
     static final int LEARNED_SAMPLES = 5;
 
     private ScalingPolicy() {}
@@ -42,38 +48,35 @@ final class ScalingPolicy {
 
     static Target target(FunctionSpec spec, Demand.Snapshot d, ZonedDateTime wall) {
         FunctionSpec.PoolSize p = spec.pool();
-        int ready = p.min();
-        String reason = "min";
+        Target t = new Target(p.min(), "min");
         for (Schedule s : p.schedules()) {
-            if (s.covers(wall) && s.min() > ready) {
-                ready = s.min();
-                reason = "schedule";
+            if (s.covers(wall) && s.min() > t.ready()) {
+                t = new Target(s.min(), "schedule");
             }
         }
-        if (!p.demandScaling()) {
-            return new Target(Math.min(ready, p.max()), reason);
-        }
-        if (ready == 0 && d.sinceLastNanos() >= 0) {
-            if (trustsLearned(spec, d)) {
-                if (learnedWindowOpen(d)) {
-                    ready = 1;
-                    reason = "learned";
-                }
-            } else if (d.sinceLastNanos() < p.idleTtl().toNanos()) {
-                ready = 1;
-                reason = "keep-alive";
+        if (p.demandScaling()) {
+            Target traffic = fromTraffic(spec, d);
+            if (traffic.ready() > t.ready()) {
+                t = traffic;
             }
+        }
+        return t.ready() > p.max() ? new Target(p.max(), t.reason() + ", capped at max") : t;
+    }
+
+    /** What the function's traffic asks for, floors and ceiling aside. */
+    private static Target fromTraffic(FunctionSpec spec, Demand.Snapshot d) {
+        if (d.sinceLastNanos() < 0) {
+            return new Target(0, "no traffic yet");
+        }
+        if (d.paused() && trustsLearned(spec, d)) {
+            // A learned pause: the recent rates only say the traffic stopped; the pauses say when it comes back.
+            return learnedWindowOpen(d)
+                    ? new Target(Math.max(1, littleLaw(d.rateAtLast(), unavailableSeconds(spec, d))), "learned")
+                    : new Target(0, "learned pause");
         }
         int demand = littleLaw(Math.max(d.shortRate(), d.longRate()), unavailableSeconds(spec, d));
-        if (demand > ready) {
-            ready = demand;
-            reason = "demand";
-        }
-        if (ready > p.max()) {
-            ready = p.max();
-            reason = reason + ", capped at max";
-        }
-        return new Target(ready, reason);
+        boolean recent = d.sinceLastNanos() < spec.pool().idleTtl().toNanos();
+        return recent && demand <= 1 ? new Target(1, "keep-alive") : new Target(demand, "demand");
     }
 
     /**
@@ -101,31 +104,31 @@ final class ScalingPolicy {
     static final double LEARNED_MIN_KEEP_ALIVE_SECONDS = 60;
 
     /**
-     * Whether now is within the learned window after the last request: from its 5th-percentile idle
-     * gap (less a margin and two container starts, so the container is warm in time) until its
-     * 99th-percentile gap (plus a margin).
+     * Whether now, in a pause, is within the learned window: from the 5th-percentile pause (less a margin
+     * and two container starts, so the containers are warm in time) until the 99th-percentile one (plus a
+     * margin and a start), and at least a minute after the last request.
      */
     static boolean learnedWindowOpen(Demand.Snapshot d) {
-        if (d.idleGaps() < LEARNED_SAMPLES || d.sinceLastNanos() < 0 || windowOpensAt(d) <= 0) {
+        if (d.pauses() < LEARNED_SAMPLES || !d.paused()) {
             return false;
         }
         double since = d.sinceLastNanos() / 1e9;
         // At least a minute: the paper's histogram counts idle time in one-minute bins.
         double close = Math.max(LEARNED_MIN_KEEP_ALIVE_SECONDS,
-                d.idleP99Seconds() * (1 + LEARNED_MARGIN) + d.startSeconds());
+                d.pauseP99Seconds() * (1 + LEARNED_MARGIN) + d.startSeconds());
         return since >= windowOpensAt(d) && since <= close;
     }
 
     /**
      * Whether an idle warm slot may be retired now: beyond the target, and idle past a short grace (or
-     * the function's idle TTL, when that is shorter). When the learned window is trusted and closed, no
-     * grace: the next request is not expected before the window opens again.
+     * the function's idle TTL, when that is shorter). In a learned pause outside its window, no grace:
+     * the next request is not expected before the window opens again.
      */
     static boolean mayRetireIdle(FunctionSpec spec, Demand.Snapshot d, int ready, Target target, long idleNanos) {
         if (ready <= target.ready()) {
             return false;
         }
-        boolean learnedClosed = trustsLearned(spec, d) && !learnedWindowOpen(d) && d.sinceLastNanos() >= 0;
+        boolean learnedClosed = d.paused() && trustsLearned(spec, d) && !learnedWindowOpen(d);
         long grace = Math.min(EXCESS_GRACE.toNanos(), spec.pool().idleTtl().toNanos());
         return learnedClosed || idleNanos >= grace;
     }
@@ -138,15 +141,14 @@ final class ScalingPolicy {
     static final java.time.Duration EXCESS_GRACE = java.time.Duration.ofSeconds(30);
 
     /**
-     * Whether the learned window decides: the function learns its idle gaps, has seen enough of them,
-     * and they are real pauses (the window opens after the last request, not at once). A function
-     * called every few milliseconds has no pause to learn; the fixed keep-alive serves it better.
+     * Whether the learned window decides: the function learns its pauses, has seen enough of them, and
+     * the window would open after the last request, not at once.
      */
     static boolean trustsLearned(FunctionSpec spec, Demand.Snapshot d) {
-        return spec.pool().learnedPrewarm() && d.idleGaps() >= LEARNED_SAMPLES && windowOpensAt(d) > 0;
+        return spec.pool().learnedPrewarm() && d.pauses() >= LEARNED_SAMPLES && windowOpensAt(d) > 0;
     }
 
     private static double windowOpensAt(Demand.Snapshot d) {
-        return d.idleP5Seconds() * (1 - LEARNED_MARGIN) - d.startSeconds() * 2;
+        return d.pauseP5Seconds() * (1 - LEARNED_MARGIN) - d.startSeconds() * 2;
     }
 }

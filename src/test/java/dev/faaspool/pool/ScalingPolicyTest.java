@@ -201,10 +201,60 @@ class ScalingPolicyTest {
     }
 
     @Test
-    void aTrustedLearnedPatternReleasesIdleSlotsWithoutWaitingForTheTtl() {
+    void aTrustedLearnedPatternReleasesIdleSlotsOnceAPauseBeginsWithoutWaitingForTheTtl() {
         Demand d = new Demand();
         long last = steady(d, 60 * S, 12);
         FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
-        assertTrue(ScalingPolicy.mayRetireIdle(f, d.snapshot(last + 5 * S), 1, new ScalingPolicy.Target(0, "min"), 5 * S));
+        ScalingPolicy.Target none = new ScalingPolicy.Target(0, "min");
+        assertFalse(ScalingPolicy.mayRetireIdle(f, d.snapshot(last + 5 * S), 1, none, 5 * S),
+                "5 s of silence may be a gap within traffic: the grace applies");
+        assertTrue(ScalingPolicy.mayRetireIdle(f, d.snapshot(last + 10 * S), 1, none, 10 * S), "a pause: released");
+    }
+
+    @Test
+    void onlySilencesOfAtLeastThePauseAreLearned() {
+        Demand d = new Demand();
+        steady(d, S, 100); // a request a second: no pause
+        assertEquals(0, d.snapshot(100 * S).pauses());
+        d.arrival(99 * S + Demand.PAUSE.toNanos());
+        Demand.Snapshot s = d.snapshot(120 * S);
+        assertEquals(1, s.pauses());
+        assertEquals(Demand.PAUSE.toSeconds(), s.pauseP5Seconds(), 0.1);
+    }
+
+    /** Bursts of 20 req/s for 2 min, then 8 min of silence, {@code bursts} times; returns the last arrival. */
+    private static long onOff(Demand d, int bursts) {
+        long t = 0;
+        for (int b = 0; b < bursts; b++) {
+            long burstStart = b * 600 * S;
+            for (int i = 0; i < 2400; i++) {
+                t = burstStart + i * S / 20;
+                d.arrival(t);
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void aFunctionCalledInBurstsGoesToZeroInItsPausesAndIsPreWarmedToTheBurstsSizeBeforeTheNext() {
+        Demand d = new Demand();
+        d.served(S / 4); // 250 ms a request: at 20 req/s, L = 5
+        d.started(S / 4);
+        long last = onOff(d, 7);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), true);
+        int burst = ScalingPolicy.littleLaw(20, 0.25);
+
+        assertEquals("demand", ScalingPolicy.target(f, d.snapshot(last + S), NOON_WEDNESDAY).reason(),
+                "a second of silence: still the burst's demand");
+        ScalingPolicy.Target paused = ScalingPolicy.target(f, d.snapshot(last + 60 * S), NOON_WEDNESDAY);
+        assertEquals(0, paused.ready(), "in the pause, the long-window rate does not keep containers: " + paused);
+        ScalingPolicy.Target ahead = ScalingPolicy.target(f, d.snapshot(last + 470 * S), NOON_WEDNESDAY);
+        assertEquals("learned", ahead.reason());
+        assertEquals(burst, ahead.ready(), 1, "the size the last burst needed, before the next one");
+
+        FunctionSpec withMin = spec(HandlerMode.FORK, 2, 50, List.of(), true);
+        assertEquals(new ScalingPolicy.Target(2, "min"), ScalingPolicy.target(withMin, d.snapshot(last + 60 * S), NOON_WEDNESDAY));
+        assertEquals(ahead, ScalingPolicy.target(withMin, d.snapshot(last + 470 * S), NOON_WEDNESDAY),
+                "min is a floor, not a replacement for pre-warming");
     }
 }

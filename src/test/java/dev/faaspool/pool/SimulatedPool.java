@@ -202,9 +202,16 @@ final class SimulatedPool {
         return ScalingPolicy.target(spec, d, WALL);
     }
 
+    java.util.function.Consumer<String> probe;
+
     private void tick() {
         Demand.Snapshot d = demand.snapshot(now);
         ScalingPolicy.Target target = target(d);
+        if (probe != null) {
+            probe.accept(String.format(java.util.Locale.ROOT, "%8.0f c=%d s=%d w=%d b=%d q=%d target=%d %s short=%.2f long=%.2f svc=%.3f gaps=%d p5=%.1f p99=%.1f since=%.1f",
+                    now / 1e9, containers.size(), starting, warm, busy, waiters.size(), target.ready(), target.reason(),
+                    d.shortRate(), d.longRate(), d.serviceSeconds(), d.pauses(), d.pauseP5Seconds(), d.pauseP99Seconds(), d.sinceLastNanos() / 1e9));
+        }
         for (Iterator<Container> it = containers.iterator(); it.hasNext(); ) {
             Container c = it.next();
             if (c.state == State.WARM && ScalingPolicy.mayRetireIdle(spec, d, starting + warm, target, now - c.warmSince)) {

@@ -48,6 +48,17 @@ class TraceReplayTest {
     }
 
     @Test
+    void aFunctionCalledInBurstsIsPreWarmedForEachBurstAndBeatsBothKindsOfFixedPool() {
+        // The full trace: the pauses are learned from the sixth burst on (ScalingPolicy.LEARNED_SAMPLES).
+        Trace t = Trace.standard(1, false, TraceReplay.SEED, 250).stream()
+                .filter(x -> x.name().equals("on/off")).findFirst().orElseThrow();
+        TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
+        for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
+            assertWins(verdict(c, "scheduler, min 0", kind));
+        }
+    }
+
+    @Test
     void inForkModeTheSchedulerBeatsTheFixedPoolOnEveryTraceButThePeriodicOne() {
         // The full traces: on the shortened ones the few cold requests are noise (3 against 1).
         for (Trace t : Trace.standard(1, false, TraceReplay.SEED, 20)) {
