@@ -56,7 +56,7 @@ final class ScalingPolicy {
         }
         if (p.demandScaling()) {
             Target traffic = fromTraffic(spec, d);
-            if (traffic.ready() > t.ready()) {
+            if (traffic.ready() > t.ready() || traffic.ready() == 0 && t.ready() == 0) { // at zero, say why
                 t = traffic;
             }
         }
@@ -75,8 +75,10 @@ final class ScalingPolicy {
                     : new Target(0, "learned pause");
         }
         int demand = littleLaw(Math.max(d.shortRate(), d.longRate()), unavailableSeconds(spec, d));
-        boolean recent = d.sinceLastNanos() < spec.pool().idleTtl().toNanos();
-        return recent && demand <= 1 ? new Target(1, "keep-alive") : new Target(demand, "demand");
+        if (d.sinceLastNanos() < spec.pool().idleTtl().toNanos() && demand <= 1) {
+            return new Target(1, "keep-alive");
+        }
+        return new Target(demand, demand == 0 ? "idle past idle-ttl" : "demand");
     }
 
     /**
