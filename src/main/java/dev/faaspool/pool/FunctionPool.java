@@ -227,11 +227,46 @@ public final class FunctionPool {
     }
 
     /** How many more slots to start now ({@link #toStart}); none while draining. */
-    int wanted(int starting, int warmNow, int busy) {
+    int wanted(int starting, int warmNow, int busy, int expiring) {
         if (draining) {
             return 0;
         }
-        return toStart(spec, target.ready(), warm.waiting(), demand.servesFasterThanAStart(), starting, warmNow, busy);
+        return toStart(spec, target.ready(), warm.waiting(), demand.servesFasterThanAStart(), starting, warmNow, busy,
+                expiring);
+    }
+
+    /**
+     * Fork and persistent modes: how many uses before {@code max-uses} a container's replacement starts,
+     * so that no request waits for a container being recycled. Half a percent of its life, at least one.
+     */
+    static int recycleAhead(int maxUses) {
+        return Math.max(1, maxUses / 200);
+    }
+
+    /** Whether {@code s} is within {@link #recycleAhead} uses of being recycled: its replacement may start. */
+    boolean expiring(Slot s) {
+        int maxUses = spec.pool().maxUses();
+        return spec.mode().reusesContainers() && s.uses() >= maxUses - recycleAhead(maxUses);
+    }
+
+    /** Warm and busy slots that are {@link #expiring}. */
+    int expiring() {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            if ((s.state() == SlotState.WARM || s.state() == SlotState.BUSY) && expiring(s)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether the idle, {@link #expiring} slot {@code s} may be recycled before its last uses: the slots
+     * that are not expiring, warm or busy, make the target (at least one) without it. Its replacement is warm.
+     */
+    boolean replaced(Slot s) {
+        int ready = count(SlotState.WARM) + count(SlotState.BUSY) - expiring();
+        return s.state() == SlotState.WARM && expiring(s) && ready >= Math.max(1, target.ready());
     }
 
     /**
@@ -242,15 +277,16 @@ public final class FunctionPool {
      *       and each waiting request needs one more;
      *   <li>fork, persistent: busy containers come back, so the target counts them too, and waiting
      *       requests need containers beyond the busy ones (none beyond, when a busy one usually frees
-     *       sooner than a container starts).
+     *       sooner than a container starts). The {@code expiring} ones, about to be recycled, count as
+     *       gone: their replacements start ahead.
      * </ul>
      */
     static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
-            int warm, int busy) {
+            int warm, int busy, int expiring) {
         int short_;
         if (spec.mode().reusesContainers()) {
             int serving = busyFreesSoonerThanAStart ? Math.max(busy, waiting) : busy + waiting;
-            short_ = Math.max(target, serving) - (starting + warm + busy);
+            short_ = Math.max(target, serving) - (starting + warm + busy - expiring);
         } else {
             short_ = target + waiting - (starting + warm);
         }

@@ -278,6 +278,11 @@ public final class Pool implements AutoCloseable {
                         && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
                         && s.transition(SlotState.WARM, SlotState.RETIRED)) {
                     cleanUp(fp, s, SlotState.WARM, null, false); // its function was changed or removed
+                } else if (fp.replaced(s) && s.transition(SlotState.WARM, SlotState.RETIRED)) {
+                    fp.counters().recycledUsed.increment();
+                    log.info("{}: recycling {} after {} of its {} uses: its replacement is warm", spec.name(), s,
+                            s.uses(), spec.pool().maxUses());
+                    cleanUp(fp, s, SlotState.WARM, null, false);
                 } else if (s.state() == SlotState.WARM
                         && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
                         && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
@@ -299,7 +304,7 @@ public final class Pool implements AutoCloseable {
     /** Starts the slots {@code fp} wants, within the memory budget; returns the memory they take. */
     private long reconcile(FunctionPool fp, long now, long used) {
         int starting = fp.count(SlotState.STARTING);
-        int n = fp.wanted(starting, fp.count(SlotState.WARM), fp.count(SlotState.BUSY));
+        int n = fp.wanted(starting, fp.count(SlotState.WARM), fp.count(SlotState.BUSY), fp.expiring());
         if (n == 0) {
             return 0;
         }

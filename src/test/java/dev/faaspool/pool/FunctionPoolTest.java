@@ -60,11 +60,11 @@ class FunctionPoolTest {
     @Test
     void wantedFillsUpToTheWarmTarget() {
         FunctionPool pool = pool(2, 16);
-        assertEquals(2, pool.wanted(0, 0, 0));
-        assertEquals(1, pool.wanted(1, 0, 0));
-        assertEquals(1, pool.wanted(0, 1, 0));
-        assertEquals(0, pool.wanted(1, 1, 0));
-        assertEquals(2, pool.wanted(0, 0, 10)); // busy slots do not count as warm
+        assertEquals(2, pool.wanted(0, 0, 0, 0));
+        assertEquals(1, pool.wanted(1, 0, 0, 0));
+        assertEquals(1, pool.wanted(0, 1, 0, 0));
+        assertEquals(0, pool.wanted(1, 1, 0, 0));
+        assertEquals(2, pool.wanted(0, 0, 10, 0)); // busy slots do not count as warm
     }
 
     @Test
@@ -74,24 +74,24 @@ class FunctionPoolTest {
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
                 new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
-        assertEquals(0, pool.wanted(0, 1, 1), "the busy one comes back: two already");
-        assertEquals(1, pool.wanted(0, 0, 1));
+        assertEquals(0, pool.wanted(0, 1, 1, 0), "the busy one comes back: two already");
+        assertEquals(1, pool.wanted(0, 0, 1, 0));
     }
 
     @Test
     void wantedIsNeverNegative() {
         FunctionPool pool = pool(2, 16);
-        assertEquals(0, pool.wanted(3, 4, 0)); // more than the target
-        assertEquals(0, pool.wanted(0, 0, 20)); // more than max busy, e.g. after a smaller max
+        assertEquals(0, pool.wanted(3, 4, 0, 0)); // more than the target
+        assertEquals(0, pool.wanted(0, 0, 20, 0)); // more than max busy, e.g. after a smaller max
     }
 
     @Test
     void wantedStaysWithinMaxContainers() {
         FunctionPool pool = pool(4, 5);
-        assertEquals(2, pool.wanted(0, 0, 3)); // 4 short, room for 2
-        assertEquals(1, pool.wanted(1, 0, 3));
-        assertEquals(0, pool.wanted(0, 0, 5));
-        assertEquals(0, pool.wanted(0, 1, 4));
+        assertEquals(2, pool.wanted(0, 0, 3, 0)); // 4 short, room for 2
+        assertEquals(1, pool.wanted(1, 0, 3, 0));
+        assertEquals(0, pool.wanted(0, 0, 5, 0));
+        assertEquals(0, pool.wanted(0, 1, 4, 0));
     }
 
     @Test
@@ -102,25 +102,25 @@ class FunctionPoolTest {
         Future<Lease> second = dispatchers.submit(() -> pool.acquire(deadline));
         awaitTrue(() -> pool.waiting() == 2, "two requests waiting");
 
-        assertEquals(3, pool.wanted(0, 0, 0)); // warm target 1 + 2 waiting
-        assertEquals(1, pool.wanted(2, 0, 0));
-        assertEquals(0, pool.wanted(0, 0, 16)); // but never beyond max
+        assertEquals(3, pool.wanted(0, 0, 0, 0)); // warm target 1 + 2 waiting
+        assertEquals(1, pool.wanted(2, 0, 0, 0));
+        assertEquals(0, pool.wanted(0, 0, 16, 0)); // but never beyond max
 
         pool.offerWarm(warmSlot(pool));
         pool.offerWarm(warmSlot(pool));
         assertTrue(first.get(5, TimeUnit.SECONDS).cold());
         assertTrue(second.get(5, TimeUnit.SECONDS).cold());
         assertEquals(0, pool.waiting());
-        assertEquals(1, pool.wanted(0, 0, 2));
+        assertEquals(1, pool.wanted(0, 0, 2, 0));
     }
 
     @Test
     void wantedWithTheBuiltInFunctionUsesItsPoolSize() {
         FunctionPool small = new FunctionPool(Defaults.helloFunction(LISTEN, 3), owner, new FunctionLatency("hello"));
-        assertEquals(3, small.wanted(0, 0, 0));
-        assertEquals(2, small.wanted(0, 0, Defaults.MAX - 2));
+        assertEquals(3, small.wanted(0, 0, 0, 0));
+        assertEquals(2, small.wanted(0, 0, Defaults.MAX - 2, 0));
         FunctionPool large = new FunctionPool(Defaults.helloFunction(LISTEN, Defaults.MAX + 4), owner, new FunctionLatency("hello"));
-        assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0)); // max grew to the warm size
+        assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0, 0)); // max grew to the warm size
     }
 
     // ---- acquire ----
@@ -291,6 +291,42 @@ class FunctionPoolTest {
         assertEquals(2, pool.count(SlotState.WARM));
         assertEquals(1, pool.count(SlotState.BUSY));
         assertEquals(0, pool.count(SlotState.RETIRED));
+    }
+
+    @Test
+    void aContainerAboutToBeRecycledHasItsReplacementStartedAheadAndGoesOnceItIsWarm() {
+        int maxUses = 1000;
+        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
+                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, maxUses, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
+        Slot old = warmSlot(pool);
+        pool.slots().put(old.id(), old);
+        for (int i = 0; i < maxUses - FunctionPool.recycleAhead(maxUses) - 1; i++) {
+            old.used();
+        }
+        assertEquals(0, pool.expiring());
+        assertEquals(0, pool.wanted(0, 1, 0, pool.expiring()), "min 1, and one warm");
+
+        old.used(); // within recycleAhead uses of max-uses
+        assertEquals(1, pool.expiring());
+        assertEquals(1, pool.wanted(0, 1, 0, pool.expiring()), "its replacement starts while it still serves");
+        assertFalse(pool.replaced(old), "not recycled before its replacement is warm");
+
+        Slot replacement = warmSlot(pool);
+        pool.slots().put(replacement.id(), replacement);
+        assertTrue(pool.replaced(old), "the replacement is warm: the old one may go before its last uses");
+        assertFalse(pool.replaced(replacement));
+
+        FunctionSpec oneshot = pool(1, 4).spec();
+        FunctionPool once = new FunctionPool(oneshot, owner, new FunctionLatency("hello"));
+        Slot used = warmSlot(once);
+        for (int i = 0; i < maxUses; i++) {
+            used.used();
+        }
+        once.slots().put(used.id(), used);
+        assertEquals(0, once.expiring(), "oneshot containers are used once whatever max-uses says");
     }
 
     // ---- helpers ----

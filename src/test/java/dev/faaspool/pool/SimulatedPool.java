@@ -204,6 +204,27 @@ final class SimulatedPool {
 
     java.util.function.Consumer<String> probe;
 
+    /** {@link FunctionPool#expiring}: warm and busy containers within {@link FunctionPool#recycleAhead} uses of max-uses. */
+    private boolean expiring(Container c) {
+        int maxUses = spec.pool().maxUses();
+        return reuses && c.state != State.STARTING && c.uses >= maxUses - FunctionPool.recycleAhead(maxUses);
+    }
+
+    private int expiring() {
+        int n = 0;
+        for (Container c : containers) {
+            if (expiring(c)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** {@link FunctionPool#available}: starting and warm containers, and busy ones where they come back. */
+    private int available() {
+        return starting + warm + (reuses ? busy : 0);
+    }
+
     private void tick() {
         Demand.Snapshot d = demand.snapshot(now);
         ScalingPolicy.Target target = target(d);
@@ -214,7 +235,11 @@ final class SimulatedPool {
         }
         for (Iterator<Container> it = containers.iterator(); it.hasNext(); ) {
             Container c = it.next();
-            if (c.state == State.WARM && ScalingPolicy.mayRetireIdle(spec, d, starting + warm, target, now - c.warmSince)) {
+            if (c.state == State.WARM && expiring(c) && warm + busy - expiring() >= Math.max(1, target.ready())) {
+                it.remove(); // FunctionPool#replaced: recycled a little early, its replacement is warm
+                idle.remove(c);
+                warm--;
+            } else if (c.state == State.WARM && ScalingPolicy.mayRetireIdle(spec, d, available(), target, now - c.warmSince)) {
                 if (now - c.warmSince < spec.pool().idleTtl().toNanos()) {
                     retiredEarly++; // the learned window closed: not waiting out the idle TTL
                 }
@@ -231,7 +256,7 @@ final class SimulatedPool {
     private void reconcile() {
         ScalingPolicy.Target target = target(demand.snapshot(now));
         int n = FunctionPool.toStart(spec, target.ready(), waiters.size(), demand.servesFasterThanAStart(), starting,
-                warm, busy);
+                warm, busy, expiring());
         for (int i = 0; i < n; i++) {
             Container c = new Container(now);
             containers.add(c);

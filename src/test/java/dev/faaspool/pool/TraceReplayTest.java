@@ -59,12 +59,20 @@ class TraceReplayTest {
     }
 
     @Test
-    void inForkModeTheSchedulerBeatsTheFixedPoolOnEveryTraceButThePeriodicOne() {
-        // The full traces: on the shortened ones the few cold requests are noise (3 against 1).
+    void inForkModeTheSchedulerNeverHasMoreColdRequestsThanTheFixedPoolOfItsCostAndFewerWhenTrafficChanges() {
+        // The full traces: on the shortened ones the few cold requests are noise. Periodic: below.
         for (Trace t : Trace.standard(1, false, TraceReplay.SEED, 20)) {
-            if (!t.name().equals("periodic")) {
-                TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
-                assertWins(verdict(c, "scheduler, min 0", TraceReplay.Kind.GROWING));
+            if (t.name().equals("periodic")) {
+                continue;
+            }
+            TraceReplay.Verdict v = verdict(TraceReplay.compare(t, HandlerMode.FORK), "scheduler, min 0",
+                    TraceReplay.Kind.GROWING);
+            assertTrue(v.scheduler().containerSeconds() <= v.above().result().containerSeconds(), describe(v));
+            assertTrue(v.scheduler().cold() <= v.above().result().cold(), t.name() + ": " + describe(v));
+            if (t.name().equals("on/off") || t.name().equals("diurnal")) {
+                assertWins(v);
+            } else {
+                assertEquals(1, v.scheduler().cold(), t.name() + ", only the very first request: " + describe(v));
             }
         }
     }
@@ -81,11 +89,13 @@ class TraceReplayTest {
     }
 
     /**
-     * The issue's done criterion, on the main table (fork mode, 20 ms requests), against both kinds of fixed
-     * pool. It does not hold on every trace: a periodic function's first request cannot be warm at min 0 (a
-     * tie, 1 cold against 1, on a fraction of the memory), and a pool of constant size, which never waits
-     * for a start once full, has fewer cold requests on some traces when it costs a little more
-     * (benchmark/results/trace-replay.md, "same cost, on the line", compares at equal cost).
+     * The issue's done criterion read strictly, on the main table (fork mode, 20 ms requests), against both
+     * kinds of fixed pool: fewer cold requests than every pool that costs at least as much. It does not hold on
+     * every trace: on steady Poisson traffic the scheduler and the fixed pools all reach the floor, one cold
+     * request (the trace's first, which no pool that starts empty serves warm), so none has fewer; a periodic
+     * function's first request is cold at min 0, where a pool that keeps a container all along (5.5 times the
+     * memory) has none; and on the diurnal trace a constant pool half again as large has none. At equal cost
+     * ("same cost, on the line" in benchmark/results/trace-replay.md) the scheduler has fewer, or is at the floor.
      */
     @Test
     @Disabled("not met on every trace: see benchmark/results/trace-replay.md")
