@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -69,6 +70,31 @@ class ModesIT {
         assertEquals(4, counts.get("warm") + counts.get("cold"));
         assertEquals(4, counts.get("service"), "the end of every request is known: " + counts);
         assertEquals(2, counts.get("start"), "two containers served four requests: " + counts);
+    }
+
+    @Test
+    void aContainerAboutToBeRecycledHasItsReplacementWarmBeforeItGoes() throws Exception {
+        PoolProcess pool = start("ahead", """
+                image: faas-hello:latest
+                mode: fork
+                pool: { min: 1, max: 2, max-uses: 4, prewarm: off }
+                """);
+        String first = onlyContainer(pool);
+        for (int i = 1; i <= 3; i++) { // within one use of max-uses 4: its replacement starts ahead
+            assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
+        }
+        pool.awaitLog(Pattern.compile("recycling slot fn-\\d+ \\(container " + first.substring(0, 12)
+                + "\\) after 3 of its 4 uses: its replacement is warm"), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Docker.runningOf(pool.instance).contains(first) && System.nanoTime() < deadline) {
+            Thread.sleep(100); // removal follows retirement
+        }
+        String second = onlyContainer(pool);
+        assertNotEquals(first, second, "replaced without a request waiting for it");
+        assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
+        JsonNode f = pool.awaitFunction("fn", s -> s.get("requests").get("warm").asInt() == 4, Duration.ofSeconds(5));
+        assertEquals(0, f.get("requests").get("cold").asInt(), "no request waited: " + f);
+        assertEquals(second, onlyContainer(pool));
     }
 
     @Test
