@@ -147,6 +147,11 @@ public final class TraceReplay {
          * Whether the scheduler had fewer cold requests than a fixed pool of exactly its cost would, on the line
          * between the two neighbours; null when no pool of this kind costs less.
          */
+        /** As many cold requests as the pool that costs at least as much: neither wins. */
+        boolean ties() {
+            return scheduler.cold() == above.result().cold();
+        }
+
         Boolean winsOnTheLine() {
             return below == null ? null : scheduler.cold() < interpolatedCold();
         }
@@ -272,9 +277,10 @@ public final class TraceReplay {
         out.println("## Summary");
         out.println();
         out.println("Traces on which the scheduler had fewer cold requests than the fixed pool of each kind that uses at "
-                + "least as many warm-container-seconds (the criterion); and, as a second reading of \"the same mean "
-                + "size\", than a fixed pool of exactly the scheduler's cost would have, on the line between the two "
-                + "sizes that bracket it (where a cheaper size exists).");
+                + "least as many warm-container-seconds (the criterion), and those on which both had as many (tied); "
+                + "and, as a second reading of \"the same mean size\", than a fixed pool of exactly the scheduler's cost "
+                + "would have, on the line between the two sizes that bracket it (where a cheaper size exists; where "
+                + "none does, the scheduler costs less than every pool of the kind).");
         out.println();
         out.println("| table | scheduler | vs `fixed, min N, max 50` | same cost, on the line | vs `fixed, min = max = N` "
                 + "| same cost, on the line |");
@@ -290,7 +296,9 @@ public final class TraceReplay {
                         continue;
                     }
                     List<String> won = rows.stream().filter(r -> r.verdict().wins()).map(Summary::trace).toList();
-                    cells.add(won.size() + " of " + rows.size() + (won.isEmpty() ? "" : " (" + String.join(", ", won) + ")"));
+                    List<String> tied = rows.stream().filter(r -> r.verdict().ties()).map(Summary::trace).toList();
+                    cells.add(won.size() + " of " + rows.size() + (won.isEmpty() ? "" : " (" + String.join(", ", won) + ")")
+                            + (tied.isEmpty() ? "" : "; tied: " + String.join(", ", tied)));
                     List<Summary> onLine = rows.stream().filter(r -> r.verdict().winsOnTheLine() != null).toList();
                     List<String> wonOnLine = onLine.stream().filter(r -> r.verdict().winsOnTheLine())
                             .map(Summary::trace).toList();
@@ -369,7 +377,7 @@ public final class TraceReplay {
             for (Verdict v : c.verdicts()) {
                 SimulatedPool.Result s = v.scheduler(), a = v.above().result();
                 String line = String.format(Locale.ROOT, "- %s, %s vs `%s`: **%s**, %,d vs %,d cold at %,.0f vs %,.0f "
-                        + "warm-container-s", c.trace().name(), s.system(), a.system(), v.wins() ? "yes" : "no",
+                        + "warm-container-s", c.trace().name(), s.system(), a.system(), v.wins() ? "yes" : v.ties() ? "tie" : "no",
                         s.cold(), a.cold(), s.containerSeconds(), a.containerSeconds());
                 if (v.below() != null) {
                     line += String.format(Locale.ROOT, "; the cheaper neighbour `%s` had %,d at %,.0f (the line between "
