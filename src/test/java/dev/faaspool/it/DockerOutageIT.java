@@ -39,6 +39,7 @@ class DockerOutageIT {
         }
         if (dockerd != null) {
             dockerd.stop();
+            dockerd.unmountLeftovers();
         }
     }
 
@@ -147,12 +148,42 @@ class DockerOutageIT {
             return Docker.run(cmd.toArray(String[]::new));
         }
 
-        /** SIGTERM, as an engine restart does: its containers stop with it. */
+        /**
+         * SIGTERM, as an engine restart does: its containers stop with it. Then ends what a restart of the whole
+         * engine service ends too: the containerd shims of starts that were under way, which the engine leaves
+         * behind with their containers half made (a new engine on the same directories hangs on them, and the
+         * host would keep them).
+         */
         void stop() throws InterruptedException {
             process.destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
+            }
+            String mark = dir.toString() + "/";
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine()
+                    .map(c -> c.contains("containerd") && c.contains(mark)).orElse(false)).toList();
+            for (ProcessHandle shim : left) {
+                shim.descendants().forEach(ProcessHandle::destroyForcibly);
+                shim.destroyForcibly();
+            }
+            for (ProcessHandle shim : left) {
+                try {
+                    shim.onExit().get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("could not end " + shim.info().commandLine().orElse("pid " + shim.pid()), e);
+                }
+            }
+        }
+
+        /** After the engine's last stop: unmounts what it left mounted under its directories, deepest first. */
+        void unmountLeftovers() throws Exception {
+            String mark = dir.toString() + "/";
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(mark))
+                    .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+            for (String m : mounts) {
+                new ProcessBuilder("umount", "-l", m).inheritIO().start().waitFor();
             }
         }
     }
