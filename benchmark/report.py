@@ -146,7 +146,8 @@ class Report:
         self.w("# faas-pool benchmark results")
         self.w()
         self.w("Written by `%s` (benchmark/report.py formats what benchmark/run.sh measured; the raw" % m["command"])
-        self.w("measurements are in [results/raw/](results/raw/)). Nothing here is typed by hand.")
+        self.w("measurements are in [results/raw/](results/raw/)); its last section, the pre-warm scheduler's trace")
+        self.w("replay, by `benchmark/trace-replay.sh`. Nothing here is typed by hand.")
         self.w()
         if quick:
             self.w("> **Quick run (`--quick`)**: %s per load point after %s of warm-up, %s cold starts per"
@@ -535,8 +536,27 @@ class Report:
         self.server_side()
         self.memory()
         self.inits()
+        kept = kept_section(out)
         with open(out, "w") as f:
             f.write("\n".join(self.lines) + "\n")
+            if kept:
+                f.write("\n" + kept)
+
+
+# benchmark/trace-replay.sh writes its section of RESULTS.md between these markers; a run of run.sh keeps it.
+SECTION_BEGIN = "<!-- trace-replay.sh: begin -->"
+SECTION_END = "<!-- trace-replay.sh: end -->"
+
+
+def kept_section(path):
+    """The trace replay's section of the RESULTS.md at path, markers included, or None."""
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    begin, end = text.find(SECTION_BEGIN), text.find(SECTION_END)
+    if begin < 0 or end < begin:
+        return None
+    return text[begin:end + len(SECTION_END)] + "\n"
 
 
 def main():

@@ -58,4 +58,36 @@ took=$(( $(date +%s) - start ))
   echo "$body"
 } >"$out"
 say "wrote $out (${took} s)"
+
+# The summary and the main table go to benchmark/RESULTS.md too, in a section of their own that run.sh keeps.
+results=benchmark/RESULTS.md
+begin='<!-- trace-replay.sh: begin -->' end='<!-- trace-replay.sh: end -->'
+if grep -q '^## Fork mode, 20 ms requests' <<<"$body"; then
+  section="$(mktemp)"
+  {
+    echo "$begin"
+    echo "## The pre-warm scheduler: trace replay"
+    echo
+    echo "Written by \`benchmark/trace-replay.sh${*:+ $*}\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown):"
+    echo "five synthetic traces replayed in virtual time against the scheduler and fixed pools, by a model of the pool"
+    echo "that decides with the real ScalingPolicy ([README-replay.md](README-replay.md)). Every table, the traces and each"
+    echo "verdict: [results/trace-replay.md](results/trace-replay.md)."
+    echo
+    awk '/^## Summary/ { on = 1; print "### Summary"; next }
+         /^## Fork mode, 20 ms requests/ { on = 1; sub(/^## /, "### "); print; next }
+         /^## / || /^Verdicts/ { on = 0 }
+         on' <<<"$body"
+    echo "$end"
+  } >"$section"
+  if [ -f "$results" ] && grep -qF "$begin" "$results" && grep -qF "$end" "$results"; then
+    awk -v b="$begin" -v e="$end" -v f="$section" '
+      $0 == b { while ((getline line < f) > 0) print line; skip = 1; next }
+      $0 == e { skip = 0; next }
+      !skip' "$results" >"$results.new" && mv "$results.new" "$results"
+  else
+    { [ -f "$results" ] && echo; cat "$section"; } >>"$results"
+  fi
+  rm -f "$section"
+  say "updated its section of $results"
+fi
 cat "$out"
