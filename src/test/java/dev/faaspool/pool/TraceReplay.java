@@ -230,7 +230,7 @@ public final class TraceReplay {
         body.println();
         printStartModel(body);
         List<Summary> summary = new ArrayList<>();
-        long rejected = 0, rejectedUnshown = 0;
+        long rejected = 0, rejectedByScheduler = 0, rejectedUnshown = 0;
         for (Setup setup : SETUPS) {
             if (!only.isEmpty() && !only.contains(setup.key())) {
                 continue;
@@ -256,6 +256,9 @@ public final class TraceReplay {
                 for (SimulatedPool.Result r : shown) {
                     rejected += r.timeouts();
                 }
+                for (SimulatedPool.Result r : c.schedulers()) {
+                    rejectedByScheduler += r.timeouts();
+                }
                 for (Fixed f : c.fixed()) {
                     if (!shown.contains(f.result())) {
                         rejectedUnshown += f.result().timeouts();
@@ -264,9 +267,9 @@ public final class TraceReplay {
             }
         }
         printSummary(out, summary); // first: the tables it sums up follow
-        out.printf(Locale.ROOT, "Requests answered 503 (waited past the 10 s acquire timeout) by the systems in the tables: %,d. "
-                + "(The smaller constant pools of the sweeps, not shown, cannot keep up with the peaks: %,d.)%n%n",
-                rejected, rejectedUnshown);
+        out.printf(Locale.ROOT, "Requests answered 503 (waited past the 10 s acquire timeout) by the systems in the tables: %,d, "
+                + "of which by the scheduler: %,d. (The smaller constant pools of the sweeps, not shown, cannot keep up "
+                + "with the peaks: %,d.)%n%n", rejected, rejectedByScheduler, rejectedUnshown);
         out.print(buffer.toString(StandardCharsets.UTF_8));
         out.flush();
     }
