@@ -117,9 +117,9 @@ mkdir -p benchmark/results
       "${r[p50_ms]}" "${r[p99_ms]}" "${r[p999_ms]}" "${r[container_s]}" "${r[mean_containers]}" "${r[peak_containers]}"
   done <"$work/results.txt"
   echo
-  echo "The scheduler learns a function's pauses from its fifth on (ScalingPolicy.LEARNED_SAMPLES): before that it"
-  echo "keeps a container for the idle TTL after each request, as \`scaling: fixed\` with min 0 would. The same"
-  echo "comparison in virtual time, on hours-long traces: [trace-replay.md](trace-replay.md)."
+  echo "The scheduler learns a function's pauses from its fifth on (ScalingPolicy.LEARNED_SAMPLES); until then its"
+  echo "demand rule (the 10 s and 5 min rates) and the keep-alive size it through the pauses too. The same comparison"
+  echo "in virtual time, on hours-long traces: [trace-replay.md](trace-replay.md); what the runs found: README-replay.md."
 } >"$out"
 say "wrote $out"
 cat "$out"

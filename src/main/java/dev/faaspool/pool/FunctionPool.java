@@ -243,10 +243,14 @@ public final class FunctionPool {
         return Math.max(1, maxUses / 200);
     }
 
-    /** Whether {@code s} is within {@link #recycleAhead} uses of being recycled: its replacement may start. */
+    /**
+     * Whether {@code s} is within {@link #recycleAhead} uses of being recycled: its replacement may start.
+     * Never before its first use, so that a new slot is never expiring (with a tiny {@code max-uses}, each
+     * replacement would otherwise call for another).
+     */
     boolean expiring(Slot s) {
         int maxUses = spec.pool().maxUses();
-        return spec.mode().reusesContainers() && s.uses() >= maxUses - recycleAhead(maxUses);
+        return spec.mode().reusesContainers() && s.uses() > 0 && s.uses() >= maxUses - recycleAhead(maxUses);
     }
 
     /** Warm and busy slots that are {@link #expiring}. */

@@ -327,6 +327,16 @@ class FunctionPoolTest {
         }
         once.slots().put(used.id(), used);
         assertEquals(0, once.expiring(), "oneshot containers are used once whatever max-uses says");
+
+        FunctionSpec forkOnce = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
+                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, 1, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionPool single = new FunctionPool(forkOnce, owner, new FunctionLatency("hello"));
+        Slot fresh = warmSlot(single);
+        single.slots().put(fresh.id(), fresh);
+        assertEquals(0, single.expiring(), "max-uses 1: a slot not yet used is not expiring");
+        assertEquals(0, single.wanted(0, 1, 0, single.expiring()), "so it does not call for a replacement");
     }
 
     // ---- helpers ----

@@ -207,7 +207,7 @@ final class SimulatedPool {
     /** {@link FunctionPool#expiring}: warm and busy containers within {@link FunctionPool#recycleAhead} uses of max-uses. */
     private boolean expiring(Container c) {
         int maxUses = spec.pool().maxUses();
-        return reuses && c.state != State.STARTING && c.uses >= maxUses - FunctionPool.recycleAhead(maxUses);
+        return reuses && c.state != State.STARTING && c.uses > 0 && c.uses >= maxUses - FunctionPool.recycleAhead(maxUses);
     }
 
     private int expiring() {
