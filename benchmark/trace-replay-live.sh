@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pre-warm scheduler against fixed pools with real containers, in real time: an on/off trace (Poisson bursts,
 # then silence, repeated) replayed by benchmark/LiveReplay.java against faas-pool serving the built-in hello
-# function, once per system, one system at a time. Writes benchmark/results/trace-replay-live.md.
+# function, once per system, one system at a time. Writes benchmark/results/trace-replay-live-<mode>.md.
 #
 #   benchmark/trace-replay-live.sh [--mode oneshot|fork] [--rate 3] [--on 10s] [--off 30s] [--cycles 10]
 #                                  [--fixed "1 2 3"]
@@ -91,7 +91,7 @@ for n in $fixed; do
 done
 took=$(( ($(date +%s) - started) / 60 ))
 
-out=benchmark/results/trace-replay-live.md
+out=benchmark/results/trace-replay-live-$mode.md
 mkdir -p benchmark/results
 {
   echo "# Live trace replay: the pre-warm scheduler against fixed pools, real containers"
