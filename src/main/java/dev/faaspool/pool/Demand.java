@@ -26,8 +26,6 @@ final class Demand {
 
     /** Pauses between consecutive requests, in milliseconds, up to a day. */
     private final Histogram pauses = new Histogram(86_400_000L, 2);
-    /** The short-window rate just after the last arrival: during a pause, the rate the traffic had. */
-    private double rateAtLast;
     private double serviceSeconds = Double.NaN;
     private double startSeconds = Double.NaN;
     private long lastArrival;
@@ -40,7 +38,6 @@ final class Demand {
         if (arrived && now - lastArrival >= PAUSE.toNanos()) {
             pauses.recordValue(Math.min(pauses.getHighestTrackableValue(), (now - lastArrival) / 1_000_000));
         }
-        rateAtLast = shortRate.at(now);
         lastArrival = now;
         arrived = true;
     }
@@ -72,7 +69,7 @@ final class Demand {
         long n = pauses.getTotalCount();
         return new Snapshot(shortRate.at(now), longRate.at(now),
                 Double.isNaN(serviceSeconds) ? 0 : serviceSeconds, Double.isNaN(startSeconds) ? 0 : startSeconds,
-                arrived ? now - lastArrival : -1, rateAtLast, n,
+                arrived ? now - lastArrival : -1, shortRate.atLastEvent(), n,
                 n == 0 ? 0 : pauses.getValueAtPercentile(5) / 1000.0,
                 n == 0 ? 0 : pauses.getValueAtPercentile(99) / 1000.0);
     }
@@ -116,6 +113,11 @@ final class Demand {
 
         double at(long now) {
             return value == 0 ? 0 : value * Math.exp(-Math.max(0, now - updated) / 1e9 / tauSeconds);
+        }
+
+        /** The rate just after the last event: during a pause, the rate the traffic had. */
+        double atLastEvent() {
+            return value;
         }
     }
 }

@@ -269,8 +269,8 @@ public final class FunctionPool {
      * that are not expiring, warm or busy, make the target (at least one) without it. Its replacement is warm.
      */
     boolean replaced(Slot s) {
-        int ready = count(SlotState.WARM) + count(SlotState.BUSY) - expiring();
-        return s.state() == SlotState.WARM && expiring(s) && ready >= Math.max(1, target.ready());
+        return s.state() == SlotState.WARM && expiring(s)
+                && count(SlotState.WARM) + count(SlotState.BUSY) - expiring() >= Math.max(1, target.ready());
     }
 
     /**

@@ -149,39 +149,31 @@ public final class DockerRuntime implements ContainerRuntime {
 
     @Override
     public List<String> findByLabel(String key, String value) {
-        return call("list containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of(key, value))
-                .exec()
-                .stream()
-                .map(Container::getId)
-                .toList());
+        return ids(list("list containers labelled " + key + "=" + value, key, value, List.of()));
     }
 
     @Override
     public List<String> findExitedByLabel(String key, String value) {
-        return call("list exited containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of(key, value))
-                .withStatusFilter(List.of("exited", "dead"))
-                .exec()
-                .stream()
-                .map(Container::getId)
-                .toList());
+        return ids(list("list exited containers labelled " + key + "=" + value, key, value, List.of("exited", "dead")));
     }
 
     @Override
     public List<String> findNeverStartedByLabel(String key, String value, Duration age) {
         long before = System.currentTimeMillis() / 1000 - age.toSeconds(); // the engine counts in seconds
-        return call("list created containers labelled " + key + "=" + value, () -> docker.listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of(key, value))
-                .withStatusFilter(List.of("created"))
-                .exec()
-                .stream()
-                .filter(c -> c.getCreated() != null && c.getCreated() < before)
-                .map(Container::getId)
-                .toList());
+        return ids(list("list created containers labelled " + key + "=" + value, key, value, List.of("created"))
+                .stream().filter(c -> c.getCreated() != null && c.getCreated() < before).toList());
+    }
+
+    /** Containers, running or not, whose label {@code key} has {@code value}, in one of {@code statuses} (any when empty). */
+    private List<Container> list(String what, String key, String value, List<String> statuses) {
+        return call(what, () -> {
+            var cmd = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(key, value));
+            return statuses.isEmpty() ? cmd.exec() : cmd.withStatusFilter(statuses).exec();
+        });
+    }
+
+    private static List<String> ids(List<Container> containers) {
+        return containers.stream().map(Container::getId).toList();
     }
 
     @Override
