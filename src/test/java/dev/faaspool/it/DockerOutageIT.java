@@ -174,11 +174,30 @@ class DockerOutageIT {
                     throw new AssertionError("could not end " + shim.info().commandLine().orElse("pid " + shim.pid()), e);
                 }
             }
+            // Their runtime state goes too (the exec root, under /run on a host): with it, the restarted engine
+            // could still hang on new starts.
+            Path exec = dir.resolve("exec");
+            try {
+                unmountLeftovers(exec);
+                if (Files.exists(exec)) {
+                    try (var paths = Files.walk(exec)) {
+                        for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                throw new AssertionError("could not clear the engine's runtime state in " + exec, e);
+            }
         }
 
         /** After the engine's last stop: unmounts what it left mounted under its directories, deepest first. */
         void unmountLeftovers() throws Exception {
-            String mark = dir.toString() + "/";
+            unmountLeftovers(dir);
+        }
+
+        private static void unmountLeftovers(Path under) throws Exception {
+            String mark = under.toString() + "/";
             List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(mark))
                     .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
