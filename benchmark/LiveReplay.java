@@ -5,17 +5,20 @@
  * containers on the admin endpoint's /status every 100 ms, for the memory cost (container-seconds).
  *
  *   java -cp target/faas-pool.jar benchmark/LiveReplay.java --target 127.0.0.1:8085 --admin 127.0.0.1:8090 \
- *       --function hello-fork --rate 10 --on 15s --off 30s --cycles 8 [--seed 1]
+ *       --function hello-fork --rate 10 --on 15s --off 30s --cycles 8 [--seed 1] [--timeline samples.csv]
  *
  * Prints one line of key=value pairs: requests, non200, errors, the function's own cold and warm counts
  * (faas-pool's /status: cold = the request waited for a container to start), latency percentiles, and
  * container_s (starting + warm + busy containers, integrated over the replay) with mean_containers.
+ * With --timeline, every /status sample also goes to a CSV file (seconds since the start, the function's
+ * containers, its target and the rule behind it, its cold count so far): how the pool followed the trace.
  */
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -23,6 +26,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -44,15 +49,17 @@ public final class LiveReplay {
     private volatile boolean sampling = true;
     private double containerSeconds;
     private int peak;
+    private final PrintWriter timeline;
 
-    LiveReplay(InetSocketAddress target, String admin, String function) {
+    LiveReplay(InetSocketAddress target, String admin, String function, PrintWriter timeline) {
         this.target = target;
         this.status = URI.create("http://" + admin + "/status");
         this.function = function;
+        this.timeline = timeline;
     }
 
     public static void main(String[] args) throws Exception {
-        String target = null, admin = null, function = null;
+        String target = null, admin = null, function = null, timeline = null;
         double rate = 10;
         long on = TimeUnit.SECONDS.toNanos(15), off = TimeUnit.SECONDS.toNanos(30), seed = 1;
         int cycles = 8;
@@ -66,17 +73,19 @@ public final class LiveReplay {
                 case "--off" -> off = seconds(args[++i]);
                 case "--cycles" -> cycles = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--timeline" -> timeline = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (target == null || admin == null || function == null) {
             System.err.println("usage: LiveReplay --target HOST:PORT --admin HOST:PORT --function NAME [--rate 10]"
-                    + " [--on 15s] [--off 30s] [--cycles 8] [--seed 1]");
+                    + " [--on 15s] [--off 30s] [--cycles 8] [--seed 1] [--timeline FILE]");
             System.exit(2);
         }
         int colon = target.lastIndexOf(':');
         LiveReplay r = new LiveReplay(new InetSocketAddress(target.substring(0, colon),
-                Integer.parseInt(target.substring(colon + 1))), admin, function);
+                Integer.parseInt(target.substring(colon + 1))), admin, function,
+                timeline == null ? null : new PrintWriter(Files.newBufferedWriter(Path.of(timeline))));
         JsonNode before = r.function();
         Thread sampler = new Thread(r::sample, "sampler");
         long t0 = System.nanoTime();
@@ -85,6 +94,9 @@ public final class LiveReplay {
         double seconds = (System.nanoTime() - t0) / 1e9;
         r.sampling = false;
         sampler.join();
+        if (r.timeline != null) {
+            r.timeline.close();
+        }
         JsonNode after = r.function();
         var h = r.latency.getIntervalHistogram();
         System.out.printf(Locale.ROOT, "requests=%d ok=%d non200=%d errors=%d cold=%d warm=%d p50_ms=%.2f p90_ms=%.2f"
@@ -152,8 +164,11 @@ public final class LiveReplay {
 
     /** Integrates the function's containers (starting, warm, busy) over time, from /status every 100 ms. */
     private void sample() {
-        long last = System.nanoTime();
+        long t0 = System.nanoTime(), last = t0;
         int containers = 0;
+        if (timeline != null) {
+            timeline.println("seconds,starting,warm,busy,waiting,target,reason,cold");
+        }
         while (sampling) {
             try {
                 JsonNode f = function();
@@ -162,6 +177,12 @@ public final class LiveReplay {
                 last = now;
                 containers = f.get("starting").asInt() + f.get("warm").asInt() + f.get("busy").asInt();
                 peak = Math.max(peak, containers);
+                if (timeline != null) {
+                    timeline.printf(Locale.ROOT, "%.1f,%d,%d,%d,%d,%d,\"%s\",%d%n", (now - t0) / 1e9,
+                            f.get("starting").asInt(), f.get("warm").asInt(), f.get("busy").asInt(),
+                            f.get("waiting").asInt(), f.get("target").asInt(), f.get("targetReason").asText(),
+                            count(f, "cold"));
+                }
                 Thread.sleep(100);
             } catch (IOException e) {
                 throw new IllegalStateException("/status: " + e.getMessage(), e);

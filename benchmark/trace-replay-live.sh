@@ -7,7 +7,8 @@
 #                                  [--fixed "1 2 3"]
 #
 # Systems: the scheduler (scaling: demand, prewarm: learned, min 0) and, for each N of --fixed, the
-# `scaling: fixed` pool with min N (both with max 16 and the default idle-ttl of 10 min). About
+# `scaling: fixed` pool with min N (both with max 16 and the default idle-ttl of 10 min). Each system's /status
+# samples (containers, target and its reason, cold count) go to benchmark/results/trace-replay-live-<mode>/. About
 # (1 + fixed sizes) x cycles x (on + off): 4 x 10 x 40 s = 27 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/../bin/lib.sh"
@@ -77,13 +78,17 @@ EOF
   done
   say "$label: replaying $cycles cycles of $on at $rate req/s then $off of silence ($mode)"
   line="$("$java" -cp "target/faas-pool.jar:$work/classes" LiveReplay --target "127.0.0.1:$port" \
-    --admin "127.0.0.1:$admin" --function hello --rate "$rate" --on "$on" --off "$off" --cycles "$cycles")" || true
+    --admin "127.0.0.1:$admin" --function hello --rate "$rate" --on "$on" --off "$off" --cycles "$cycles" \
+    --timeline "$timelines/$(tr -c 'a-z0-9\n' - <<<"$label" | tr -s -).csv")" || true
   kill -TERM "$pool_pid"; wait "$pool_pid" 2>/dev/null || true
   pool_pid=""
   [ -n "$line" ] || die "$label: LiveReplay printed nothing"
   echo "system=\"$label\" $line" | tee -a "$work/results.txt" >&2
 }
 
+timelines=benchmark/results/trace-replay-live-$mode
+rm -rf "$timelines"
+mkdir -p "$timelines"
 started=$(date +%s)
 run_system "scheduler, min 0" "{ min: 0, max: 16, scaling: demand, prewarm: learned }"
 for n in $fixed; do
@@ -120,6 +125,7 @@ mkdir -p benchmark/results
   echo "The scheduler learns a function's pauses from its fifth on (ScalingPolicy.LEARNED_SAMPLES); until then its"
   echo "demand rule (the 10 s and 5 min rates) and the keep-alive size it through the pauses too. The same comparison"
   echo "in virtual time, on hours-long traces: [trace-replay.md](trace-replay.md); what the runs found: README-replay.md."
+  echo "Each system's /status samples, every 100 ms: [trace-replay-live-$mode/](trace-replay-live-$mode/)."
 } >"$out"
 say "wrote $out"
 cat "$out"

@@ -6,8 +6,9 @@ import org.HdrHistogram.Histogram;
 /**
  * What one function's traffic looks like, as the scaling policy needs it: the arrival rate smoothed
  * over a short and a long window, how long a request keeps a slot unavailable, and its pauses: the
- * distribution of the silences of at least {@link #PAUSE} between requests, and the rate its traffic
- * had when it last went quiet. Time comes in as arguments ({@link System#nanoTime()} scale), so tests
+ * distribution of the silences of at least {@link #PAUSE} between requests, the rate its traffic
+ * had when it last went quiet, and what its last bursts (the traffic between two pauses) needed ready
+ * at their first request. Time comes in as arguments ({@link System#nanoTime()} scale), so tests
  * drive it with a fake clock. Thread-safe: dispatchers record, the pool's owner reads.
  */
 final class Demand {
@@ -31,15 +32,67 @@ final class Demand {
     private long lastArrival;
     private boolean arrived;
 
-    /** A request arrived at {@code now}. */
+    /** Bursts whose need is remembered: the current one and the ones before it. */
+    static final int BURSTS = 5;
+    /** The needs of the last closed bursts, a ring; {@code closedBursts} counts all there were. */
+    private final int[] burstNeeds = new int[BURSTS - 1];
+    private int closedBursts;
+    /** The current burst: containers ready or starting at its first request, and the fewest spare since. */
+    private int burstReady;
+    private int burstLeastSpare = Integer.MAX_VALUE;
+
+    /** A request arrived at {@code now}; the pool's containers are not known (rates and pauses only). */
     synchronized void arrival(long now) {
+        opensBurst(now);
+    }
+
+    /**
+     * A request arrived at {@code now} and found {@code warm} idle containers, {@code starting} ones, and
+     * {@code waiting} requests before it.
+     */
+    synchronized void arrival(long now, int warm, int starting, int waiting) {
+        if (opensBurst(now)) {
+            if (burstLeastSpare != Integer.MAX_VALUE) {
+                burstNeeds[closedBursts++ % burstNeeds.length] = currentBurstNeed();
+            }
+            burstReady = warm + starting;
+            burstLeastSpare = Integer.MAX_VALUE;
+        }
+        // Spare after this request: the idle containers it left, or, as a negative number, the requests
+        // now waiting (itself included).
+        int spare = waiting == 0 && warm > 0 ? warm - 1 : -(waiting + 1);
+        burstLeastSpare = Math.min(burstLeastSpare, spare);
+    }
+
+    /** Counts the arrival in the rates and pauses; whether it is the first of a burst. */
+    private boolean opensBurst(long now) {
         shortRate.event(now);
         longRate.event(now);
-        if (arrived && now - lastArrival >= PAUSE.toNanos()) {
+        boolean opens = !arrived || now - lastArrival >= PAUSE.toNanos();
+        if (arrived && opens) {
             pauses.recordValue(Math.min(pauses.getHighestTrackableValue(), (now - lastArrival) / 1_000_000));
         }
         lastArrival = now;
         arrived = true;
+        return opens;
+    }
+
+    /**
+     * What the current burst needed ready at its first request to have served every request from a
+     * container started before it, with none to spare at its tightest: what it had, less the least spare
+     * (plus the most requests waiting at once). As the pool went on starting containers during the burst
+     * as it did, which is the premise: a better estimate each burst, not an exact one.
+     */
+    private int currentBurstNeed() {
+        return burstLeastSpare == Integer.MAX_VALUE ? 0 : Math.max(0, burstReady - burstLeastSpare);
+    }
+
+    private int burstNeed() {
+        int need = currentBurstNeed();
+        for (int i = 0; i < Math.min(closedBursts, burstNeeds.length); i++) {
+            need = Math.max(need, burstNeeds[i]);
+        }
+        return need;
     }
 
     /** A request held its slot for {@code nanos} (from the init's ACK to the end of the request). */
@@ -71,7 +124,7 @@ final class Demand {
                 Double.isNaN(serviceSeconds) ? 0 : serviceSeconds, Double.isNaN(startSeconds) ? 0 : startSeconds,
                 arrived ? now - lastArrival : -1, shortRate.atLastEvent(), n,
                 n == 0 ? 0 : pauses.getValueAtPercentile(5) / 1000.0,
-                n == 0 ? 0 : pauses.getValueAtPercentile(99) / 1000.0);
+                n == 0 ? 0 : pauses.getValueAtPercentile(99) / 1000.0, burstNeed());
     }
 
     /**
@@ -84,9 +137,12 @@ final class Demand {
      * @param pauses         how many pauses (silences of at least {@link #PAUSE}) were seen
      * @param pauseP5Seconds  5th percentile of the pauses
      * @param pauseP99Seconds 99th percentile of the pauses
+     * @param burstNeed      the most containers one of the last {@link #BURSTS} bursts needed ready at its
+     *                       first request (0 when the pool's containers were not reported)
      */
     record Snapshot(double shortRate, double longRate, double serviceSeconds, double startSeconds,
-            long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds) {
+            long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds,
+            int burstNeed) {
         /** Whether the function is in a pause now: silent for at least {@link #PAUSE}. */
         boolean paused() {
             return sinceLastNanos >= PAUSE.toNanos();

@@ -81,9 +81,12 @@ public final class FunctionPool {
         return draining;
     }
 
-    /** A request for this function was accepted at {@code nanos}: the scaling policy counts arrivals. */
+    /**
+     * A request for this function was accepted at {@code nanos}: the scaling policy counts arrivals, and
+     * how many containers each found ready.
+     */
     public void arrived(long nanos) {
-        demand.arrival(nanos);
+        demand.arrival(nanos, count(SlotState.WARM), count(SlotState.STARTING), warm.waiting());
     }
 
     /** How many containers the function should have ready now, and why (the scaling policy's last decision). */

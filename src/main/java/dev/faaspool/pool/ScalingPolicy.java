@@ -27,6 +27,11 @@ import java.time.ZonedDateTime;
  * every few minutes, and those whose traffic comes in bursts, go to zero between calls or bursts and
  * are warm again, at the size they need, before the next one.
  *
+ * <p>In oneshot mode a burst uses up a container per request, and when it comes faster than the
+ * engine starts them, Little's law says nothing of what the burst needs: that is the containers ready
+ * at its start that cover what the engine could not start during it. The pool measures it on each burst
+ * ({@link Demand.Snapshot#burstNeed}) and pre-warms the most one of the last few bursts needed.
+ *
  * <h2>Floors</h2>
  * Never below {@code min}, nor below an active schedule's min. A function that was called recently and
  * is not in a learned pause keeps one container for the idle TTL after its last request (a fixed
@@ -70,9 +75,13 @@ final class ScalingPolicy {
         }
         if (d.paused() && trustsLearned(spec, d)) {
             // A learned pause: the recent rates only say the traffic stopped; the pauses say when it comes back.
-            return learnedWindowOpen(d)
-                    ? new Target(Math.max(1, littleLaw(d.rateAtLast(), unavailableSeconds(spec, d))), "learned")
-                    : new Target(0, "learned pause");
+            if (!learnedWindowOpen(d)) {
+                return new Target(0, "learned pause");
+            }
+            int learned = Math.max(1, littleLaw(d.rateAtLast(), unavailableSeconds(spec, d)));
+            return spec.mode() == HandlerMode.ONESHOT && d.burstNeed() > learned
+                    ? new Target(d.burstNeed(), "learned burst")
+                    : new Target(learned, "learned");
         }
         int demand = littleLaw(Math.max(d.shortRate(), d.longRate()), unavailableSeconds(spec, d));
         if (d.sinceLastNanos() < spec.pool().idleTtl().toNanos() && demand <= 1) {

@@ -257,4 +257,72 @@ class ScalingPolicyTest {
         assertEquals(ahead, ScalingPolicy.target(withMin, d.snapshot(last + 470 * S), NOON_WEDNESDAY),
                 "min is a floor, not a replacement for pre-warming");
     }
+
+    /**
+     * A burst of {@code n} requests from {@code t0}, one every 100 ms, that found {@code ready} containers
+     * warm at its start and got no new one before its request {@code refillFrom}, then one per request.
+     * Returns the time of its last request.
+     */
+    private static long burst(Demand d, long t0, int n, int ready, int refillFrom) {
+        int warm = ready, waiting = 0;
+        for (int i = 0; i < n; i++) {
+            d.arrival(t0 + i * S / 10, warm, 0, waiting);
+            if (warm > 0 && waiting == 0) {
+                warm--;
+            } else {
+                waiting++;
+            }
+            if (i >= refillFrom) { // a container started: it serves the longest-waiting request, or waits itself
+                if (waiting > 0) {
+                    waiting--;
+                } else {
+                    warm++;
+                }
+            }
+        }
+        return t0 + (n - 1) * S / 10;
+    }
+
+    @Test
+    void aBurstNeedsWhatItHadReadyPlusTheMostRequestsThatWaitedLessWhatItNeverUsed() {
+        Demand d = new Demand();
+        long t = burst(d, 0, 20, 3, 10); // 3 ready, the first start done after the 11th request: 8 waited
+        assertEquals(11, d.snapshot(t + S).burstNeed());
+        Demand spare = new Demand();
+        t = burst(spare, 0, 20, 12, 5); // 12 ready, 6 used before the first start was done: 6 never used
+        assertEquals(6, spare.snapshot(t + S).burstNeed());
+        Demand unknown = new Demand();
+        unknown.arrival(0);
+        assertEquals(0, unknown.snapshot(S).burstNeed(), "the pool's containers not reported: no estimate");
+    }
+
+    @Test
+    void theBurstNeedIsTheMostOfTheLastBurstsSoAnOldLargeOneIsForgotten() {
+        Demand d = new Demand();
+        long t = burst(d, 0, 20, 0, 20); // nothing ready, nothing started: 20
+        for (int b = 1; b < Demand.BURSTS; b++) {
+            t = burst(d, t + 60 * S, 20, 4, 0); // a start done after each request: one ready was enough
+        }
+        assertEquals(20, d.snapshot(t + S).burstNeed(), "still one of the last " + Demand.BURSTS);
+        t = burst(d, t + 60 * S, 20, 4, 0);
+        assertEquals(1, d.snapshot(t + S).burstNeed());
+    }
+
+    @Test
+    void aOneshotFunctionIsPreWarmedBeforeItsBurstWithWhatItsLastBurstsNeeded() {
+        Demand d = new Demand();
+        d.started(S / 2);
+        long t = -60 * S;
+        for (int b = 0; b < ScalingPolicy.LEARNED_SAMPLES + 1; b++) {
+            t = burst(d, t + 60 * S, 30, 2, 5); // a minute apart: 30 requests in 3 s, the engine 5 behind
+        }
+        Demand.Snapshot ahead = d.snapshot(t + 55 * S);
+        assertEquals(6, ahead.burstNeed());
+        assertTrue(ScalingPolicy.littleLaw(ahead.rateAtLast(), ahead.startSeconds()) < 6,
+                "Little's law on the start time asks for fewer: " + ahead);
+        assertEquals(new ScalingPolicy.Target(6, "learned burst"),
+                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), true), ahead, NOON_WEDNESDAY));
+        assertEquals("learned", ScalingPolicy.target(spec(HandlerMode.FORK, 0, 16, List.of(), true), ahead,
+                NOON_WEDNESDAY).reason(), "a fork container comes back: Little's law on its service time decides");
+    }
 }

@@ -325,7 +325,7 @@ final class SimulatedPool {
     // ---- requests ----
 
     private void arrive(Request r) {
-        demand.arrival(now);
+        demand.arrival(now, idle.size(), starting, waiters.size());
         if (waiters.isEmpty() && !idle.isEmpty()) {
             serve(idle.pop(), r);
         } else {
