@@ -37,7 +37,13 @@ final class Demand {
     /** The needs of the last closed bursts, a ring; {@code closedBursts} counts all there were. */
     private final int[] burstNeeds = new int[BURSTS - 1];
     private int closedBursts;
-    /** The current burst: containers ready or starting at its first request, and the fewest spare since. */
+    /**
+     * How much of a burst its need is measured on: containers pre-warmed beyond the target serve only its
+     * beginning, as idle ones beyond it retire after {@link ScalingPolicy#EXCESS_GRACE}.
+     */
+    static final Duration BURST_HORIZON = ScalingPolicy.EXCESS_GRACE;
+    /** The current burst: its first request, the containers ready or starting then, and the fewest spare since. */
+    private long burstStart;
     private int burstReady;
     private int burstLeastSpare = Integer.MAX_VALUE;
 
@@ -55,8 +61,12 @@ final class Demand {
             if (burstLeastSpare != Integer.MAX_VALUE) {
                 burstNeeds[closedBursts++ % burstNeeds.length] = currentBurstNeed();
             }
+            burstStart = now;
             burstReady = warm + starting;
             burstLeastSpare = Integer.MAX_VALUE;
+        }
+        if (now - burstStart > BURST_HORIZON.toNanos()) {
+            return;
         }
         // Spare after this request: the idle containers it left, or, as a negative number, the requests
         // now waiting (itself included).
@@ -78,9 +88,9 @@ final class Demand {
     }
 
     /**
-     * What the current burst needed ready at its first request to have served every request from a
-     * container started before it, with none to spare at its tightest: what it had, less the least spare
-     * (plus the most requests waiting at once). As the pool went on starting containers during the burst
+     * What the current burst needed ready at its first request to have served every request of its first
+     * {@link #BURST_HORIZON} from a container started before it, with none to spare at its tightest: what
+     * it had, less the least spare (plus the most requests waiting at once). As the pool went on starting containers during the burst
      * as it did, which is the premise: a better estimate each burst, not an exact one.
      */
     private int currentBurstNeed() {

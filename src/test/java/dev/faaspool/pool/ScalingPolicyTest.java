@@ -291,6 +291,14 @@ class ScalingPolicyTest {
         Demand spare = new Demand();
         t = burst(spare, 0, 20, 12, 5); // 12 ready, 6 used before the first start was done: 6 never used
         assertEquals(6, spare.snapshot(t + S).burstNeed());
+        Demand longBurst = new Demand();
+        t = burst(longBurst, 0, 20, 3, 10);
+        for (int i = 1; i <= 60; i++) { // then a request a second: one to spare until 30 s, then ever more waiting
+            boolean past = t + i * S > Demand.BURST_HORIZON.toNanos();
+            longBurst.arrival(t + i * S, past ? 0 : 1, 0, past ? 10 + i : 0);
+        }
+        assertEquals(11, longBurst.snapshot(t + 61 * S).burstNeed(),
+                "measured on the burst's first " + Demand.BURST_HORIZON.toSeconds() + " s: what a pre-warm can serve");
         Demand unknown = new Demand();
         unknown.arrival(0);
         assertEquals(0, unknown.snapshot(S).burstNeed(), "the pool's containers not reported: no estimate");
