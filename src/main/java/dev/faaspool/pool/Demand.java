@@ -90,8 +90,8 @@ final class Demand {
     /**
      * What the current burst needed ready at its first request to have served every request of its first
      * {@link #BURST_HORIZON} from a container started before it, with none to spare at its tightest: what
-     * it had, less the least spare (plus the most requests waiting at once). As the pool went on starting containers during the burst
-     * as it did, which is the premise: a better estimate each burst, not an exact one.
+     * it had, less the least spare (plus the most requests waiting at once). It assumes the pool starts
+     * containers during the next burst as it did during this one: an estimate corrected each burst.
      */
     private int currentBurstNeed() {
         return burstLeastSpare == Integer.MAX_VALUE ? 0 : Math.max(0, burstReady - burstLeastSpare);
