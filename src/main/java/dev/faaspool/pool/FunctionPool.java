@@ -86,7 +86,15 @@ public final class FunctionPool {
      * how many containers each found ready.
      */
     public void arrived(long nanos) {
-        demand.arrival(nanos, count(SlotState.WARM), count(SlotState.STARTING), warm.waiting());
+        int warmNow = 0, starting = 0; // one pass over the slots: this is on every request's path
+        for (Slot s : slots.values()) {
+            switch (s.state()) {
+                case WARM -> warmNow++;
+                case STARTING -> starting++;
+                default -> { }
+            }
+        }
+        demand.arrival(nanos, warmNow, starting, warm.waiting());
     }
 
     /** How many containers the function should have ready now, and why (the scaling policy's last decision). */
