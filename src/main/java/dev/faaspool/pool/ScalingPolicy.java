@@ -13,8 +13,16 @@ import java.time.ZonedDateTime;
  * <h2>Demand: Little's law</h2>
  * A request makes a slot unavailable for {@code W} seconds: in oneshot mode, the start of the container
  * that replaces the used one; otherwise its service time. At an arrival rate {@code λ}, {@code L = λW}
- * slots are unavailable on average, so {@code L} slots keep requests from waiting on average;
- * arrivals are bursty, so the target adds {@code Z·√L} (Poisson's standard deviation) as headroom.
+ * slots are unavailable on average (Little's law). Arrivals are Poisson, so how many are unavailable at
+ * once varies around {@code L}, and the target adds headroom for it:
+ * <ul>
+ *   <li>oneshot: a request that finds no slot ready waits for a container start. With {@code k} slots it
+ *       does so with the probability {@code B(k, L)} of Erlang's loss formula; the target is the fewest
+ *       slots that make it at most {@link #COLD_RISK}. (At a rate where one container is being replaced
+ *       a fifth of the time, that is a second one, which a normal approximation rounds away.)</li>
+ *   <li>fork, persistent: a request that finds every slot busy waits for the first to free, seldom for a
+ *       start, so {@code Z·√L} (Poisson's standard deviation) of headroom is enough.</li>
+ * </ul>
  * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
  * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
  *
@@ -34,14 +42,16 @@ import java.time.ZonedDateTime;
  *
  * <h2>Floors</h2>
  * Never below {@code min}, nor below an active schedule's min. A function that was called recently and
- * is not in a learned pause keeps one container for the idle TTL after its last request (a fixed
- * keep-alive).
+ * is not in a learned pause keeps at least one container for the idle TTL after its last request (a
+ * fixed keep-alive); past it, none.
  *
  * <h2>Ceiling</h2>
  * Never above {@code max}. A fixed pool ({@code scaling: fixed}) has only the floors.
  */
 final class ScalingPolicy {
-    /** Standard deviations of headroom over the mean demand. */
+    /** Oneshot: the target's bound on the probability that a request finds no container ready. */
+    static final double COLD_RISK = 0.02;
+    /** Fork, persistent: standard deviations of headroom over the mean demand. */
     static final double Z = 2.0;
     /** Pauses seen before the learned window is trusted. */
     static final int LEARNED_SAMPLES = 5;
@@ -78,16 +88,23 @@ final class ScalingPolicy {
             if (!learnedWindowOpen(d)) {
                 return new Target(0, "learned pause");
             }
-            int learned = Math.max(1, littleLaw(d.rateAtLast(), unavailableSeconds(spec, d)));
-            return spec.mode() == HandlerMode.ONESHOT && d.burstNeed() > learned
+            // What the last bursts were measured to need, where measured: the rate after a burst's last
+            // request says little of its first (one request reads as a tenth of one a second).
+            return spec.mode() == HandlerMode.ONESHOT && d.burstNeed() > 0
                     ? new Target(d.burstNeed(), "learned burst")
-                    : new Target(learned, "learned");
+                    : new Target(Math.max(1, slots(spec, d, d.rateAtLast())), "learned");
         }
-        int demand = littleLaw(Math.max(d.shortRate(), d.longRate()), unavailableSeconds(spec, d));
-        if (d.sinceLastNanos() < spec.pool().idleTtl().toNanos() && demand <= 1) {
-            return new Target(1, "keep-alive");
+        if (d.sinceLastNanos() >= spec.pool().idleTtl().toNanos()) {
+            return new Target(0, "idle past idle-ttl");
         }
-        return new Target(demand, demand == 0 ? "idle past idle-ttl" : "demand");
+        int demand = slots(spec, d, Math.max(d.shortRate(), d.longRate()));
+        return demand <= 1 ? new Target(1, "keep-alive") : new Target(demand, "demand");
+    }
+
+    /** Slots that serve {@code rate} requests/s with the headroom of the function's mode. */
+    static int slots(FunctionSpec spec, Demand.Snapshot d, double rate) {
+        double seconds = unavailableSeconds(spec, d);
+        return spec.mode() == HandlerMode.ONESHOT ? erlangLoss(rate * seconds) : littleLaw(rate, seconds);
     }
 
     /**
@@ -99,6 +116,27 @@ final class ScalingPolicy {
         double l = rate * seconds;
         return l <= 0 ? 0 : (int) Math.round(l + Z * Math.sqrt(l));
     }
+
+    /**
+     * The fewest slots {@code k} with which a Poisson stream of load {@code l} (Little's {@code L}) finds
+     * none available with a probability {@code B(k, l)} of at most {@link #COLD_RISK}; none at no load.
+     */
+    static int erlangLoss(double l) {
+        if (!(l > 0)) {
+            return 0;
+        }
+        // Erlang B by its recurrence, stable at any L: B(0) = 1, B(k) = L·B(k-1) / (k + L·B(k-1)).
+        double b = 1;
+        int k = 0;
+        while (b > COLD_RISK && k < MAX_SLOTS) {
+            k++;
+            b = l * b / (k + l * b);
+        }
+        return k;
+    }
+
+    /** Where the search for {@code k} stops: far above any pool's max. */
+    private static final int MAX_SLOTS = 100_000;
 
     /**
      * How long one request keeps a slot from serving another: in oneshot mode, the start of the

@@ -75,6 +75,39 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void oneshotHeadroomIsTheFewestSlotsThatKeepErlangsLossWithinTheColdRisk() {
+        assertEquals(0, ScalingPolicy.erlangLoss(0));
+        assertEquals(1, ScalingPolicy.erlangLoss(0.01)); // B(1) = 0.0099
+        assertEquals(3, ScalingPolicy.erlangLoss(0.24)); // 1 req/s, 240 ms starts: B(2) = 0.0227, B(3) = 0.0018
+        for (double l : new double[] {0.05, 0.3, 1, 2.5, 7, 20, 40, 150}) {
+            int k = ScalingPolicy.erlangLoss(l);
+            assertTrue(erlangB(k, l) <= ScalingPolicy.COLD_RISK && erlangB(k - 1, l) > ScalingPolicy.COLD_RISK,
+                    "L = " + l + ": k = " + k + ", B(k) = " + erlangB(k, l) + ", B(k-1) = " + erlangB(k - 1, l));
+        }
+    }
+
+    /** Erlang's loss formula from its definition: (L^k/k!) / Σ_{i<=k} L^i/i!. */
+    private static double erlangB(int k, double l) {
+        double term = 1, sum = 1;
+        for (int i = 1; i <= k; i++) {
+            term *= l / i;
+            sum += term;
+        }
+        return term / sum;
+    }
+
+    @Test
+    void aSteadyOneshotFunctionKeepsTheSecondAndThirdContainerTheNormalApproximationRoundsAway() {
+        Demand d = new Demand();
+        d.started(240 * S / 1000);
+        long t = steady(d, S, 600); // 1 req/s for 10 min: L = 0.24
+        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false),
+                d.snapshot(t), NOON_WEDNESDAY);
+        assertEquals(new ScalingPolicy.Target(3, "demand"), target);
+        assertEquals(1, ScalingPolicy.littleLaw(1, 0.24), "L + 2·√L = 1.22 would have kept one (19% cold)");
+    }
+
+    @Test
     void oneshotSlotsAreUnavailableForTheReplacementsStartOthersForTheirService() {
         Demand d = new Demand();
         d.served(S / 10);
@@ -93,9 +126,9 @@ class ScalingPolicyTest {
         ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 100, List.of(), false),
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals("demand", target.reason());
-        assertEquals(ScalingPolicy.littleLaw(d.snapshot(t).shortRate() > d.snapshot(t).longRate()
-                ? d.snapshot(t).shortRate() : d.snapshot(t).longRate(), 2), target.ready());
-        assertTrue(target.ready() >= 40 && target.ready() <= 60, "L plus headroom: " + target.ready());
+        assertEquals(ScalingPolicy.erlangLoss(2 * Math.max(d.snapshot(t).shortRate(), d.snapshot(t).longRate())),
+                target.ready());
+        assertTrue(target.ready() > 40 && target.ready() <= 50, "L plus headroom: " + target.ready());
 
         ScalingPolicy.Target capped = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 16, List.of(), false),
                 d.snapshot(t), NOON_WEDNESDAY);
@@ -326,11 +359,27 @@ class ScalingPolicyTest {
         }
         Demand.Snapshot ahead = d.snapshot(t + 55 * S);
         assertEquals(6, ahead.burstNeed());
-        assertTrue(ScalingPolicy.littleLaw(ahead.rateAtLast(), ahead.startSeconds()) < 6,
-                "Little's law on the start time asks for fewer: " + ahead);
+        assertTrue(ScalingPolicy.erlangLoss(ahead.rateAtLast() * ahead.startSeconds()) < 6,
+                "the rate after the burst, on the start time, asks for fewer: " + ahead);
         assertEquals(new ScalingPolicy.Target(6, "learned burst"),
                 ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), true), ahead, NOON_WEDNESDAY));
         assertEquals("learned", ScalingPolicy.target(spec(HandlerMode.FORK, 0, 16, List.of(), true), ahead,
                 NOON_WEDNESDAY).reason(), "a fork container comes back: Little's law on its service time decides");
+    }
+
+    @Test
+    void aPeriodicOneshotFunctionIsPreWarmedWithTheOneContainerItsCallsNeeded() {
+        Demand d = new Demand();
+        d.started(240 * S / 1000);
+        long t = 0;
+        for (int i = 0; i <= ScalingPolicy.LEARNED_SAMPLES; i++) {
+            t = i * 60 * S;
+            d.arrival(t, 1, 0, 0); // each call finds the one container pre-warmed for it
+        }
+        Demand.Snapshot ahead = d.snapshot(t + 55 * S);
+        assertEquals(2, ScalingPolicy.erlangLoss(ahead.rateAtLast() * ahead.startSeconds()),
+                "one call reads as 0.1 req/s after it, which would ask for two");
+        assertEquals(new ScalingPolicy.Target(1, "learned burst"),
+                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), true), ahead, NOON_WEDNESDAY));
     }
 }
