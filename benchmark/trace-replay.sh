@@ -38,7 +38,7 @@ took=$(( $(date +%s) - start ))
   echo "of wall time (the traces are hours long in virtual time). Commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo
   echo "Each trace is replayed in virtual time against the scheduler (\`scaling: demand\`, \`prewarm: learned\`,"
-  echo "max 50, idle-ttl 10m, with min 0 and with min 1) and against fixed pools (\`scaling: fixed\`) of two kinds:"
+  echo "max 50, idle-ttl 10m, the default initial 1, with min 0 and with min 1) and against fixed pools (\`scaling: fixed\`) of two kinds:"
   echo "\`fixed, min N, max 50\` keeps N warm containers ready, starts one more for each request that has to wait and"
   echo "retires the extras after the 10 min idle TTL (so its mean size is above N); \`fixed, min = max = N\` is exactly"
   echo "N containers. For each kind the table shows the two sizes whose warm-container-seconds bracket the scheduler's"

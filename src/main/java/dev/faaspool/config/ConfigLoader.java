@@ -41,7 +41,7 @@ public final class ConfigLoader {
     private static final Set<String> FUNCTION =
             Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
     private static final Set<String> POOL =
-            Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm");
+            Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm", "initial");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
     private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
 
@@ -197,11 +197,19 @@ public final class ConfigLoader {
         if (scaling.equals("fixed") && prewarm.equals("learned")) {
             throw p.error("prewarm", "learned pre-warming needs scaling: demand");
         }
+        if (scaling.equals("fixed") && p.has("initial")) {
+            throw p.error("initial", "needs scaling: demand (a fixed pool keeps min)");
+        }
         List<Schedule> schedules = schedules(p);
+        int max = positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0)));
+        int initial = nonNegative(p, "initial", scaling.equals("demand") ? Math.min(Defaults.INITIAL, max) : 0);
+        if (initial > max) {
+            throw p.error("initial", "must be <= max (was " + initial + ", max " + max + ")");
+        }
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
-                nonNegative(p, "min", Defaults.MIN), positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0))),
-                positive(p, "max-uses", Defaults.MAX_USES), positive(p, "idle-ttl", Defaults.IDLE_TTL), schedules,
-                scaling.equals("demand"), prewarm.equals("learned")));
+                nonNegative(p, "min", Defaults.MIN), max, positive(p, "max-uses", Defaults.MAX_USES),
+                positive(p, "idle-ttl", Defaults.IDLE_TTL), schedules, scaling.equals("demand"),
+                prewarm.equals("learned"), initial));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);

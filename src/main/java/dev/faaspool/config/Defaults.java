@@ -10,6 +10,8 @@ import java.util.Map;
 /** The defaults of every function setting, and the built-in function served when no configuration is given. */
 public final class Defaults {
     public static final int MIN = 2;
+    /** Containers a demand-scaled function warms when deployed, before its first request (Knative's initial scale). */
+    public static final int INITIAL = 1;
     public static final int MAX = 16;
     public static final long MEMORY = 64L << 20;
     public static final int PIDS = 64;

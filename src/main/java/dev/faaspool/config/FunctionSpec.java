@@ -54,7 +54,7 @@ public record FunctionSpec(
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
-                        pool.demandScaling(), pool.learnedPrewarm()), limits, timeouts);
+                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts);
     }
 
     /**
@@ -69,18 +69,20 @@ public record FunctionSpec(
      * @param demandScaling whether the pool sizes itself from demand above min; without it the pool is fixed
      *                      at min (and the schedules' floors)
      * @param learnedPrewarm whether to learn the function's pauses and pre-warm before the next request
+     * @param initial containers warmed when the function is deployed, kept until its first request or for
+     *                {@code idleTtl}; {@code 0 <= initial <= max}, and 0 without demand scaling
      */
     public record PoolSize(int min, int max, int maxUses, Duration idleTtl, List<Schedule> schedules,
-            boolean demandScaling, boolean learnedPrewarm) {
+            boolean demandScaling, boolean learnedPrewarm, int initial) {
 
-        /** Sized from demand, without schedules, with learned pre-warming. */
+        /** Sized from demand, without schedules, with learned pre-warming and the default initial containers. */
         public PoolSize(int min, int max, int maxUses, Duration idleTtl) {
-            this(min, max, maxUses, idleTtl, List.of(), true, true);
+            this(min, max, maxUses, idleTtl, List.of(), true, true, Math.min(Defaults.INITIAL, max));
         }
 
         /** A fixed pool of {@code min} warm containers. */
         public static PoolSize fixed(int min, int max, int maxUses, Duration idleTtl) {
-            return new PoolSize(min, max, maxUses, idleTtl, List.of(), false, false);
+            return new PoolSize(min, max, maxUses, idleTtl, List.of(), false, false, 0);
         }
 
         public PoolSize {
@@ -106,6 +108,13 @@ public record FunctionSpec(
             }
             if (min > max) {
                 throw new IllegalArgumentException("min must be <= max (was min " + min + ", max " + max + ")");
+            }
+            if (initial < 0 || initial > max) {
+                throw new IllegalArgumentException("initial must be >= 0 and <= max (was initial " + initial
+                        + ", max " + max + ")");
+            }
+            if (initial > 0 && !demandScaling) {
+                throw new IllegalArgumentException("initial needs scaling: demand (a fixed pool keeps min)");
             }
         }
     }

@@ -29,6 +29,7 @@ final class Demand {
     private final Histogram pauses = new Histogram(86_400_000L, 2);
     private double serviceSeconds = Double.NaN;
     private double startSeconds = Double.NaN;
+    private final long deployed;
     private long lastArrival;
     private boolean arrived;
 
@@ -46,6 +47,11 @@ final class Demand {
     private long burstStart;
     private int burstReady;
     private int burstLeastSpare = Integer.MAX_VALUE;
+
+    /** The demand of a function deployed at {@code deployedNanos}. */
+    Demand(long deployedNanos) {
+        this.deployed = deployedNanos;
+    }
 
     /** A request arrived at {@code now}; the pool's containers are not known (rates and pauses only). */
     synchronized void arrival(long now) {
@@ -132,7 +138,7 @@ final class Demand {
         long n = pauses.getTotalCount();
         return new Snapshot(shortRate.at(now), longRate.at(now),
                 Double.isNaN(serviceSeconds) ? 0 : serviceSeconds, Double.isNaN(startSeconds) ? 0 : startSeconds,
-                arrived ? now - lastArrival : -1, shortRate.atLastEvent(), n,
+                now - deployed, arrived ? now - lastArrival : -1, shortRate.atLastEvent(), n,
                 n == 0 ? 0 : pauses.getValueAtPercentile(5) / 1000.0,
                 n == 0 ? 0 : pauses.getValueAtPercentile(99) / 1000.0, burstNeed());
     }
@@ -142,6 +148,7 @@ final class Demand {
      * @param longRate       requests per second over the long window
      * @param serviceSeconds average time a request holds its slot
      * @param startSeconds   average container start time
+     * @param sinceDeployedNanos time since the function was deployed
      * @param sinceLastNanos time since the last request, -1 before the first
      * @param rateAtLast     the short-window rate just after the last request
      * @param pauses         how many pauses (silences of at least {@link #PAUSE}) were seen
@@ -151,7 +158,7 @@ final class Demand {
      *                       first request (0 when the pool's containers were not reported)
      */
     record Snapshot(double shortRate, double longRate, double serviceSeconds, double startSeconds,
-            long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds,
+            long sinceDeployedNanos, long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds,
             int burstNeed) {
         /** Whether the function is in a pause now: silent for at least {@link #PAUSE}. */
         boolean paused() {

@@ -28,7 +28,7 @@ public final class FunctionPool {
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final WarmQueue warm = new WarmQueue();
     private final PoolCounters counters = new PoolCounters();
-    private final Demand demand = new Demand();
+    private final Demand demand = new Demand(System.nanoTime()); // deployed: now
     private volatile ScalingPolicy.Target target;
 
     // Confined to the owner thread.

@@ -138,7 +138,7 @@ class ConfigLoaderTest {
     @Test
     void anUnknownPoolFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      min: 1\n      mn: 1\n");
-        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, max, max-uses, min, prewarm, scaling, schedules");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.mn", "unknown field; expected one of idle-ttl, initial, max, max-uses, min, prewarm, scaling, schedules");
     }
 
     @Test
@@ -235,6 +235,25 @@ class ConfigLoaderTest {
     void aZeroMaxIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      min: 0\n      max: 0\n");
         assertError(loadFails(file), file, 7, "functions.hello.pool.max", "must be >= 1 (was 0)");
+    }
+
+    @Test
+    void initialDefaultsToOneWithDemandScalingAndZeroForAFixedPool() throws Exception {
+        assertEquals(Defaults.INITIAL, single(load(write("d.yaml", HELLO + "    pool:\n      min: 0\n"))).pool().initial());
+        assertEquals(0, single(load(write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n"))).pool().initial());
+        assertEquals(3, single(load(write("i.yaml", HELLO + "    pool:\n      initial: 3\n"))).pool().initial());
+    }
+
+    @Test
+    void initialAboveMaxIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      max: 2\n      initial: 3\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.initial", "must be <= max (was 3, max 2)");
+    }
+
+    @Test
+    void initialOnAFixedPoolIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n      initial: 1\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.initial", "needs scaling: demand (a fixed pool keeps min)");
     }
 
     @Test

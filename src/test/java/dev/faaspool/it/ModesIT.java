@@ -141,7 +141,7 @@ class ModesIT {
         PoolProcess pool = start("idle", """
                 image: faas-hello:latest
                 mode: fork
-                pool: { min: 0, max: 2, idle-ttl: 2s, prewarm: off }
+                pool: { min: 0, max: 2, idle-ttl: 2s, prewarm: off, initial: 0 }
                 """);
         assertEquals(java.util.List.of(), Docker.runningOf(pool.instance), "min 0: nothing warm before a request");
         assertEquals(200, HttpProbe.get(address, "/", 30_000).status(), "the first request waits for a start");
@@ -159,5 +159,29 @@ class ModesIT {
         assertEquals(200, HttpProbe.get(address, "/", 30_000).status(), "and starts again on demand");
         pool.awaitFunction("fn", f -> f.get("requests").get("cold").asInt() == 2
                 && f.get("requests").get("warm").asInt() == 0, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aFunctionWithMinZeroIsWarmForItsFirstRequestAndScalesToZeroIfNoneComes() throws Exception {
+        PoolProcess pool = start("initial", """
+                image: faas-hello:latest
+                mode: oneshot
+                pool: { min: 0, max: 2, idle-ttl: 4s }
+                """);
+        pool.awaitFunction("fn", f -> f.get("targetReason").asText().equals("deployed") && f.get("warm").asInt() == 1,
+                Duration.ofSeconds(30));
+        assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
+        pool.awaitFunction("fn", f -> f.get("requests").get("warm").asInt() == 1
+                && f.get("requests").get("cold").asInt() == 0, Duration.ofSeconds(10));
+        pool.close();
+
+        PoolProcess uncalled = start("initial-idle", """
+                image: faas-hello:latest
+                mode: oneshot
+                pool: { min: 0, max: 2, idle-ttl: 3s }
+                """);
+        uncalled.awaitFunction("fn", f -> f.get("warm").asInt() == 1, Duration.ofSeconds(30));
+        uncalled.awaitFunction("fn", f -> f.get("targetReason").asText().equals("no traffic yet")
+                && f.get("warm").asInt() == 0 && f.get("starting").asInt() == 0, Duration.ofSeconds(60));
     }
 }

@@ -29,7 +29,8 @@ class ScalingPolicyTest {
     private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, boolean learned) {
         return new FunctionSpec("f", "img", List.of(), Map.of(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false,
-                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, true, learned),
+                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, true, learned,
+                        Defaults.INITIAL),
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
                 new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
     }
@@ -46,7 +47,7 @@ class ScalingPolicyTest {
 
     @Test
     void aSteadyRateReadsAsThatRateOnBothWindows() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         long t = steady(d, S / 10, 18_000); // 10/s for half an hour: six long windows
         Demand.Snapshot s = d.snapshot(t);
         assertEquals(10, s.shortRate(), 0.6);
@@ -55,7 +56,7 @@ class ScalingPolicyTest {
 
     @Test
     void aBurstRaisesTheShortRateAtOnceAndTheLongRateDecaysSlowly() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         for (int i = 0; i < 100; i++) {
             d.arrival(i * S / 100); // 100 requests within one second
         }
@@ -98,7 +99,7 @@ class ScalingPolicyTest {
 
     @Test
     void aSteadyOneshotFunctionKeepsTheSecondAndThirdContainerTheNormalApproximationRoundsAway() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.started(240 * S / 1000);
         long t = steady(d, S, 600); // 1 req/s for 10 min: L = 0.24
         ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false),
@@ -109,7 +110,7 @@ class ScalingPolicyTest {
 
     @Test
     void oneshotSlotsAreUnavailableForTheReplacementsStartOthersForTheirService() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.served(S / 10);
         d.started(S / 2);
         Demand.Snapshot s = d.snapshot(0);
@@ -119,7 +120,7 @@ class ScalingPolicyTest {
 
     @Test
     void demandRaisesTheTargetAboveMinAndMaxCapsIt() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.served(S / 10);
         d.started(2 * S);
         long t = steady(d, S / 20, 400); // 20/s, W = 2 s (a replacement's start) in oneshot: L = 40
@@ -138,7 +139,7 @@ class ScalingPolicyTest {
 
     @Test
     void aFixedPoolIgnoresDemand() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.served(S);
         long t = steady(d, S / 20, 400);
         FunctionSpec fixed = new FunctionSpec("f", "img", List.of(), Map.of(),
@@ -152,7 +153,7 @@ class ScalingPolicyTest {
     @Test
     void withoutTrafficTheTargetIsMin() {
         ScalingPolicy.Target t = ScalingPolicy.target(spec(HandlerMode.FORK, 3, 10, List.of(), true),
-                new Demand().snapshot(0), NOON_WEDNESDAY);
+                new Demand(0).snapshot(0), NOON_WEDNESDAY);
         assertEquals(new ScalingPolicy.Target(3, "min"), t);
     }
 
@@ -161,7 +162,7 @@ class ScalingPolicyTest {
         Schedule officeHours = new Schedule(EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), LocalTime.of(8, 0),
                 LocalTime.of(18, 0), 30);
         FunctionSpec f = spec(HandlerMode.FORK, 1, 50, List.of(officeHours), false);
-        Demand.Snapshot none = new Demand().snapshot(0);
+        Demand.Snapshot none = new Demand(0).snapshot(0);
         assertEquals(new ScalingPolicy.Target(30, "schedule"), ScalingPolicy.target(f, none, NOON_WEDNESDAY));
         assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.withHour(18)).ready(), "18:00 is outside");
         assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.withHour(7).withMinute(59)).ready());
@@ -188,7 +189,7 @@ class ScalingPolicyTest {
 
     @Test
     void aPeriodicFunctionIsPreWarmedJustBeforeItsNextCallAndNotKeptPastTheTail() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.started(S / 2);
         long last = steady(d, 60 * S, 12); // every minute, an hour's worth of gaps
         FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
@@ -207,8 +208,20 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void aFunctionJustDeployedHasItsInitialContainerForTheIdleTtlOrUntilItsFirstRequest() {
+        Demand d = new Demand(5 * S);
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 10, List.of(), true);
+        assertEquals(new ScalingPolicy.Target(Defaults.INITIAL, "deployed"), ScalingPolicy.target(f, d.snapshot(5 * S), NOON_WEDNESDAY));
+        assertEquals(new ScalingPolicy.Target(0, "no traffic yet"),
+                ScalingPolicy.target(f, d.snapshot(5 * S + 10 * 60 * S), NOON_WEDNESDAY), "not called within the idle TTL");
+        d.arrival(6 * S);
+        assertEquals("keep-alive", ScalingPolicy.target(f, d.snapshot(7 * S), NOON_WEDNESDAY).reason(),
+                "once called, its traffic decides");
+    }
+
+    @Test
     void aRecentlyCalledFunctionKeepsOneContainerForTheIdleTtl() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.arrival(0);
         FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
         assertEquals(new ScalingPolicy.Target(1, "keep-alive"), ScalingPolicy.target(f, d.snapshot(60 * S), NOON_WEDNESDAY));
@@ -217,7 +230,7 @@ class ScalingPolicyTest {
 
     @Test
     void tooFewIdleGapsAreNotTrusted() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         long last = steady(d, 60 * S, ScalingPolicy.LEARNED_SAMPLES); // one gap short
         assertFalse(ScalingPolicy.learnedWindowOpen(d.snapshot(last + 59 * S)));
     }
@@ -225,7 +238,7 @@ class ScalingPolicyTest {
     @Test
     void idleSlotsRetireOnlyAboveTheTargetAndAfterAGrace() {
         FunctionSpec f = spec(HandlerMode.FORK, 1, 10, List.of(), false);
-        Demand.Snapshot none = new Demand().snapshot(0);
+        Demand.Snapshot none = new Demand(0).snapshot(0);
         ScalingPolicy.Target one = new ScalingPolicy.Target(1, "min");
         long grace = ScalingPolicy.EXCESS_GRACE.toNanos();
         assertFalse(ScalingPolicy.mayRetireIdle(f, none, 1, one, f.pool().idleTtl().toNanos() * 2), "at the target: kept");
@@ -235,7 +248,7 @@ class ScalingPolicyTest {
 
     @Test
     void aTrustedLearnedPatternReleasesIdleSlotsOnceAPauseBeginsWithoutWaitingForTheTtl() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         long last = steady(d, 60 * S, 12);
         FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
         ScalingPolicy.Target none = new ScalingPolicy.Target(0, "min");
@@ -246,7 +259,7 @@ class ScalingPolicyTest {
 
     @Test
     void onlySilencesOfAtLeastThePauseAreLearned() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         steady(d, S, 100); // a request a second: no pause
         assertEquals(0, d.snapshot(100 * S).pauses());
         d.arrival(99 * S + Demand.PAUSE.toNanos());
@@ -270,7 +283,7 @@ class ScalingPolicyTest {
 
     @Test
     void aFunctionCalledInBurstsGoesToZeroInItsPausesAndIsPreWarmedToTheBurstsSizeBeforeTheNext() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.served(S / 4); // 250 ms a request: at 20 req/s, L = 5
         d.started(S / 4);
         long last = onOff(d, 7);
@@ -318,13 +331,13 @@ class ScalingPolicyTest {
 
     @Test
     void aBurstNeedsWhatItHadReadyPlusTheMostRequestsThatWaitedLessWhatItNeverUsed() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         long t = burst(d, 0, 20, 3, 10); // 3 ready, the first start done after the 11th request: 8 waited
         assertEquals(11, d.snapshot(t + S).burstNeed());
-        Demand spare = new Demand();
+        Demand spare = new Demand(0);
         t = burst(spare, 0, 20, 12, 5); // 12 ready, 6 used before the first start was done: 6 never used
         assertEquals(6, spare.snapshot(t + S).burstNeed());
-        Demand longBurst = new Demand();
+        Demand longBurst = new Demand(0);
         t = burst(longBurst, 0, 20, 3, 10);
         for (int i = 1; i <= 60; i++) { // then a request a second: one to spare until 30 s, then ever more waiting
             boolean past = t + i * S > Demand.BURST_HORIZON.toNanos();
@@ -332,14 +345,14 @@ class ScalingPolicyTest {
         }
         assertEquals(11, longBurst.snapshot(t + 61 * S).burstNeed(),
                 "measured on the burst's first " + Demand.BURST_HORIZON.toSeconds() + " s: what a pre-warm can serve");
-        Demand unknown = new Demand();
+        Demand unknown = new Demand(0);
         unknown.arrival(0);
         assertEquals(0, unknown.snapshot(S).burstNeed(), "the pool's containers not reported: no estimate");
     }
 
     @Test
     void theBurstNeedIsTheMostOfTheLastBurstsSoAnOldLargeOneIsForgotten() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         long t = burst(d, 0, 20, 0, 20); // nothing ready, nothing started: 20
         for (int b = 1; b < Demand.BURSTS; b++) {
             t = burst(d, t + 60 * S, 20, 4, 0); // a start done after each request: one ready was enough
@@ -351,7 +364,7 @@ class ScalingPolicyTest {
 
     @Test
     void aOneshotFunctionIsPreWarmedBeforeItsBurstWithWhatItsLastBurstsNeeded() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.started(S / 2);
         long t = -60 * S;
         for (int b = 0; b < ScalingPolicy.LEARNED_SAMPLES + 1; b++) {
@@ -369,7 +382,7 @@ class ScalingPolicyTest {
 
     @Test
     void aPeriodicOneshotFunctionIsPreWarmedWithTheOneContainerItsCallsNeeded() {
-        Demand d = new Demand();
+        Demand d = new Demand(0);
         d.started(240 * S / 1000);
         long t = 0;
         for (int i = 0; i <= ScalingPolicy.LEARNED_SAMPLES; i++) {

@@ -110,7 +110,7 @@ final class SimulatedPool {
     private final FunctionSpec spec;
     private final boolean reuses;
     private final SplittableRandom random;
-    private final Demand demand = new Demand();
+    private final Demand demand = new Demand(0); // deployed as the trace starts
     private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
             : Long.compare(a.seq, b.seq));
     private final LinkedHashSet<Container> containers = new LinkedHashSet<>();

@@ -73,9 +73,10 @@ public final class TraceReplay {
                 new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
     }
 
-    /** {@code scaling: demand, prewarm: learned | off, min: <min>, max: 50, idle-ttl: 10m}. */
+    /** {@code scaling: demand, prewarm: learned | off, min: <min>, max: 50, idle-ttl: 10m} (and the default initial: 1). */
     static FunctionSpec scheduler(HandlerMode mode, int min, boolean learned) {
-        return spec(mode, new FunctionSpec.PoolSize(min, MAX, Defaults.MAX_USES, IDLE_TTL, List.of(), true, learned));
+        return spec(mode, new FunctionSpec.PoolSize(min, MAX, Defaults.MAX_USES, IDLE_TTL, List.of(), true, learned,
+                Defaults.INITIAL));
     }
 
     /** A configuration of the scheduler. */

@@ -49,7 +49,7 @@ class TraceReplayTest {
 
     @Test
     void aFunctionCalledInBurstsIsPreWarmedForEachBurstAndBeatsBothKindsOfFixedPool() {
-        // The full trace: the pauses are learned from the sixth burst on (ScalingPolicy.LEARNED_SAMPLES).
+        // The full trace: the pauses are learned from the fourth burst on (ScalingPolicy.LEARNED_SAMPLES).
         Trace t = Trace.standard(1, false, TraceReplay.SEED, 250).stream()
                 .filter(x -> x.name().equals("on/off")).findFirst().orElseThrow();
         TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
