@@ -140,7 +140,7 @@ class FailureIT {
                 """);
         assertEquals(2, pool.awaitExit(Duration.ofSeconds(30)));
         assertTrue(pool.stderr().contains(work.resolve("pool.yaml") + ":5: functions.fn.pool.maxx: unknown field;"
-                + " expected one of idle-ttl, max, max-uses, min, prewarm, scaling, schedules"), pool.stderr());
+                + " expected one of idle-ttl, initial, max, max-uses, min, prewarm, scaling, schedules"), pool.stderr());
     }
 
     @Test
