@@ -14,8 +14,13 @@ import org.HdrHistogram.Histogram;
 final class Demand {
     static final Duration SHORT_WINDOW = Duration.ofSeconds(10);
     static final Duration LONG_WINDOW = Duration.ofMinutes(5);
-    /** Weight of the newest observation in the service and start time averages. */
-    private static final double ALPHA = 0.2;
+    /** Weight of the newest observation in the service time average. */
+    private static final double SERVICE_ALPHA = 0.2;
+    /**
+     * Weight of the newest start in the start time average: about the last 20. Starts come in bursts that slow
+     * each other down; a target that followed the slowest of them would start more at once, slower still.
+     */
+    private static final double START_ALPHA = 0.05;
 
     private final DecayingRate shortRate = new DecayingRate(SHORT_WINDOW);
     private final DecayingRate longRate = new DecayingRate(LONG_WINDOW);
@@ -113,16 +118,16 @@ final class Demand {
 
     /** A request held its slot for {@code nanos} (from the init's ACK to the end of the request). */
     synchronized void served(long nanos) {
-        serviceSeconds = average(serviceSeconds, nanos / 1e9);
+        serviceSeconds = average(serviceSeconds, nanos / 1e9, SERVICE_ALPHA);
     }
 
     /** A container took {@code nanos} from create to hello. */
     synchronized void started(long nanos) {
-        startSeconds = average(startSeconds, nanos / 1e9);
+        startSeconds = average(startSeconds, nanos / 1e9, START_ALPHA);
     }
 
-    private static double average(double current, double sample) {
-        return Double.isNaN(current) ? sample : current + ALPHA * (sample - current);
+    private static double average(double current, double sample, double alpha) {
+        return Double.isNaN(current) ? sample : current + alpha * (sample - current);
     }
 
     /**
