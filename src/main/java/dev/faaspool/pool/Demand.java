@@ -163,8 +163,8 @@ final class Demand {
      *                       first request (0 when the pool's containers were not reported)
      */
     record Snapshot(double shortRate, double longRate, double serviceSeconds, double startSeconds,
-            long sinceDeployedNanos, long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds, double pauseP99Seconds,
-            int burstNeed) {
+            long sinceDeployedNanos, long sinceLastNanos, double rateAtLast, long pauses, double pauseP5Seconds,
+            double pauseP99Seconds, int burstNeed) {
         /** Whether the function is in a pause now: silent for at least {@link #PAUSE}. */
         boolean paused() {
             return sinceLastNanos >= PAUSE.toNanos();

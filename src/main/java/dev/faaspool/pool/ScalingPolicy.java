@@ -18,8 +18,8 @@ import java.time.ZonedDateTime;
  * <ul>
  *   <li>oneshot: a request that finds no slot ready waits for a container start. With {@code k} slots it
  *       does so with the probability {@code B(k, L)} of Erlang's loss formula; the target is the fewest
- *       slots that make it at most {@link #COLD_RISK}. (At a rate where one container is being replaced
- *       a fifth of the time, that is a second one, which a normal approximation rounds away.)</li>
+ *       slots that make it at most {@link #COLD_RISK}. (At 1 req/s and 240 ms starts, {@code L = 0.24}: three,
+ *       where {@code L + Z·√L} rounds to one and a request in five waits.)</li>
  *   <li>fork, persistent: a request that finds every slot busy waits for the first to free, seldom for a
  *       start, so {@code Z·√L} (Poisson's standard deviation) of headroom is enough.</li>
  * </ul>
