@@ -166,7 +166,7 @@ class ModesIT {
         PoolProcess pool = start("initial", """
                 image: faas-hello:latest
                 mode: oneshot
-                pool: { min: 0, max: 2, idle-ttl: 4s }
+                pool: { min: 0, max: 2, idle-ttl: 60s }
                 """);
         pool.awaitFunction("fn", f -> f.get("targetReason").asText().equals("deployed") && f.get("warm").asInt() == 1,
                 Duration.ofSeconds(30));
@@ -178,7 +178,7 @@ class ModesIT {
         PoolProcess uncalled = start("initial-idle", """
                 image: faas-hello:latest
                 mode: oneshot
-                pool: { min: 0, max: 2, idle-ttl: 3s }
+                pool: { min: 0, max: 2, idle-ttl: 10s }
                 """);
         uncalled.awaitFunction("fn", f -> f.get("warm").asInt() == 1, Duration.ofSeconds(30));
         uncalled.awaitFunction("fn", f -> f.get("targetReason").asText().equals("no traffic yet")
