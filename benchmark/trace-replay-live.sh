@@ -122,7 +122,7 @@ mkdir -p benchmark/results
       "${r[p50_ms]}" "${r[p99_ms]}" "${r[p999_ms]}" "${r[container_s]}" "${r[mean_containers]}" "${r[peak_containers]}"
   done <"$work/results.txt"
   echo
-  echo "The scheduler learns a function's pauses from its fifth on (ScalingPolicy.LEARNED_SAMPLES); until then its"
+  echo "The scheduler learns a function's pauses once it has seen 3 (ScalingPolicy.LEARNED_SAMPLES); until then its"
   echo "demand rule (the 10 s and 5 min rates) and the keep-alive size it through the pauses too. The same comparison"
   echo "in virtual time, on hours-long traces: [trace-replay.md](trace-replay.md); what the runs found: README-replay.md."
   echo "Each system's /status samples, every 100 ms: [trace-replay-live-$mode/](trace-replay-live-$mode/)."
