@@ -237,7 +237,7 @@ public final class Pool implements AutoCloseable {
         order.sort(Comparator.comparing((FunctionPool fp) -> readyCount(fp) >= fp.spec().pool().min()));
         long used = host.memoryBudget() > 0 ? memoryInUse() : 0;
         for (FunctionPool fp : order) {
-            fp.target(ScalingPolicy.target(fp.spec(), fp.demand().snapshot(now), wall));
+            fp.target(ScalingPolicy.target(fp.spec(), fp.demand().snapshot(now), wall, fp.target()));
             used += reconcile(fp, now, used);
         }
     }
@@ -265,7 +265,7 @@ public final class Pool implements AutoCloseable {
         for (FunctionPool fp : functions.values()) {
             FunctionSpec spec = fp.spec();
             Demand.Snapshot demand = fp.demand().snapshot(now);
-            ScalingPolicy.Target target = ScalingPolicy.target(spec, demand, wall);
+            ScalingPolicy.Target target = ScalingPolicy.target(spec, demand, wall, fp.target());
             fp.target(target);
             for (Slot s : fp.slots().values()) {
                 long accepted = s.requestAcceptedNanos();

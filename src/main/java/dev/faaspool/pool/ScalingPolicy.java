@@ -26,6 +26,11 @@ import java.time.ZonedDateTime;
  * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
  * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
  *
+ * <p>The measured rate and start time wander even when traffic does not change; the last decision is
+ * kept while it stays within a band around the goal (its cold risk within a factor of two, its headroom
+ * within half a standard deviation), so steady traffic gets a steady size rather than one that is, half
+ * the time, one container short.
+ *
  * <h2>Pauses: learned pre-warming</h2>
  * With learned pre-warming and at least {@link #LEARNED_SAMPLES} pauses seen (silences of at least
  * {@link Demand#PAUSE}), a function in a pause is sized from its pauses, not from its recent rates: as
@@ -67,6 +72,14 @@ final class ScalingPolicy {
     record Target(int ready, String reason) {}
 
     static Target target(FunctionSpec spec, Demand.Snapshot d, ZonedDateTime wall) {
+        return target(spec, d, wall, 0);
+    }
+
+    /**
+     * The target now, given the one decided last ({@code held} containers): in traffic that has not changed
+     * beyond its noise, the size it had (see {@link #slots(FunctionSpec, Demand.Snapshot, double, int)}).
+     */
+    static Target target(FunctionSpec spec, Demand.Snapshot d, ZonedDateTime wall, int held) {
         FunctionSpec.PoolSize p = spec.pool();
         Target t = new Target(p.min(), "min");
         for (Schedule s : p.schedules()) {
@@ -75,7 +88,7 @@ final class ScalingPolicy {
             }
         }
         if (p.demandScaling()) {
-            Target traffic = fromTraffic(spec, d);
+            Target traffic = fromTraffic(spec, d, held);
             if (traffic.ready() > t.ready() || traffic.ready() == 0 && t.ready() == 0) { // at zero, say why
                 t = traffic;
             }
@@ -84,7 +97,7 @@ final class ScalingPolicy {
     }
 
     /** What the function's traffic asks for, floors and ceiling aside. */
-    private static Target fromTraffic(FunctionSpec spec, Demand.Snapshot d) {
+    private static Target fromTraffic(FunctionSpec spec, Demand.Snapshot d, int held) {
         if (d.sinceLastNanos() < 0) {
             // A function just deployed is usually called soon (by whoever deployed it): as Knative's initial
             // scale, it gets its first containers before its first request, for as long as a keep-alive.
@@ -107,9 +120,35 @@ final class ScalingPolicy {
         if (d.sinceLastNanos() >= spec.pool().idleTtl().toNanos()) {
             return new Target(0, "idle past idle-ttl");
         }
-        int demand = slots(spec, d, Math.max(d.shortRate(), d.longRate()));
+        int demand = slots(spec, d, Math.max(d.shortRate(), d.longRate()), held);
         return demand <= 1 ? new Target(1, "keep-alive") : new Target(demand, "demand");
     }
+
+    /**
+     * {@link #slots(FunctionSpec, Demand.Snapshot, double)}, but {@code held} while it is within a band around
+     * the mode's goal: in oneshot mode while its cold risk is between half and twice {@link #COLD_RISK}
+     * (one fewer would risk more than half), in fork and persistent mode while its headroom is between
+     * {@code Z - 0.5} and {@code Z + 0.5} standard deviations (each side of the rounding). A size that
+     * followed the noise would be right on average and one too few half the time, and the cold risk grows
+     * faster below the right size than it falls above it.
+     */
+    static int slots(FunctionSpec spec, Demand.Snapshot d, double rate, int held) {
+        double l = rate * unavailableSeconds(spec, d);
+        boolean holds;
+        if (held <= 0 || !(l > 0)) {
+            holds = false;
+        } else if (spec.mode() == HandlerMode.ONESHOT) {
+            holds = erlangB(held, l) <= COLD_RISK * BAND && erlangB(held - 1, l) > COLD_RISK / BAND;
+        } else {
+            holds = l + (Z - Z_BAND) * Math.sqrt(l) < held + 0.5 && l + (Z + Z_BAND) * Math.sqrt(l) >= held - 0.5;
+        }
+        return holds ? held : slots(spec, d, rate);
+    }
+
+    /** Oneshot: how far the held size's cold risk may stray from {@link #COLD_RISK}, as a factor. */
+    static final double BAND = 2;
+    /** Fork, persistent: how far the held size's headroom may stray from {@link #Z}, in standard deviations. */
+    static final double Z_BAND = 0.5;
 
     /** Slots that serve {@code rate} requests/s with the headroom of the function's mode. */
     static int slots(FunctionSpec spec, Demand.Snapshot d, double rate) {
@@ -135,14 +174,30 @@ final class ScalingPolicy {
         if (!(l > 0)) {
             return 0;
         }
-        // Erlang B by its recurrence, stable at any L: B(0) = 1, B(k) = L·B(k-1) / (k + L·B(k-1)).
         double b = 1;
         int k = 0;
         while (b > COLD_RISK && k < MAX_SLOTS) {
             k++;
-            b = l * b / (k + l * b);
+            b = erlangStep(b, k, l);
         }
         return k;
+    }
+
+    /**
+     * Erlang's loss formula {@code B(k, l)}: the probability that a Poisson stream of load {@code l} finds all
+     * {@code k} slots taken.
+     */
+    static double erlangB(int k, double l) {
+        double b = 1;
+        for (int i = 1; i <= k; i++) {
+            b = erlangStep(b, i, l);
+        }
+        return b;
+    }
+
+    /** {@code B(k, l)} from {@code b = B(k-1, l)}: the recurrence, stable at any load, from {@code B(0, l) = 1}. */
+    private static double erlangStep(double b, int k, double l) {
+        return l * b / (k + l * b);
     }
 
     /** Where the search for {@code k} stops: far above any pool's max. */

@@ -84,7 +84,69 @@ class ScalingPolicyTest {
             int k = ScalingPolicy.erlangLoss(l);
             assertTrue(erlangB(k, l) <= ScalingPolicy.COLD_RISK && erlangB(k - 1, l) > ScalingPolicy.COLD_RISK,
                     "L = " + l + ": k = " + k + ", B(k) = " + erlangB(k, l) + ", B(k-1) = " + erlangB(k - 1, l));
+            assertEquals(erlangB(k, l), ScalingPolicy.erlangB(k, l), 1e-12, "the recurrence, L = " + l);
         }
+    }
+
+    /** A function whose containers start in 200 ms and serve in 100 ms. */
+    private static Demand.Snapshot startsIn200ServesIn100() {
+        Demand d = new Demand(0);
+        d.started(S / 5);
+        d.served(S / 10);
+        return d.snapshot(0);
+    }
+
+    @Test
+    void aOneshotTargetHoldsWhileItsColdRiskStaysWithinAFactorOfTwoOfTheBound() {
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
+        Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.2 · rate
+        // L = 0.19: two would do (B(2) = 1.5%), but one fewer than three risks more than half the bound: three stay.
+        assertEquals(2, ScalingPolicy.slots(f, d, 0.95, 0));
+        assertEquals(3, ScalingPolicy.slots(f, d, 0.95, 3));
+        // L = 0.24: three are asked for (B(2) = 2.3%), but two risk less than twice the bound: two stay.
+        assertEquals(3, ScalingPolicy.slots(f, d, 1.2, 0));
+        assertEquals(2, ScalingPolicy.slots(f, d, 1.2, 2));
+        // Beyond the band the target moves to Erlang's size: down at L = 0.05 (B(2) = 0.1%), up at L = 0.8 (15%).
+        assertEquals(2, ScalingPolicy.slots(f, d, 0.25, 3));
+        assertEquals(4, ScalingPolicy.slots(f, d, 4, 2));
+        assertEquals(0, ScalingPolicy.slots(f, d, 0, 3), "no traffic holds nothing");
+    }
+
+    @Test
+    void aForkTargetHoldsWhileItsHeadroomStaysWithinHalfAStandardDeviationOfZ() {
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), false);
+        Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.1 · rate
+        // L = 0.9: L + 2·√L = 2.8 rounds to three; two still have 1.5 standard deviations (2.3 < 2.5): they stay.
+        assertEquals(3, ScalingPolicy.slots(f, d, 9, 0));
+        assertEquals(2, ScalingPolicy.slots(f, d, 9, 2));
+        // L = 0.3: 1.4 rounds to one; one fewer than two would leave less than 2.5 (1.7 >= 1.5): two stay.
+        assertEquals(1, ScalingPolicy.slots(f, d, 3, 0));
+        assertEquals(2, ScalingPolicy.slots(f, d, 3, 2));
+        // L = 0.1: even 2.5 standard deviations need less than one and a half: down to one.
+        assertEquals(1, ScalingPolicy.slots(f, d, 1, 2));
+        // L = 2.5: 5.7 rounds to six; four leave less than 1.5 (4.9 >= 4.5): up to six.
+        assertEquals(6, ScalingPolicy.slots(f, d, 25, 4));
+    }
+
+    @Test
+    void steadyTrafficKeepsTheSizeItWasGivenWhereTheTargetWouldRoundEitherWay() {
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
+        Demand d = new Demand(0);
+        d.started(213 * S / 1000);
+        // 1 req/s (1.05 on the short window just after a request) and 213 ms starts: L = 0.224, where Erlang's size
+        // goes from two to three (B(2) = 2%).
+        long t = steady(d, S, 600);
+        int held = ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY).ready();
+        java.util.Set<Integer> unheld = new java.util.TreeSet<>();
+        for (int i = 0; i < 40; i++) { // the start time wanders by 10% either way
+            d.started((i % 4 < 2 ? 192 : 234) * S / 1000);
+            t += S;
+            d.arrival(t);
+            unheld.add(ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY).ready());
+            ScalingPolicy.Target next = ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY, held);
+            assertEquals(new ScalingPolicy.Target(held, "demand"), next, "after " + (i + 1) + " starts");
+        }
+        assertEquals(java.util.Set.of(2, 3), unheld, "without the held size the target follows the noise");
     }
 
     /** Erlang's loss formula from its definition: (L^k/k!) / Σ_{i<=k} L^i/i!. */

@@ -198,8 +198,13 @@ final class SimulatedPool {
 
     // ---- the owner's decisions ----
 
+    /** The last decision, as {@link FunctionPool#target()} keeps it. */
+    private int held;
+
     private ScalingPolicy.Target target(Demand.Snapshot d) {
-        return ScalingPolicy.target(spec, d, WALL);
+        ScalingPolicy.Target t = ScalingPolicy.target(spec, d, WALL, held);
+        held = t.ready();
+        return t;
     }
 
     java.util.function.Consumer<String> probe;

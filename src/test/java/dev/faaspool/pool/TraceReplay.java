@@ -172,9 +172,14 @@ public final class TraceReplay {
     record Comparison(Trace trace, List<SimulatedPool.Result> schedulers, List<Fixed> fixed, List<Verdict> verdicts) {}
 
     static Comparison compare(Trace t, HandlerMode mode) {
+        return compare(t, mode, SEED);
+    }
+
+    /** Every system on {@code t}; {@code seed} draws the modelled engine's start times. */
+    static Comparison compare(Trace t, HandlerMode mode, long seed) {
         List<SimulatedPool.Result> schedulers = new ArrayList<>();
         for (Variant v : variants) {
-            schedulers.add(new SimulatedPool(scheduler(mode, v.min(), v.learned()), SEED).run(t, v.label()));
+            schedulers.add(new SimulatedPool(scheduler(mode, v.min(), v.learned()), seed).run(t, v.label()));
         }
         double mostExpensive = schedulers.stream().mapToDouble(SimulatedPool.Result::containerSeconds).max().orElseThrow();
         List<Fixed> fixed = new ArrayList<>();
@@ -182,7 +187,7 @@ public final class TraceReplay {
         for (Kind kind : Kind.values()) {
             List<Fixed> sweep = new ArrayList<>();
             for (int n = kind.smallest(); n <= MAX; n++) {
-                Fixed f = new Fixed(kind, n, new SimulatedPool(kind.spec(mode, n), SEED).run(t, kind.label(n)));
+                Fixed f = new Fixed(kind, n, new SimulatedPool(kind.spec(mode, n), seed).run(t, kind.label(n)));
                 sweep.add(f);
                 if (f.result().containerSeconds() >= mostExpensive) {
                     break;
@@ -210,8 +215,11 @@ public final class TraceReplay {
 
     public static void main(String[] args) {
         Set<String> only = new LinkedHashSet<>();
+        int draws = DRAWS;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--with-prewarm-off")) {
+            if (args[i].equals("--draws") && i + 1 < args.length) {
+                draws = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--with-prewarm-off")) {
                 variants = List.of(variants.get(0), variants.get(1), new Variant("scheduler, min 0, prewarm off", 0, false));
             } else {
                 only.addAll(List.of(args[i].split(",")));
@@ -242,6 +250,9 @@ public final class TraceReplay {
                 comparisons.add(compare(t, setup.mode()));
             }
             printTable(body, setup, comparisons, (System.nanoTime() - t0) / 1e9);
+            if (draws > 0) {
+                printDraws(body, setup, draws);
+            }
             for (Comparison c : comparisons) {
                 for (Verdict v : c.verdicts()) {
                     summary.add(new Summary(setup.key(), c.trace().name(), v));
@@ -273,6 +284,54 @@ public final class TraceReplay {
                 + "with the peaks: %,d.)%n%n", rejected, rejectedByScheduler, rejectedUnshown);
         out.print(buffer.toString(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** Other draws of every trace replayed by default: seeds {@code SEED + 1000·i}. */
+    static final int DRAWS = 8;
+
+    /**
+     * The verdicts of {@code setup} over {@code draws} other draws of its traces (arrivals, service and start
+     * times): whether the scheduler's wins and losses hold or were the luck of one draw.
+     */
+    static void printDraws(PrintStream out, Setup setup, int draws) {
+        long t0 = System.nanoTime();
+        List<List<Comparison>> byDraw = java.util.stream.IntStream.rangeClosed(1, draws).parallel()
+                .mapToObj(i -> {
+                    long seed = SEED + 1000L * i;
+                    return Trace.standard(setup.scale(), false, seed, setup.serviceMillis()).stream()
+                            .map(t -> compare(t, setup.mode(), seed)).toList();
+                }).toList();
+        Variant v = variants.get(0);
+        out.printf(Locale.ROOT, "**Over %d other draws** of the same traces (other seeds for arrivals, service and "
+                + "start times; %.1f s): %s against each kind of fixed pool, cold requests summed over the draws: its "
+                + "own; the fixed pool's of that kind that cost at least as much in each draw; and a pool's of exactly its "
+                + "cost, on the line between the two sizes (or that pool's, where none costs less). Then the draws in "
+                + "which it had fewer cold requests than the pool that cost at least as much, and as many.%n%n",
+                draws, (System.nanoTime() - t0) / 1e9, v.label());
+        out.println("| trace | kind | scheduler cold | at least its cost | on the line | fewer in | as many in "
+                + "| warm-container-s, scheduler / pool |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (int trace = 0; trace < byDraw.get(0).size(); trace++) {
+            for (Kind kind : Kind.values()) {
+                long cold = 0, above = 0, fewer = 0, same = 0;
+                double line = 0, schedulerCost = 0, aboveCost = 0;
+                for (List<Comparison> draw : byDraw) {
+                    Verdict verdict = draw.get(trace).verdicts().stream()
+                            .filter(x -> x.kind() == kind && x.scheduler().system().equals(v.label())).findFirst().orElseThrow();
+                    cold += verdict.scheduler().cold();
+                    above += verdict.above().result().cold();
+                    line += verdict.below() == null ? verdict.above().result().cold() : verdict.interpolatedCold();
+                    fewer += verdict.wins() ? 1 : 0;
+                    same += verdict.ties() ? 1 : 0;
+                    schedulerCost += verdict.scheduler().containerSeconds();
+                    aboveCost += verdict.above().result().containerSeconds();
+                }
+                out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,.1f | %d of %d | %d | %,.0f / %,.0f |%n",
+                        byDraw.get(0).get(trace).trace().name(), "`" + kind.title + "`", cold, above, line, fewer,
+                        draws, same, schedulerCost, aboveCost);
+            }
+        }
+        out.println();
     }
 
     private record Summary(String setup, String trace, Verdict verdict) {}
