@@ -26,10 +26,10 @@ import java.time.ZonedDateTime;
  * {@code λ} is the larger of the short-window and long-window rates: the short one rises within
  * seconds of a burst (scale up fast), the long one decays over minutes (scale down slowly).
  *
- * <p>The measured rate and start time wander even when traffic does not change; the last decision is
- * kept while it stays within a band around the goal (its cold risk within a factor of two, its headroom
- * within half a standard deviation), so steady traffic gets a steady size rather than one that is, half
- * the time, one container short.
+ * <p>The measured rate and start time wander even when traffic does not change. The target rises as soon
+ * as they ask for more, and comes down only when one container fewer would still be well within the goal
+ * (half the cold risk, half a standard deviation more headroom), so steady traffic keeps a steady size
+ * rather than one that is, half the time, one container short.
  *
  * <h2>Pauses: learned pre-warming</h2>
  * With learned pre-warming and at least {@link #LEARNED_SAMPLES} pauses seen (silences of at least
@@ -76,8 +76,8 @@ final class ScalingPolicy {
     }
 
     /**
-     * The target now, given the one decided last ({@code held} containers): in traffic that has not changed
-     * beyond its noise, the size it had (see {@link #slots(FunctionSpec, Demand.Snapshot, double, int)}).
+     * The target now, given the one decided last ({@code held} containers): in traffic that has not dropped
+     * beyond its noise, at least the size it had (see {@link #slots(FunctionSpec, Demand.Snapshot, double, int)}).
      */
     static Target target(FunctionSpec spec, Demand.Snapshot d, ZonedDateTime wall, int held) {
         FunctionSpec.PoolSize p = spec.pool();
@@ -125,29 +125,27 @@ final class ScalingPolicy {
     }
 
     /**
-     * {@link #slots(FunctionSpec, Demand.Snapshot, double)}, but {@code held} while it is within a band around
-     * the mode's goal: in oneshot mode while its cold risk is between half and twice {@link #COLD_RISK}
-     * (one fewer would risk more than half), in fork and persistent mode while its headroom is between
-     * {@code Z - 0.5} and {@code Z + 0.5} standard deviations (each side of the rounding). A size that
-     * followed the noise would be right on average and one too few half the time, and the cold risk grows
-     * faster below the right size than it falls above it.
+     * {@link #slots(FunctionSpec, Demand.Snapshot, double)}, but never fewer than {@code held} until one fewer
+     * would still be well within the mode's goal: in oneshot mode a cold risk of at most half
+     * {@link #COLD_RISK}, in fork and persistent mode a headroom of {@code Z + 0.5} standard deviations
+     * (rounded). Up at once, down only past that margin: a size that followed the noise would be one short
+     * half the time, and the cold risk grows faster below the right size than it falls above it.
      */
     static int slots(FunctionSpec spec, Demand.Snapshot d, double rate, int held) {
-        double l = rate * unavailableSeconds(spec, d);
-        boolean holds;
-        if (held <= 0 || !(l > 0)) {
-            holds = false;
-        } else if (spec.mode() == HandlerMode.ONESHOT) {
-            holds = erlangB(held, l) <= COLD_RISK * BAND && erlangB(held - 1, l) > COLD_RISK / BAND;
-        } else {
-            holds = l + (Z - Z_BAND) * Math.sqrt(l) < held + 0.5 && l + (Z + Z_BAND) * Math.sqrt(l) >= held - 0.5;
+        int wanted = slots(spec, d, rate);
+        if (held <= wanted) {
+            return wanted;
         }
-        return holds ? held : slots(spec, d, rate);
+        double l = rate * unavailableSeconds(spec, d);
+        boolean oneFewerIsAmple = spec.mode() == HandlerMode.ONESHOT
+                ? erlangB(held - 1, l) <= COLD_RISK / BAND
+                : l + (Z + Z_BAND) * Math.sqrt(l) < held - 0.5;
+        return oneFewerIsAmple ? wanted : held;
     }
 
-    /** Oneshot: how far the held size's cold risk may stray from {@link #COLD_RISK}, as a factor. */
+    /** Oneshot: how far below {@link #COLD_RISK} one container fewer must keep the risk before the target drops. */
     static final double BAND = 2;
-    /** Fork, persistent: how far the held size's headroom may stray from {@link #Z}, in standard deviations. */
+    /** Fork, persistent: the headroom beyond {@link #Z}, in standard deviations, that one fewer must keep. */
     static final double Z_BAND = 0.5;
 
     /** Slots that serve {@code rate} requests/s with the headroom of the function's mode. */

@@ -97,39 +97,38 @@ class ScalingPolicyTest {
     }
 
     @Test
-    void aOneshotTargetHoldsWhileItsColdRiskStaysWithinAFactorOfTwoOfTheBound() {
+    void aOneshotTargetRisesAtOnceAndDropsOnlyWhenOneFewerRisksLessThanHalfTheBound() {
         FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
         Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.2 · rate
-        // L = 0.19: two would do (B(2) = 1.5%), but one fewer than three risks more than half the bound: three stay.
+        // L = 0.19: two would do (B(2) = 1.5%), but that is more than half the bound: three stay.
         assertEquals(2, ScalingPolicy.slots(f, d, 0.95, 0));
         assertEquals(3, ScalingPolicy.slots(f, d, 0.95, 3));
-        // L = 0.24: three are asked for (B(2) = 2.3%), but two risk less than twice the bound: two stay.
-        assertEquals(3, ScalingPolicy.slots(f, d, 1.2, 0));
-        assertEquals(2, ScalingPolicy.slots(f, d, 1.2, 2));
-        // Beyond the band the target moves to Erlang's size: down at L = 0.05 (B(2) = 0.1%), up at L = 0.8 (15%).
+        // L = 0.05: B(2) = 0.1%, well within: down to two.
         assertEquals(2, ScalingPolicy.slots(f, d, 0.25, 3));
+        // L = 0.24: three are asked for (B(2) = 2.3%), and two rise to three at once; at L = 0.8 (B(2) = 15%), to four.
+        assertEquals(3, ScalingPolicy.slots(f, d, 1.2, 2));
         assertEquals(4, ScalingPolicy.slots(f, d, 4, 2));
-        assertEquals(0, ScalingPolicy.slots(f, d, 0, 3), "no traffic holds nothing");
+        assertEquals(0, ScalingPolicy.slots(f, d, 0, 3), "no traffic holds nothing (the keep-alive rule decides)");
     }
 
     @Test
-    void aForkTargetHoldsWhileItsHeadroomStaysWithinHalfAStandardDeviationOfZ() {
+    void aForkTargetRisesAtOnceAndDropsOnlyWhenOneFewerKeepsHalfAStandardDeviationMore() {
         FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), false);
         Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.1 · rate
-        // L = 0.9: L + 2·√L = 2.8 rounds to three; two still have 1.5 standard deviations (2.3 < 2.5): they stay.
-        assertEquals(3, ScalingPolicy.slots(f, d, 9, 0));
-        assertEquals(2, ScalingPolicy.slots(f, d, 9, 2));
-        // L = 0.3: 1.4 rounds to one; one fewer than two would leave less than 2.5 (1.7 >= 1.5): two stay.
+        // L = 1.1: L + 2·√L = 3.2 rounds to three; three of four would keep L + 2.5·√L = 3.7 >= 3.5: four stay.
+        assertEquals(3, ScalingPolicy.slots(f, d, 11, 0));
+        assertEquals(4, ScalingPolicy.slots(f, d, 11, 4));
+        // L = 0.3: 1.4 rounds to one; one of two would keep 1.7 >= 1.5: two stay. At L = 0.1 (0.9 < 1.5), one.
         assertEquals(1, ScalingPolicy.slots(f, d, 3, 0));
         assertEquals(2, ScalingPolicy.slots(f, d, 3, 2));
-        // L = 0.1: even 2.5 standard deviations need less than one and a half: down to one.
         assertEquals(1, ScalingPolicy.slots(f, d, 1, 2));
-        // L = 2.5: 5.7 rounds to six; four leave less than 1.5 (4.9 >= 4.5): up to six.
+        // L = 0.9: 2.8 rounds to three, and two rise to three at once; at L = 2.5 (5.7), four rise to six.
+        assertEquals(3, ScalingPolicy.slots(f, d, 9, 2));
         assertEquals(6, ScalingPolicy.slots(f, d, 25, 4));
     }
 
     @Test
-    void steadyTrafficKeepsTheSizeItWasGivenWhereTheTargetWouldRoundEitherWay() {
+    void steadyTrafficKeepsTheSizeItReachedWhereTheTargetWouldRoundEitherWay() {
         FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
         Demand d = new Demand(0);
         d.started(213 * S / 1000);
@@ -138,15 +137,20 @@ class ScalingPolicyTest {
         long t = steady(d, S, 600);
         int held = ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY).ready();
         java.util.Set<Integer> unheld = new java.util.TreeSet<>();
+        java.util.List<Integer> targets = new java.util.ArrayList<>();
         for (int i = 0; i < 40; i++) { // the start time wanders by 10% either way
             d.started((i % 4 < 2 ? 192 : 234) * S / 1000);
             t += S;
             d.arrival(t);
             unheld.add(ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY).ready());
             ScalingPolicy.Target next = ScalingPolicy.target(f, d.snapshot(t), NOON_WEDNESDAY, held);
-            assertEquals(new ScalingPolicy.Target(held, "demand"), next, "after " + (i + 1) + " starts");
+            assertEquals("demand", next.reason());
+            held = next.ready();
+            targets.add(held);
         }
         assertEquals(java.util.Set.of(2, 3), unheld, "without the held size the target follows the noise");
+        assertEquals(List.of(3), targets.subList(targets.indexOf(3), targets.size()).stream().distinct().toList(),
+                "once it reached three it stays: " + targets);
     }
 
     /** Erlang's loss formula from its definition: (L^k/k!) / Σ_{i<=k} L^i/i!. */

@@ -42,7 +42,9 @@ import java.util.Set;
  * smallest pool of that kind with at least its warm-container-seconds: fewer cold requests at no more
  * memory. Cold, as faas-pool counts it: the request waited for a container to start (or past the acquire
  * timeout); waiting for a busy container to come free is queueing, seen in the latencies. A second
- * reading compares with a pool of exactly the scheduler's cost, on the line between the two sizes.
+ * reading compares with a pool of exactly the scheduler's cost, on the line between the two sizes. One
+ * draw of a trace is one sample, so each table is followed by the same comparison summed over
+ * {@link #DRAWS} other draws.
  */
 public final class TraceReplay {
     static final long SEED = 20261126L;
