@@ -2,7 +2,7 @@
 # The pre-warm scheduler against fixed pools, on five synthetic traces replayed in virtual time: hours of
 # traffic in seconds, deterministic (seeded). Writes benchmark/results/trace-replay.md.
 #
-#   benchmark/trace-replay.sh [fork|oneshot|fork250,...] [--with-prewarm-off]
+#   benchmark/trace-replay.sh [fork|oneshot|fork250,...] [--with-prewarm-off] [--draws 8]
 #
 # No container runs: a discrete-event model of the pool (src/test/java/dev/faaspool/pool/SimulatedPool.java)
 # decides with the real ScalingPolicy and Demand classes. What the model covers and what it leaves out:
@@ -26,7 +26,7 @@ mvn -B -q ${FAAS_MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$cp_f
 
 out=benchmark/results/trace-replay.md
 mkdir -p benchmark/results
-say "replaying (about half a minute)"
+say "replaying (about three minutes: each table, then 8 more draws of it)"
 start=$(date +%s)
 body="$("$java" -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
 took=$(( $(date +%s) - start ))
@@ -43,7 +43,8 @@ took=$(( $(date +%s) - start ))
   echo "retires the extras after the 10 min idle TTL (so its mean size is above N); \`fixed, min = max = N\` is exactly"
   echo "N containers. For each kind the table shows the two sizes whose warm-container-seconds bracket the scheduler's"
   echo "(the same mean size, rounded down and up by cost). The scheduler wins a trace when it had fewer cold requests"
-  echo "than the pool of that kind that costs at least as much."
+  echo "than the pool of that kind that costs at least as much. After each table, the same comparison summed over 8"
+  echo "other draws of its traces (\`--draws N\`; 0 for none): whether a verdict holds or was one draw's luck."
   echo
   echo "- **cold**: the request found no warm container and waited (faas-pool's own cold count); **waited for a"
   echo "  start**: of those, the ones served by a container that had just started (the others waited for a busy one to"
@@ -73,9 +74,11 @@ if grep -q '^## Fork mode, 20 ms requests' <<<"$body"; then
     echo "that decides with the real ScalingPolicy ([README-replay.md](README-replay.md)). Every table, the traces and each"
     echo "verdict: [results/trace-replay.md](results/trace-replay.md)."
     echo
-    awk '/^## Summary/ { on = 1; print "### Summary"; next }
-         /^## Fork mode, 20 ms requests/ { on = 1; sub(/^## /, "### "); print; next }
-         /^## / || /^Verdicts/ { on = 0 }
+    awk '/^## Summary/ { on = 1; main = 0; print "### Summary"; next }
+         /^## Fork mode, 20 ms requests/ { on = 1; main = 1; sub(/^## /, "### "); print; next }
+         /^## / { on = 0; main = 0 }
+         /^Verdicts/ { on = 0 }
+         /^\*\*Over / && main { on = 1 }
          on' <<<"$body"
     echo "$end"
   } >"$section"
