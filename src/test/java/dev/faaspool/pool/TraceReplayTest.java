@@ -101,7 +101,7 @@ class TraceReplayTest {
      * benchmark/results/trace-replay.md) the scheduler has fewer, or is at the floor.
      */
     @Test
-    @Disabled("not met on every trace: see benchmark/results/trace-replay.md")
+    @Disabled("unattainable as stated (ties at none or at the floor, steady traffic): benchmark/README-replay.md")
     void theSchedulerBeatsTheFixedPoolsOnEveryTrace() {
         List<String> lost = new ArrayList<>();
         for (Trace t : Trace.standard(1, true, TraceReplay.SEED, 20)) {
