@@ -171,7 +171,13 @@ public final class TraceReplay {
     }
 
     /** One trace's replays. */
-    record Comparison(Trace trace, List<SimulatedPool.Result> schedulers, List<Fixed> fixed, List<Verdict> verdicts) {}
+    record Comparison(Trace trace, List<SimulatedPool.Result> schedulers, List<Fixed> fixed, List<Verdict> verdicts) {
+        /** The verdict on the scheduler labelled {@code scheduler} against the fixed pools of {@code kind}. */
+        Verdict verdict(String scheduler, Kind kind) {
+            return verdicts.stream().filter(v -> v.scheduler().system().equals(scheduler) && v.kind() == kind)
+                    .findFirst().orElseThrow();
+        }
+    }
 
     static Comparison compare(Trace t, HandlerMode mode) {
         return compare(t, mode, SEED);
@@ -318,8 +324,7 @@ public final class TraceReplay {
                 long cold = 0, above = 0, fewer = 0, same = 0;
                 double line = 0, schedulerCost = 0, aboveCost = 0;
                 for (List<Comparison> draw : byDraw) {
-                    Verdict verdict = draw.get(trace).verdicts().stream()
-                            .filter(x -> x.kind() == kind && x.scheduler().system().equals(v.label())).findFirst().orElseThrow();
+                    Verdict verdict = draw.get(trace).verdict(v.label(), kind);
                     cold += verdict.scheduler().cold();
                     above += verdict.above().result().cold();
                     line += verdict.below() == null ? verdict.above().result().cold() : verdict.interpolatedCold();

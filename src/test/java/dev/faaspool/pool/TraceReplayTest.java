@@ -23,11 +23,6 @@ class TraceReplayTest {
                 .filter(t -> t.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private static TraceReplay.Verdict verdict(TraceReplay.Comparison c, String scheduler, TraceReplay.Kind kind) {
-        return c.verdicts().stream().filter(v -> v.scheduler().system().equals(scheduler) && v.kind() == kind)
-                .findFirst().orElseThrow();
-    }
-
     private static String describe(TraceReplay.Verdict v) {
         return String.format(Locale.ROOT, "%s: %d cold at %.0f warm-container-s; %s: %d cold at %.0f",
                 v.scheduler().system(), v.scheduler().cold(), v.scheduler().containerSeconds(),
@@ -44,7 +39,7 @@ class TraceReplayTest {
         for (String name : List.of("on/off", "spike", "diurnal")) {
             TraceReplay.Comparison c = TraceReplay.compare(quick(name, 0.2, 20), HandlerMode.ONESHOT);
             for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
-                assertWins(verdict(c, "scheduler, min 0", kind));
+                assertWins(c.verdict("scheduler, min 0", kind));
             }
         }
     }
@@ -56,7 +51,7 @@ class TraceReplayTest {
                 .filter(x -> x.name().equals("on/off")).findFirst().orElseThrow();
         TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
         for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
-            assertWins(verdict(c, "scheduler, min 0", kind));
+            assertWins(c.verdict("scheduler, min 0", kind));
         }
     }
 
@@ -67,8 +62,8 @@ class TraceReplayTest {
             if (t.name().equals("periodic")) {
                 continue;
             }
-            TraceReplay.Verdict v = verdict(TraceReplay.compare(t, HandlerMode.FORK), "scheduler, min 0",
-                    TraceReplay.Kind.GROWING);
+            TraceReplay.Verdict v = TraceReplay.compare(t, HandlerMode.FORK)
+                    .verdict("scheduler, min 0", TraceReplay.Kind.GROWING);
             assertTrue(v.scheduler().containerSeconds() <= v.above().result().containerSeconds(), describe(v));
             assertTrue(v.scheduler().cold() <= v.above().result().cold(), t.name() + ": " + describe(v));
             if (t.name().equals("on/off") || t.name().equals("diurnal")) {
@@ -83,7 +78,7 @@ class TraceReplayTest {
     void aPeriodicFunctionIsServedWarmOnAFractionOfTheMemory() {
         TraceReplay.Comparison c = TraceReplay.compare(quick("periodic", 1, 20), HandlerMode.FORK);
         for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
-            TraceReplay.Verdict v = verdict(c, "scheduler, min 0", kind);
+            TraceReplay.Verdict v = c.verdict("scheduler, min 0", kind);
             assertEquals(0, v.scheduler().cold(), "every call warm, the first one by the initial container: " + describe(v));
             assertTrue(v.scheduler().containerSeconds() < v.above().result().containerSeconds() / 2,
                     "under half the memory of the cheapest fixed pool: " + describe(v));
@@ -107,7 +102,7 @@ class TraceReplayTest {
         for (Trace t : Trace.standard(1, true, TraceReplay.SEED, 20)) {
             TraceReplay.Comparison c = TraceReplay.compare(t, HandlerMode.FORK);
             for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
-                TraceReplay.Verdict v = verdict(c, "scheduler, min 0", kind);
+                TraceReplay.Verdict v = c.verdict("scheduler, min 0", kind);
                 if (!v.wins()) {
                     lost.add(t.name() + ": " + describe(v));
                 }
