@@ -9,9 +9,9 @@ die() { say "$*"; exit 1; }
 
 java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1; }
 
-# Exports JAVA_HOME as a JDK >= 21: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
+# Exports JAVA_HOME as a JDK >= 25: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 ensure_java() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 21 ] 2>/dev/null; then
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
     export JAVA_HOME; return
   fi
   local best="" best_v=0 d v
@@ -21,7 +21,7 @@ ensure_java() {
     v="$(java_major "$d")"
     [ -n "$v" ] && [ "$v" -gt "$best_v" ] 2>/dev/null && { best="$d"; best_v="$v"; }
   done
-  [ "$best_v" -ge 21 ] || die "no JDK >= 21 found (set JAVA_HOME, or install one under /usr/lib/jvm)"
+  [ "$best_v" -ge 25 ] || die "no JDK >= 25 found (set JAVA_HOME, or install one under /usr/lib/jvm)"
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
 }

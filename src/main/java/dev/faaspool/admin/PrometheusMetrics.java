@@ -3,6 +3,8 @@ package dev.faaspool.admin;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.TaskGuard;
+import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.PoolCounters;
 import dev.faaspool.pool.SlotState;
@@ -48,9 +50,11 @@ public final class PrometheusMetrics {
      * @param requests each function's request counters
      * @param latency  the run's latency log
      * @param dockerCircuit the state of the circuit breaker in front of the Docker engine
+     * @param guard    the failures of the pool's own tasks
      */
     public PrometheusMetrics(java.util.function.Supplier<Collection<FunctionPool>> pools,
-            Map<String, RequestCounters> requests, LatencyLog latency, java.util.function.Supplier<String> dockerCircuit) {
+            Map<String, RequestCounters> requests, LatencyLog latency, java.util.function.Supplier<String> dockerCircuit,
+            TaskGuard guard) {
         Iterable<FunctionPool> fps = () -> pools.get().iterator();
         GaugeWithCallback.builder().name("faas_docker_circuit_open")
                 .help("1 while the Docker engine keeps failing and no container starts are tried")
@@ -86,7 +90,24 @@ public final class PrometheusMetrics {
                     cb.call(c.cold.sum(), fn, "cold");
                     cb.call(c.rejected.sum(), fn, "rejected");
                     cb.call(c.failed.sum(), fn, "failed");
+                    cb.call(c.handlerFailed.sum(), fn, "handler_failed");
+                    cb.call(c.timedOut.sum(), fn, "timed_out");
                 })).register(registry);
+        CounterWithCallback.builder().name("faas_handler_exits")
+                .help("How requests' handlers ended: ok, error (exit status), signal, oom, timeout, lost")
+                .labelNames("function", "cause")
+                .callback(cb -> {
+                    for (FunctionPool fp : fps) {
+                        for (HandlerExit.Cause c : HandlerExit.Cause.values()) {
+                            cb.call(fp.counters().handlerExits.get(c).sum(), fp.spec().name(), c.label());
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("faas_internal_errors")
+                .help("Failures of faas-pool's own tasks (each is logged; the task runs again)")
+                .labelNames("task")
+                .callback(cb -> guard.counts().forEach((task, n) -> cb.call(n, task)))
+                .register(registry);
         CounterWithCallback.builder().name("faas_redispatches").help("Hand-offs a container did not take")
                 .labelNames("function")
                 .callback(cb -> requests.forEach((fn, c) -> cb.call(c.redispatched.sum(), fn))).register(registry);

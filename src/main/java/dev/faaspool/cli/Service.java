@@ -12,6 +12,7 @@ import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
 import dev.faaspool.pool.RunDirectory;
@@ -47,6 +48,7 @@ final class Service implements AutoCloseable {
     private final PrintStream out;
     private final Map<String, FunctionLatency> latencies = new ConcurrentHashMap<>();
     private final Map<String, RequestCounters> counters = new ConcurrentHashMap<>();
+    private final TaskGuard guard = new TaskGuard();
     /** Each function's listener; changed only by {@link #start} and {@link #apply}, under this object's lock. */
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private ContainerRuntime runtime;
@@ -93,7 +95,8 @@ final class Service implements AutoCloseable {
         RunDirectory runDir = RunDirectory.open(settings.runRoot(), settings.instance());
         opened.add(runDir);
 
-        pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency());
+        pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
+                guard);
         AtomicLong n = new AtomicLong();
         workers = new ThreadPoolExecutor(0, MAX_DISPATCH_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "dispatch-" + n.incrementAndGet());
@@ -106,10 +109,11 @@ final class Service implements AutoCloseable {
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
         opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
-                new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState)));
+                new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
         pool.start();
         listeners.values().forEach(Listener::start);
-        sampler.scheduleAtFixedRate(this::sampleOccupancy, 0, OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
+        sampler.scheduleAtFixedRate(guard.guard("sample-occupancy", this::sampleOccupancy), 0,
+                OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void checkImages(PoolConfig c) {

@@ -3,26 +3,35 @@ package dev.faaspool.control;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The listening control socket of one slot, in a directory of its own that is bind-mounted into
- * that slot's container only. The directory and socket belong to the container's user with modes
- * 0700 and 0600: the container can connect, nobody else but root can.
+ * The listening control socket of one slot, in a directory of its own that is bind-mounted, read-only,
+ * into that slot's container only.
  *
- * <p>The endpoint accepts one connection. {@link #close()} removes the socket and its directory and
- * makes a pending {@link #accept} fail at once.
+ * <h2>The directory is the pool's, not the container's</h2>
+ * The directory belongs to root (mode 0755) and the container sees it through a read-only mount: the
+ * container can {@code connect()} to the socket (which belongs to the container's user, mode 0600, so
+ * no other unprivileged user can), but it cannot create, rename or remove anything there ({@code EROFS}).
+ * So the directory holds exactly what the pool put in it, and removing it never means walking a tree
+ * that a container could have shaped: {@link #removeFiles()} unlinks the socket and removes the empty
+ * directory, and nothing else.
+ *
+ * <p>The endpoint accepts one connection. {@link #close()} stops listening and makes a pending
+ * {@link #accept} fail at once; the files go with {@link #removeFiles()}, once the container is gone.
  */
 public final class ControlEndpoint implements AutoCloseable {
     /** The socket's file name inside the slot directory. */
     public static final String SOCKET_NAME = "control.sock";
+    private static final Logger log = LoggerFactory.getLogger(ControlEndpoint.class);
 
     private final Path dir;
     private final AFUNIXServerSocket server;
@@ -33,25 +42,25 @@ public final class ControlEndpoint implements AutoCloseable {
     }
 
     /**
-     * Creates {@code dir} (which must not exist) and listens on {@code dir/control.sock}, owned by
-     * {@code uid:gid}.
+     * Creates {@code dir} (which must not exist), root's, mode 0755, and listens on
+     * {@code dir/control.sock}, owned by {@code uid:gid} with mode 0600.
      */
     public static ControlEndpoint open(Path dir, int uid, int gid) throws IOException {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         AFUNIXServerSocket server = null;
         try {
             Path sock = dir.resolve(SOCKET_NAME);
             server = AFUNIXServerSocket.newInstance();
             server.bind(AFUNIXSocketAddress.of(sock), 1);
             Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-------"));
-            chown(sock, uid, gid);
-            chown(dir, uid, gid);
+            Files.setAttribute(sock, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(sock, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
             return new ControlEndpoint(dir, server);
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.close();
             }
-            deleteTree(dir);
+            removeFiles(dir);
             throw e;
         }
     }
@@ -72,37 +81,31 @@ public final class ControlEndpoint implements AutoCloseable {
         return new ControlConnection(s);
     }
 
-    /** Stops listening and removes the socket and the directory; idempotent. */
+    /** Stops listening; idempotent. The socket file and directory stay until {@link #removeFiles()}. */
     @Override
     public void close() {
         try {
             server.close();
         } catch (IOException ignored) {
-            // The directory goes anyway.
+            // Nothing left to release.
         }
-        deleteTree(dir);
     }
 
-    private static void chown(Path p, int uid, int gid) throws IOException {
-        Files.setAttribute(p, "unix:uid", uid);
-        Files.setAttribute(p, "unix:gid", gid);
+    /**
+     * Removes the socket file and the directory, which holds nothing else. A directory that is not
+     * empty (which the read-only mount rules out) is left and logged: its content is not this
+     * process's to delete by walking it.
+     */
+    public void removeFiles() {
+        removeFiles(dir);
     }
 
-    /** Deletes a directory and what it holds; what cannot be deleted is left, without an error. */
-    public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // Best effort; the instance's run directory is swept at the next start.
-                }
-            });
-        } catch (IOException ignored) {
-            // As above.
+    private static void removeFiles(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(SOCKET_NAME)); // unlink: a symbolic link would go, not its target
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            log.warn("could not remove the slot directory {}: {}; left for the next start's sweep", dir, e.toString());
         }
     }
 }

@@ -143,7 +143,7 @@ public final class Dispatcher {
             }
             return Outcome.ANSWERED;
         }
-        pool.handedOff(lease, client);
+        pool.handedOff(lease, new ServedClient(client, function(), pool.spec().timeouts().request(), counters));
         if (reuse) {
             if (started instanceof ControlMessage.Run) {
                 awaitDone(lease);
@@ -159,8 +159,8 @@ public final class Dispatcher {
         Duration limit = pool.spec().timeouts().request().plus(DONE_MARGIN);
         try {
             ControlMessage m = lease.slot().control().awaitDone(limit);
-            if (m instanceof ControlMessage.Done) {
-                pool.finished(lease);
+            if (m instanceof ControlMessage.Done d) {
+                pool.finished(lease, d.status());
             } else {
                 pool.failed(lease, "the request ended with " + m + " instead of DONE");
             }

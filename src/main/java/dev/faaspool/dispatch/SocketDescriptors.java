@@ -16,14 +16,15 @@ import java.nio.channels.SocketChannel;
  * down, sending FIN under the handler's feet.
  */
 public final class SocketDescriptors {
-    private static final MethodHandle GET_FD = find();
+    private static final MethodHandle GET_FD = find("getFD", FileDescriptor.class);
+    private static final MethodHandle GET_FD_VAL = find("getFDVal", int.class);
 
     private SocketDescriptors() {}
 
-    private static MethodHandle find() {
+    private static MethodHandle find(String name, Class<?> type) {
         try {
             Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
-            return MethodHandles.lookup().findVirtual(selCh, "getFD", MethodType.methodType(FileDescriptor.class));
+            return MethodHandles.lookup().findVirtual(selCh, name, MethodType.methodType(type));
         } catch (ReflectiveOperationException | IllegalAccessError | SecurityException e) {
             return null;
         }
@@ -35,7 +36,7 @@ public final class SocketDescriptors {
      * @throws IllegalStateException naming the missing JVM option
      */
     public static void check() {
-        if (GET_FD == null) {
+        if (GET_FD == null || GET_FD_VAL == null) {
             throw new IllegalStateException("faas-pool needs the JVM option --add-exports=java.base/sun.nio.ch=ALL-UNNAMED"
                     + " (java -jar faas-pool.jar carries it in its manifest)");
         }
@@ -46,6 +47,16 @@ public final class SocketDescriptors {
         check();
         try {
             return (FileDescriptor) GET_FD.invoke(channel);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot read the descriptor of " + channel, t);
+        }
+    }
+
+    /** The number of {@code channel}'s descriptor, for system calls; -1 once the channel is closed. */
+    public static int fdVal(SocketChannel channel) {
+        check();
+        try {
+            return (int) GET_FD_VAL.invoke(channel);
         } catch (Throwable t) {
             throw new IllegalStateException("cannot read the descriptor of " + channel, t);
         }

@@ -12,6 +12,10 @@ public final class RequestCounters {
     public final LongAdder rejected = new LongAdder();
     /** Answered 502: the init took the connection but could not start the handler. */
     public final LongAdder failed = new LongAdder();
+    /** Answered 502 by faas-pool: the handler died or ended before writing a byte (see {@code ServedClient}). */
+    public final LongAdder handlerFailed = new LongAdder();
+    /** Answered 504 by faas-pool: the handler wrote nothing within the request timeout. */
+    public final LongAdder timedOut = new LongAdder();
     /** Hand-offs a slot did not take, after which the connection went to another slot. */
     public final LongAdder redispatched = new LongAdder();
 }

@@ -3,9 +3,10 @@ package dev.faaspool.pool;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
-import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The slots of one function, and the dispatchers' way to them.
@@ -20,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code max} containers in all (busy ones included). See {@link #wanted}.
  */
 public final class FunctionPool {
+    private static final Logger log = LoggerFactory.getLogger(FunctionPool.class);
     private volatile FunctionSpec spec;
     private volatile int generation;
     private volatile boolean draining;
@@ -137,6 +139,7 @@ public final class FunctionPool {
      */
     public void taken(Lease lease, long acceptedNanos) {
         lease.slot().used();
+        lease.slot().clearEnded();
         lease.slot().requestTaken(System.nanoTime());
         lease.slot().requestAccepted(acceptedNanos);
     }
@@ -146,24 +149,30 @@ public final class FunctionPool {
      * until the request ends (oneshot: its container exits; otherwise: {@link #finished}), then closes
      * it gracefully. A oneshot slot's control connection has nothing more to say and is closed now.
      */
-    public void handedOff(Lease lease, SocketChannel client) {
+    public void handedOff(Lease lease, HeldClient client) {
         if (!spec.mode().reusesContainers()) {
             done(lease);
         }
-        lease.slot().holdClient(client);
+        HeldClient late = lease.slot().holdClient(client);
+        if (late != null) {
+            HandlerExit e = lease.slot().ended();
+            owner.background(() -> late.end(e));
+        }
     }
 
     /**
-     * Fork and persistent modes: the handler said {@code DONE}. The slot is warm again, or recycled once
-     * it has served {@code max-uses} requests.
+     * Fork and persistent modes: the handler said {@code DONE <status>}. The slot is warm again, or
+     * recycled once it has served {@code max-uses} requests.
      */
-    public void finished(Lease lease) {
+    public void finished(Lease lease, int status) {
         Slot s = lease.slot();
         long now = System.nanoTime();
-        requestEnded(s, now);
+        if (requestEnded(s, now)) {
+            endRequest(s, HandlerExit.ofStatus(status));
+        }
         if (s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation) {
             counters.recycledUsed.increment();
-            owner.retire(this, s, null, false);
+            owner.retire(this, s, null, null, false);
             done(lease);
         } else if (s.transition(SlotState.BUSY, SlotState.WARM)) {
             s.warmSince(now);
@@ -171,12 +180,18 @@ public final class FunctionPool {
         }
     }
 
-    /** After it took a connection, the slot broke (its container died, or the request ran too long). */
+    /**
+     * After it took a connection, the slot broke (its container died, its control connection broke, or
+     * no DONE came): it is retired, and the request, if it was still open, ends with what its container's
+     * exit tells.
+     */
     public void failed(Lease lease, String reason) {
-        if (lease.slot().state() != SlotState.RETIRED) {
+        Slot s = lease.slot();
+        if (s.state() != SlotState.RETIRED) {
             counters.recycledFailed.increment();
         }
-        owner.retire(this, lease.slot(), reason, false);
+        boolean open = requestEnded(s, System.nanoTime());
+        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, false);
         done(lease);
     }
 
@@ -191,15 +206,35 @@ public final class FunctionPool {
         demand.started(nanos);
     }
 
-    /** Records the service time of the request {@code s} serves, if any, and releases its connection. */
-    void requestEnded(Slot s, long nowNanos) {
-        long accepted = s.requestAcceptedNanos();
-        if (accepted != 0) {
-            latency.record(LatencyKind.SERVICE, nowNanos - accepted);
-            demand.served(nowNanos - s.requestTakenNanos()); // the slot's time, without the wait for it
-            s.requestAccepted(0);
+    /**
+     * Ends the request {@code s} serves at {@code nowNanos}, if it still serves one, and records its
+     * service time. Exactly one caller gets true for each request (the dispatcher seeing DONE, the
+     * owner seeing the container exit, the timeout): that caller then calls {@link #endRequest}.
+     */
+    boolean requestEnded(Slot s, long nowNanos) {
+        long accepted = s.takeRequestAccepted();
+        if (accepted == 0) {
+            return false;
         }
-        s.releaseClient();
+        latency.record(LatencyKind.SERVICE, nowNanos - accepted);
+        demand.served(nowNanos - s.requestTakenNanos()); // the slot's time, without the wait for it
+        return true;
+    }
+
+    /**
+     * The request {@code s} served ended as {@code exit}: counted by cause, logged when the handler
+     * failed, and the client connection ended ({@link HeldClient#end}: answered if need be) in the
+     * background, never on the caller's thread (an answer may linger to read what the client sent).
+     */
+    void endRequest(Slot s, HandlerExit exit) {
+        counters.handlerExits.get(exit.cause()).increment();
+        if (!exit.ok()) {
+            log.warn("{}: the handler on {} {}", spec.name(), s, exit.describe());
+        }
+        HeldClient c = s.endClient(exit);
+        if (c != null) {
+            owner.background(() -> c.end(exit));
+        }
     }
 
     /**
@@ -211,7 +246,7 @@ public final class FunctionPool {
         if (lease.slot().state() != SlotState.RETIRED) {
             counters.recycledFailed.increment();
         }
-        owner.retire(this, lease.slot(), reason, uncertain);
+        owner.retire(this, lease.slot(), reason, null, uncertain);
         done(lease);
     }
 

@@ -3,6 +3,8 @@ package dev.faaspool.pool;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.TaskGuard;
+import dev.faaspool.runtime.ContainerExit;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.EngineGuard;
 import dev.faaspool.runtime.Labels;
@@ -43,15 +45,32 @@ import org.slf4j.LoggerFactory;
  * replaced the same way; repeated start failures back off exponentially, probing with one start at
  * a time, and each is logged with the container's exit code, OOM flag and last output lines.
  *
+ * <h2>Ending a request</h2>
+ * A request ends exactly once ({@link FunctionPool#requestEnded}): by {@code DONE} (fork, persistent),
+ * by its container's exit (oneshot: the exit code from the engine's event; a failure is diagnosed with
+ * the container's OOM flag and last output), or by the request timeout. Its handler's end is counted
+ * by cause, a failure is logged with function and slot, and a client that was sent nothing is answered
+ * 502 or 504 ({@link HeldClient}) once the container is gone, so nothing more can be written.
+ *
+ * <h2>Retiring</h2>
+ * The container is removed first, in a {@code finally} whatever the diagnosis does; then the slot's
+ * socket and directory, which hold only what the pool made (the container sees them read-only).
+ *
+ * <h2>Nothing on a timer dies</h2>
+ * Every task the pool runs (tick, exit poll, reconcile, launches, removals) runs through a
+ * {@link TaskGuard}: a failure is logged, counted ({@code faas_internal_errors_total}) and the task runs
+ * again next time. The tick looks at each slot separately, so one slot's failure does not stop the others.
+ *
  * <h2>Leaving nothing behind</h2>
  * Every container carries the instance's labels. {@link #start} removes those left by an earlier run
- * (the {@link RunDirectory} lock makes them certainly ours); {@link #close} lets busy slots finish,
- * then removes every container and socket of the instance.
+ * (the {@link RunDirectory} claim makes them certainly ours), then sweeps that run's slot directories;
+ * {@link #close} lets busy slots finish, then removes every container and socket of the instance.
  */
 public final class Pool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
     private static final Duration TICK = Duration.ofSeconds(1);
     private static final Duration EXIT_POLL = Duration.ofSeconds(5);
+    private static final HandlerExit STOPPED = HandlerExit.lost("faas-pool stopped while it ran");
 
     private final ContainerRuntime runtime;
     private final String instance;
@@ -61,6 +80,8 @@ public final class Pool implements AutoCloseable {
     private final SlotLauncher launcher;
     private final EngineGuard engine;
     private final Backoff backoff;
+    private final RunDirectory runDir;
+    private final TaskGuard guard;
     private final ScheduledExecutorService owner;
     private final ExecutorService launchers;
     private final ExecutorService reapers;
@@ -78,8 +99,13 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        public void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
-            Pool.this.retire(fp, s, reason, synchronous);
+        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
+            Pool.this.retire(fp, s, reason, end, synchronous);
+        }
+
+        @Override
+        public void background(Runnable task) {
+            reapers.execute(guard.guard("end-request", task));
         }
     };
 
@@ -88,13 +114,15 @@ public final class Pool implements AutoCloseable {
      * @param startConcurrency how many containers may be created and started at once
      */
     public Pool(PoolConfig config, ContainerRuntime runtime, RunDirectory runDir, String instance,
-            Map<String, FunctionLatency> latencies, int startConcurrency) {
-        this(config, runtime, runDir, instance, latencies, startConcurrency, Backoff.DEFAULT);
+            Map<String, FunctionLatency> latencies, int startConcurrency, TaskGuard guard) {
+        this(config, runtime, runDir, instance, latencies, startConcurrency, Backoff.DEFAULT, guard);
     }
 
     Pool(PoolConfig config, ContainerRuntime runtime, RunDirectory runDir, String instance,
-            Map<String, FunctionLatency> latencies, int startConcurrency, Backoff backoff) {
+            Map<String, FunctionLatency> latencies, int startConcurrency, Backoff backoff, TaskGuard guard) {
         this.runtime = runtime;
+        this.runDir = runDir;
+        this.guard = guard;
         this.instance = instance;
         this.host = config.host();
         this.wallClock = Clock.systemDefaultZone();
@@ -114,16 +142,29 @@ public final class Pool implements AutoCloseable {
         this.reapers = Executors.newFixedThreadPool(2, daemon("slot-reaper"));
     }
 
-    /** Removes what an earlier run of this instance left, then starts filling every function's pool. */
-    public void start() {
+    /**
+     * Removes what an earlier run of this instance left (its containers, then its slot directories),
+     * then starts filling every function's pool.
+     */
+    public void start() throws java.io.IOException {
         List<String> left = runtime.findByLabel(Labels.INSTANCE, instance);
+        boolean gone = true;
         if (!left.isEmpty()) {
             log.info("removing {} container(s) left by an earlier run of instance '{}'", left.size(), instance);
             removeAll(left);
+            List<String> still = runtime.findByLabel(Labels.INSTANCE, instance);
+            if (!still.isEmpty()) {
+                gone = false;
+                log.warn("{} container(s) of an earlier run could not be removed; their slot directories are moved"
+                        + " aside, not deleted", still.size());
+            }
         }
-        exitWatch = runtime.watchExits(Labels.INSTANCE, instance, id -> owner.execute(() -> handleExit(id)));
-        owner.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
-        owner.scheduleWithFixedDelay(this::pollExits, EXIT_POLL.toMillis(), EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        runDir.sweep(gone);
+        exitWatch = runtime.watchExits(Labels.INSTANCE, instance,
+                (id, exitCode) -> owner.execute(guard.guard("container-exit", () -> handleExit(id, exitCode))));
+        owner.scheduleWithFixedDelay(guard.guard("tick", this::tick), 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        owner.scheduleWithFixedDelay(guard.guard("poll-exits", this::pollExits), EXIT_POLL.toMillis(),
+                EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public FunctionPool function(String name) {
@@ -216,7 +257,7 @@ public final class Pool implements AutoCloseable {
     private void requestReconcile() {
         if (!closing && reconcilePending.compareAndSet(false, true)) {
             try {
-                owner.execute(this::reconcileAll);
+                owner.execute(guard.guard("reconcile", this::reconcileAll));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 reconcilePending.set(false);
             }
@@ -238,7 +279,7 @@ public final class Pool implements AutoCloseable {
         long used = host.memoryBudget() > 0 ? memoryInUse() : 0;
         for (FunctionPool fp : order) {
             fp.target(ScalingPolicy.target(fp.spec(), fp.demand().snapshot(now), wall, fp.target()));
-            used += reconcile(fp, now, used);
+            used = saturatedAdd(used, reconcile(fp, now, used));
         }
     }
 
@@ -250,7 +291,7 @@ public final class Pool implements AutoCloseable {
     private long memoryInUse() {
         long used = 0;
         for (FunctionPool fp : functions.values()) {
-            used += (long) fp.slots().size() * fp.spec().limits().memoryBytes();
+            used = saturatedAdd(used, saturatedMultiply(fp.slots().size(), fp.spec().limits().memoryBytes()));
         }
         return used;
     }
@@ -263,35 +304,14 @@ public final class Pool implements AutoCloseable {
         long now = System.nanoTime();
         ZonedDateTime wall = ZonedDateTime.now(wallClock.withZone(host.zone()));
         for (FunctionPool fp : functions.values()) {
-            FunctionSpec spec = fp.spec();
-            Demand.Snapshot demand = fp.demand().snapshot(now);
-            ScalingPolicy.Target target = ScalingPolicy.target(spec, demand, wall, fp.target());
-            fp.target(target);
-            for (Slot s : fp.slots().values()) {
-                long accepted = s.requestAcceptedNanos();
-                if (s.state() == SlotState.BUSY && accepted != 0
-                        && now - accepted > spec.timeouts().request().toNanos()) {
-                    fp.counters().recycledTimeout.increment();
-                    retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
-                            + " ms request timeout", false);
-                } else if (s.state() == SlotState.WARM
-                        && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
-                        && s.transition(SlotState.WARM, SlotState.RETIRED)) {
-                    cleanUp(fp, s, SlotState.WARM, null, false); // its function was changed or removed
-                } else if (fp.replaced(s) && s.transition(SlotState.WARM, SlotState.RETIRED)) {
-                    fp.counters().recycledUsed.increment();
-                    log.info("{}: recycling {} after {} of its {} uses: its replacement is warm", spec.name(), s,
-                            s.uses(), spec.pool().maxUses());
-                    cleanUp(fp, s, SlotState.WARM, null, false);
-                } else if (s.state() == SlotState.WARM
-                        && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
-                        && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
-                    fp.counters().recycledIdle.increment();
-                    log.info("{}: retiring {}, idle for {} ms, beyond the {} ready the function needs ({})",
-                            spec.name(), s, (now - s.warmSinceNanos()) / 1_000_000, target.ready(), target.reason());
-                    cleanUp(fp, s, SlotState.WARM, null, false);
+            guard.run("tick", fp.spec().name(), () -> {
+                Demand.Snapshot demand = fp.demand().snapshot(now);
+                ScalingPolicy.Target target = ScalingPolicy.target(fp.spec(), demand, wall, fp.target());
+                fp.target(target);
+                for (Slot s : fp.slots().values()) {
+                    guard.run("tick", fp.spec().name() + " " + s, () -> tick(fp, s, demand, target, now));
                 }
-            }
+            });
         }
         if (functions.values().stream().anyMatch(fp -> fp.draining() && fp.slots().isEmpty())) {
             Map<String, FunctionPool> fps = new LinkedHashMap<>(functions);
@@ -299,6 +319,34 @@ public final class Pool implements AutoCloseable {
             functions = Collections.unmodifiableMap(fps);
         }
         reconcileAll();
+    }
+
+    private void tick(FunctionPool fp, Slot s, Demand.Snapshot demand, ScalingPolicy.Target target, long now) {
+        FunctionSpec spec = fp.spec();
+        long accepted = s.requestAcceptedNanos();
+        if (s.state() == SlotState.BUSY && accepted != 0 && now - accepted > spec.timeouts().request().toNanos()) {
+            if (fp.requestEnded(s, now)) {
+                fp.counters().recycledTimeout.increment();
+                retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis() + " ms request timeout",
+                        HandlerExit.timeout(spec.timeouts().request().toMillis()), false);
+            }
+        } else if (s.state() == SlotState.WARM
+                && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
+                && s.transition(SlotState.WARM, SlotState.RETIRED)) {
+            cleanUp(fp, s, SlotState.WARM, null, null, false); // its function was changed or removed
+        } else if (fp.replaced(s) && s.transition(SlotState.WARM, SlotState.RETIRED)) {
+            fp.counters().recycledUsed.increment();
+            log.info("{}: recycling {} after {} of its {} uses: its replacement is warm", spec.name(), s,
+                    s.uses(), spec.pool().maxUses());
+            cleanUp(fp, s, SlotState.WARM, null, null, false);
+        } else if (s.state() == SlotState.WARM
+                && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
+                && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
+            fp.counters().recycledIdle.increment();
+            log.info("{}: retiring {}, idle for {} ms, beyond the {} ready the function needs ({})",
+                    spec.name(), s, (now - s.warmSinceNanos()) / 1_000_000, target.ready(), target.reason());
+            cleanUp(fp, s, SlotState.WARM, null, null, false);
+        }
     }
 
     /** Starts the slots {@code fp} wants, within the memory budget; returns the memory they take. */
@@ -311,7 +359,7 @@ public final class Pool implements AutoCloseable {
         if (fp.consecutiveFailures() > 0) {
             long wait = fp.notBeforeNanos() - now;
             if (wait > 0) {
-                owner.schedule(this::requestReconcile, wait, TimeUnit.NANOSECONDS);
+                owner.schedule(guard.guard("reconcile", this::requestReconcile), wait, TimeUnit.NANOSECONDS);
                 return 0;
             }
             n = Math.min(n, 1 - starting); // probe with one start at a time while failing
@@ -319,19 +367,31 @@ public final class Pool implements AutoCloseable {
         long each = fp.spec().limits().memoryBytes();
         if (host.memoryBudget() > 0) {
             long free = host.memoryBudget() - used;
-            if (free < n * each && fp.waiting() > 0) {
+            if (free < saturatedMultiply(n, each) && fp.waiting() > 0) {
                 // Requests wait: that is a need, worth other functions' idle containers. A target alone is not
                 // (two functions pre-warming against each other would trade containers forever).
-                free += reclaimIdle(fp, Math.min(n, fp.waiting()) * each - free);
+                free = saturatedAdd(free, reclaimIdle(fp, saturatedMultiply(Math.min(n, fp.waiting()), each) - free));
             }
             n = (int) Math.max(0, Math.min(n, free / each));
         }
         for (int i = 0; i < n; i++) {
             Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now, fp.generation());
             fp.slots().put(s.id(), s);
-            launchers.execute(() -> launch(fp, s));
+            launchers.execute(guard.guard("launch", () -> launch(fp, s)));
         }
-        return n * each;
+        return saturatedMultiply(n, each);
+    }
+
+    /** {@code a * b}, or Long.MAX_VALUE where it would overflow: memory sums compare, never wrap. */
+    static long saturatedMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo : Long.MAX_VALUE;
+    }
+
+    static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
     }
 
     /**
@@ -361,7 +421,7 @@ public final class Pool implements AutoCloseable {
                 fp.counters().recycledIdle.increment();
                 log.info("{}: retiring idle {} to make room for {} within the memory budget", fp.spec().name(), s,
                         needy.spec().name());
-                cleanUp(fp, s, SlotState.WARM, null, false);
+                cleanUp(fp, s, SlotState.WARM, null, null, false);
                 freed += fp.spec().limits().memoryBytes();
             }
         }
@@ -374,25 +434,28 @@ public final class Pool implements AutoCloseable {
             fp.started(System.nanoTime() - s.createdNanos());
             if (s.transition(SlotState.STARTING, SlotState.WARM)) {
                 fp.offerWarm(s);
-                owner.execute(fp::startSucceeded);
+                owner.execute(guard.guard("start-succeeded", fp::startSucceeded));
             } else {
-                retire(fp, s, null, false);
+                retire(fp, s, null, null, false);
             }
         } catch (LaunchException e) {
             if (s.state() != SlotState.RETIRED && !closing) {
                 long now = System.nanoTime();
-                owner.execute(() -> fp.startFailed(now, backoff));
+                owner.execute(guard.guard("start-failed", () -> fp.startFailed(now, backoff)));
                 log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
             }
-            retire(fp, s, null, false);
-        } catch (RuntimeException e) {
-            log.error("{}: launching {} failed unexpectedly", fp.spec().name(), s, e);
-            retire(fp, s, null, false);
+            retire(fp, s, null, null, false);
+        } catch (RuntimeException | Error e) {
+            guard.failed("launch", fp.spec().name() + " " + s, e);
+            retire(fp, s, null, null, false);
         }
     }
 
-    /** Called on the owner thread for every exit of a container of this instance. */
-    private void handleExit(String containerId) {
+    /**
+     * Called on the owner thread for every exit of a container of this instance, with its exit code
+     * when the engine's event said it (-1 otherwise: the poll found it stopped).
+     */
+    private void handleExit(String containerId, long exitCode) {
         Slot s = byContainer.get(containerId);
         if (s == null) {
             return; // retired and removed already, or not started by this run (the poll removes those)
@@ -405,16 +468,22 @@ public final class Pool implements AutoCloseable {
             case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
             case WARM -> {
                 fp.counters().recycledFailed.increment();
-                retire(fp, s, "its container exited while warm", false);
+                retire(fp, s, "its container exited while warm", null, false);
             }
             case BUSY -> {
-                fp.requestEnded(s, System.nanoTime()); // oneshot: the handler finished; else the container died
+                boolean open = fp.requestEnded(s, System.nanoTime());
                 if (fp.spec().mode().reusesContainers()) {
                     fp.counters().recycledFailed.increment();
-                    retire(fp, s, "its container exited while serving", false);
+                    retire(fp, s, "its container exited while serving", open ? HandlerExit.lost("its container exited")
+                            : null, false);
                 } else {
-                    fp.counters().recycledUsed.increment();
-                    retire(fp, s, null, false);
+                    fp.counters().recycledUsed.increment(); // oneshot: the handler finished
+                    if (open && exitCode == 0) {
+                        fp.endRequest(s, HandlerExit.ofStatus(0)); // the common case: no inspect on its path
+                        retire(fp, s, null, null, false);
+                    } else {
+                        retire(fp, s, null, open ? HandlerExit.lost("its container exited") : null, false);
+                    }
                 }
             }
             case RETIRED -> { }
@@ -433,27 +502,27 @@ public final class Pool implements AutoCloseable {
 
     /** Backs up the event stream: stopped containers of this instance are exits too. */
     private void pollExits() {
-        reapers.execute(() -> {
+        reapers.execute(guard.guard("poll-exits", () -> {
             try {
                 for (String id : engine.idempotent(() -> runtime.findExitedByLabel(Labels.INSTANCE, instance))) {
-                    owner.execute(() -> {
+                    owner.execute(guard.guard("container-exit", () -> {
                         if (byContainer.containsKey(id)) {
-                            handleExit(id);
+                            handleExit(id, -1);
                         } else {
                             removeLeftover(id); // ours (by label) and stopped
                         }
-                    });
+                    }));
                 }
                 // Created but never started, and no slot's: a start that failed, its removal too (the engine was
                 // down). Only old ones: a create whose answer is still on its way has no slot yet.
                 for (String id : engine.idempotent(
                         () -> runtime.findNeverStartedByLabel(Labels.INSTANCE, instance, ABANDONED_AFTER))) {
-                    owner.execute(() -> removeLeftover(id));
+                    owner.execute(guard.guard("remove-leftover", () -> removeLeftover(id)));
                 }
             } catch (RuntimeException e) {
                 log.warn("could not list stopped containers: {}", e.getMessage());
             }
-        });
+        }));
     }
 
     /** A container that stays created, never started, this long was abandoned: no create takes that long. */
@@ -462,58 +531,83 @@ public final class Pool implements AutoCloseable {
     /** Owner thread: removes a container of this instance that no slot has, unless closing (close sweeps). */
     private void removeLeftover(String id) {
         if (!closing && !byContainer.containsKey(id)) {
-            reapers.execute(() -> removeQuietly(id));
+            reapers.execute(guard.guard("remove", () -> removeQuietly(id)));
         }
     }
 
     /**
      * Takes {@code s} out of its pool for good and removes its container. With a {@code reason} the
-     * retirement is unexpected and logged, with the container's diagnosis. With {@code synchronous},
-     * returns only after the container is gone.
+     * retirement is unexpected and logged, with the container's diagnosis. With {@code end}, the request
+     * the slot served ended that way (see {@link SlotOwner#retire}). With {@code synchronous}, returns
+     * only after the container is gone.
      */
-    private void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+    private void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
         SlotState was = s.retire();
-        if (was == SlotState.RETIRED && !synchronous) {
+        if (was == SlotState.RETIRED && !synchronous && end == null) {
             return;
         }
-        cleanUp(fp, s, was, reason, synchronous);
+        cleanUp(fp, s, was, reason, end, synchronous);
     }
 
-    /** Removes a slot that just left state {@code was} for RETIRED, and its container. */
-    private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, boolean synchronous) {
+    /**
+     * Removes a slot that just left state {@code was} for RETIRED: its container first, then its files.
+     * The container's diagnosis (for a {@code reason}, or a {@link HandlerExit.Cause#LOST} end) is read
+     * before the removal; the request's {@code end} is applied after it, when nothing can write to the
+     * client any more.
+     */
+    private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, HandlerExit end, boolean synchronous) {
         fp.removeWarm(s);
         fp.slots().remove(s.id());
         if (was == SlotState.BUSY) {
             s.closeEndpoint(); // the dispatcher holding it closes the connection when it is done with it
-            s.releaseClient(); // the request ended with the container
         } else {
             s.closeControl();
         }
         String id = s.containerId();
-        if (id != null) {
-            Runnable remove = () -> {
-                if (reason != null) {
-                    log.warn("{}: retiring {}: {}; {}", fp.spec().name(), s, reason, diagnose(id));
+        String name = fp.spec().name();
+        Runnable remove = () -> {
+            HandlerExit ended = end;
+            try {
+                if (id != null && (reason != null || (end != null && end.cause() == HandlerExit.Cause.LOST))) {
+                    ContainerExit exit = diagnose(id);
+                    if (reason != null) {
+                        log.warn("{}: retiring {}: {}; {}", name, s, reason, exit == null ? "no diagnosis" : exit.describe());
+                    }
+                    if (exit != null && end != null && end.cause() == HandlerExit.Cause.LOST) {
+                        ended = HandlerExit.ofContainer(exit);
+                    }
+                } else if (reason != null) {
+                    log.warn("{}: retiring {}: {}", name, s, reason);
                 }
-                removeQuietly(id);
-                byContainer.remove(id);
-            };
-            if (synchronous) {
-                remove.run();
-            } else {
-                reapers.execute(remove);
+            } finally {
+                try {
+                    if (id != null) {
+                        removeQuietly(id);
+                        byContainer.remove(id);
+                    }
+                } finally {
+                    if (ended != null) {
+                        fp.endRequest(s, ended);
+                    }
+                    s.removeFiles();
+                }
             }
-        } else if (reason != null) {
-            log.warn("{}: retiring {}: {}", fp.spec().name(), s, reason);
+        };
+        if (synchronous) {
+            guard.run("retire", name + " " + s, remove);
+        } else {
+            reapers.execute(guard.guard("retire", remove));
         }
         requestReconcile();
     }
 
-    private String diagnose(String id) {
+    /** The container's exit as the engine tells it, or null when it cannot. */
+    private ContainerExit diagnose(String id) {
         try {
-            return runtime.inspectExit(id).describe();
+            return runtime.inspectExit(id);
         } catch (RuntimeException e) {
-            return "no diagnosis: " + e.getMessage();
+            log.debug("no diagnosis of {}: {}", id, e.getMessage());
+            return null;
         }
     }
 
@@ -593,12 +687,18 @@ public final class Pool implements AutoCloseable {
         closeQuietly(exitWatch);
         owner.shutdownNow();
         List<Slot> all = new ArrayList<>();
+        List<HeldClient> unanswered = new ArrayList<>();
         for (FunctionPool fp : functions.values()) {
             for (Slot s : fp.slots().values()) {
                 s.retire();
                 fp.removeWarm(s);
                 s.closeControl();
-                s.releaseClient();
+                if (fp.requestEnded(s, System.nanoTime())) {
+                    HeldClient c = s.endClient(STOPPED);
+                    if (c != null) {
+                        unanswered.add(c); // answered once its container is gone
+                    }
+                }
                 all.add(s);
             }
             fp.slots().clear();
@@ -626,6 +726,12 @@ public final class Pool implements AutoCloseable {
         }
         removeAll(ids);
         sweepRemaining();
+        for (HeldClient c : unanswered) {
+            guard.run("close", "", () -> c.end(STOPPED));
+        }
+        for (Slot s : all) {
+            s.removeFiles();
+        }
         byContainer.clear();
         reapers.shutdown();
         try {

@@ -1,5 +1,7 @@
 package dev.faaspool.pool;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What happened to one function's containers, counted since start. */
@@ -16,4 +18,14 @@ public final class PoolCounters {
     public final LongAdder recycledTimeout = new LongAdder();
     /** Containers retired because they broke: died, did not take a connection, lost their control connection. */
     public final LongAdder recycledFailed = new LongAdder();
+    /** How requests' handlers ended, by cause (every request that a handler took ends one way). */
+    public final Map<HandlerExit.Cause, LongAdder> handlerExits = handlerExits();
+
+    private static Map<HandlerExit.Cause, LongAdder> handlerExits() {
+        Map<HandlerExit.Cause, LongAdder> m = new EnumMap<>(HandlerExit.Cause.class);
+        for (HandlerExit.Cause c : HandlerExit.Cause.values()) {
+            m.put(c, new LongAdder());
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
 }

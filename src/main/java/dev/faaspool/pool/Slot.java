@@ -2,9 +2,6 @@ package dev.faaspool.pool;
 
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -21,10 +18,12 @@ public final class Slot {
     private volatile String containerId;
     private volatile ControlEndpoint endpoint;
     private volatile ControlConnection control;
-    private final AtomicReference<SocketChannel> client = new AtomicReference<>();
+    private final AtomicReference<HeldClient> client = new AtomicReference<>();
+    /** How the request it served ended, once known; read when the hand-off finishes after the end. */
+    private volatile HandlerExit ended;
     // Written by the thread that holds the slot in its current state, read by the owner's checks.
     private volatile long warmSinceNanos;
-    private volatile long requestAcceptedNanos;
+    private final java.util.concurrent.atomic.AtomicLong requestAcceptedNanos = new java.util.concurrent.atomic.AtomicLong();
     private volatile long requestTakenNanos;
     private volatile int uses;
 
@@ -100,11 +99,16 @@ public final class Slot {
 
     /** When the request it serves now was accepted; 0 when it serves none. */
     long requestAcceptedNanos() {
-        return requestAcceptedNanos;
+        return requestAcceptedNanos.get();
     }
 
     void requestAccepted(long nanos) {
-        this.requestAcceptedNanos = nanos;
+        requestAcceptedNanos.set(nanos);
+    }
+
+    /** Ends the request it serves: returns when it was accepted, or 0 when it serves none (any more). */
+    long takeRequestAccepted() {
+        return requestAcceptedNanos.getAndSet(0);
     }
 
     /** When the init took the request it serves now (its ACK). */
@@ -135,7 +139,7 @@ public final class Slot {
         return state.getAndSet(SlotState.RETIRED);
     }
 
-    /** Closes the control connection and endpoint (socket and directory). Idempotent. */
+    /** Closes the control connection and stops listening. Idempotent. */
     void closeControl() {
         ControlConnection c = control;
         if (c != null) {
@@ -145,8 +149,8 @@ public final class Slot {
     }
 
     /**
-     * Closes the listening socket and removes its directory, leaving an accepted control connection
-     * open: a dispatcher holding the slot may still be reading from it. Idempotent.
+     * Stops listening, leaving an accepted control connection open: a dispatcher holding the slot may
+     * still be reading from it. Idempotent.
      */
     void closeEndpoint() {
         ControlEndpoint e = endpoint;
@@ -155,36 +159,48 @@ public final class Slot {
         }
     }
 
-    /**
-     * Keeps this process's copy of the client connection the slot's handler serves, until the slot
-     * retires. Holding it means the handler's own close is never the last one: it cannot reset the
-     * connection by closing with the request unread, as handlers that answer without reading do.
-     */
-    void holdClient(SocketChannel c) {
-        client.set(c);
-        if (state() == SlotState.RETIRED) {
-            releaseClient(); // the container exited before the hand-off finished
+    /** Removes the slot's socket and directory; only once its container is gone. */
+    void removeFiles() {
+        ControlEndpoint e = endpoint;
+        if (e != null) {
+            e.close();
+            e.removeFiles();
         }
     }
 
     /**
-     * Ends the held client connection gracefully: reads and drops what the handler left unread, so
-     * that the close sends FIN rather than RST, then closes. Never blocks. Idempotent.
+     * Keeps this process's copy of the client connection the slot's handler serves, until the request
+     * ends ({@link #endClient}). When it ended already (the container exited before the hand-off
+     * finished), returns the connection for the caller to end with {@link #ended()}; else null.
      */
-    void releaseClient() {
-        SocketChannel c = client.getAndSet(null);
-        if (c == null) {
-            return;
-        }
-        try (c) {
-            c.configureBlocking(false);
-            ByteBuffer sink = ByteBuffer.allocate(4096);
-            for (int i = 0; i < 16 && c.read(sink) > 0; i++) {
-                sink.clear();
-            }
-        } catch (IOException ignored) {
-            // The client is gone already.
-        }
+    HeldClient holdClient(HeldClient c) {
+        client.set(c);
+        return ended != null || state() == SlotState.RETIRED ? client.getAndSet(null) : null;
+    }
+
+    /**
+     * The request ended as {@code exit}: returns the held connection for the caller to end (once,
+     * whoever gets it), or null when there is none yet, in which case {@link #holdClient} returns it.
+     */
+    HeldClient endClient(HandlerExit exit) {
+        ended = exit;
+        return client.getAndSet(null);
+    }
+
+    /** How the last request ended, or a lost end when that is not known. */
+    HandlerExit ended() {
+        HandlerExit e = ended;
+        return e != null ? e : HandlerExit.lost("its container went away during the hand-off");
+    }
+
+    /** Whether this process holds a client connection for the slot's handler now. */
+    boolean holdsClient() {
+        return client.get() != null;
+    }
+
+    /** Ready for the next request: no outcome of an earlier one is pending. */
+    void clearEnded() {
+        ended = null;
     }
 
     @Override

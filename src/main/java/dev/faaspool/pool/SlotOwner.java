@@ -7,7 +7,13 @@ interface SlotOwner {
 
     /**
      * Take {@code s} out of its pool for good and remove its container; with a {@code reason} the
-     * retirement is unexpected and logged. With {@code synchronous}, return only after the container is gone.
+     * retirement is unexpected and logged. With {@code end}, the slot's request ended (the caller won
+     * {@link FunctionPool#requestEnded}) and is ended that way once the container is gone; a
+     * {@link HandlerExit.Cause#LOST} end is refined by the container's own exit (OOM, signal, status).
+     * With {@code synchronous}, return only after the container is gone.
      */
-    void retire(FunctionPool fp, Slot s, String reason, boolean synchronous);
+    void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous);
+
+    /** Run {@code task} on a pool thread, not the caller's (it may write to a client and linger). */
+    void background(Runnable task);
 }

@@ -2,7 +2,7 @@ package dev.faaspool.runtime;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * What the pool needs of a container engine. Every method may block on the engine and throws
@@ -35,11 +35,12 @@ public interface ContainerRuntime extends AutoCloseable {
     List<String> findNeverStartedByLabel(String key, String value, Duration age);
 
     /**
-     * Calls {@code onExit} with the id of each container labelled {@code key=value} that stops, until the
-     * returned handle is closed. Delivery is best effort: a stream that breaks is re-opened, and callers
-     * that must not miss an exit also poll {@link #findExitedByLabel}.
+     * Calls {@code onExit} with the id and exit code (-1 when the engine did not say) of each container
+     * labelled {@code key=value} that stops, until the returned handle is closed. Delivery is best
+     * effort: a stream that breaks is re-opened, and callers that must not miss an exit also poll
+     * {@link #findExitedByLabel}.
      */
-    AutoCloseable watchExits(String key, String value, Consumer<String> onExit);
+    AutoCloseable watchExits(String key, String value, ObjLongConsumer<String> onExit);
 
     /** Whether the image exists locally (nothing is ever pulled). */
     boolean imageExists(String image);

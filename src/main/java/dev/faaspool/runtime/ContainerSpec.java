@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * One function container to create, locked down: no network, a read-only root, no capabilities,
  * no privilege gain, bounded memory and pids. Its only window to the host is {@code controlDir},
- * mounted at {@code controlMount}.
+ * mounted read-only at {@code controlMount}: the container reaches its control socket there and can
+ * create nothing.
  *
  * @param command empty keeps the image's CMD
  * @param user    {@code uid[:gid]}

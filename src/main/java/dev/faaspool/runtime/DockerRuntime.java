@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
@@ -28,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +85,8 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withMemorySwap(spec.memoryBytes())
                 .withPidsLimit(spec.pids())
                 .withTmpFs(tmpfs)
-                .withBinds(new Bind(spec.controlDir().toString(), new Volume(spec.controlMount())));
+                // Read-only: the container can connect to its socket, and create nothing on the host.
+                .withBinds(new Bind(spec.controlDir().toString(), new Volume(spec.controlMount()), AccessMode.ro));
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
         var cmd = docker.createContainerCmd(spec.image())
@@ -177,7 +179,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     @Override
-    public AutoCloseable watchExits(String key, String value, Consumer<String> onExit) {
+    public AutoCloseable watchExits(String key, String value, ObjLongConsumer<String> onExit) {
         ExitWatch watch = new ExitWatch(key, value, onExit);
         Thread t = new Thread(watch::run, "docker-events");
         t.setDaemon(true);
@@ -204,12 +206,12 @@ public final class DockerRuntime implements ContainerRuntime {
     private final class ExitWatch implements AutoCloseable {
         private final String key;
         private final String value;
-        private final Consumer<String> onExit;
+        private final ObjLongConsumer<String> onExit;
         private final AtomicBoolean closed = new AtomicBoolean();
         private final AtomicReference<Closeable> current = new AtomicReference<>();
         private volatile long sinceSeconds = System.currentTimeMillis() / 1000;
 
-        ExitWatch(String key, String value, Consumer<String> onExit) {
+        ExitWatch(String key, String value, ObjLongConsumer<String> onExit) {
             this.key = key;
             this.value = value;
             this.onExit = onExit;
@@ -229,7 +231,7 @@ public final class DockerRuntime implements ContainerRuntime {
                                 if (e.getTime() != null) {
                                     sinceSeconds = e.getTime();
                                 }
-                                onExit.accept(e.getId());
+                                onExit.accept(e.getId(), exitCode(e));
                             }
                         })) {
                     current.set(cb);
@@ -261,6 +263,17 @@ public final class DockerRuntime implements ContainerRuntime {
         public void close() {
             closed.set(true);
             closeQuietly(current.get());
+        }
+    }
+
+    /** The {@code exitCode} attribute of a {@code die} event; -1 when it is missing or not a number. */
+    static long exitCode(Event e) {
+        try {
+            String code = e.getActor() == null || e.getActor().getAttributes() == null ? null
+                    : e.getActor().getAttributes().get("exitCode");
+            return code == null ? -1 : Long.parseLong(code.trim());
+        } catch (NumberFormatException ex) {
+            return -1;
         }
     }
 

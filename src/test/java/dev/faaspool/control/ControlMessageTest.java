@@ -116,13 +116,36 @@ class ControlMessageTest {
     // ---- ControlEndpoint ----
 
     @Test
-    void theDirectoryIsPrivateAndTheSocketReadableByItsOwnerOnly() throws IOException {
+    void theDirectoryIsThePoolsAndTheSocketReachableByItsOwnerOnly() throws IOException {
         Path sock = endpoint.dir().resolve(ControlEndpoint.SOCKET_NAME);
         assertEquals(tmp.resolve("slot-1"), endpoint.dir());
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(endpoint.dir())));
+        // The directory stays this process's (root's, in production): the container sees it read-only.
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(endpoint.dir())));
+        assertEquals(currentId("unix:uid"), Files.getAttribute(endpoint.dir(), "unix:uid"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
         assertEquals(currentId("unix:uid"), Files.getAttribute(sock, "unix:uid"));
-        assertEquals(currentId("unix:gid"), Files.getAttribute(endpoint.dir(), "unix:gid"));
+        assertEquals(currentId("unix:gid"), Files.getAttribute(sock, "unix:gid"));
+    }
+
+    @Test
+    void removeFilesDeletesOnlyWhatThePoolMadeAndNeverFollowsALink() throws IOException {
+        Path canary = Files.writeString(tmp.resolve("canary"), "host file");
+        endpoint.close();
+        Path sock = endpoint.dir().resolve(ControlEndpoint.SOCKET_NAME);
+        Files.deleteIfExists(sock); // junixsocket unlinks it on close
+        Files.createSymbolicLink(sock, canary); // what a container could do if the directory were writable
+        endpoint.removeFiles();
+        assertTrue(Files.exists(canary), "the link's target survives");
+        assertFalse(Files.exists(endpoint.dir()));
+
+        try (ControlEndpoint other = ControlEndpoint.open(tmp.resolve("slot-2"), currentId("unix:uid"),
+                currentId("unix:gid"))) {
+            Path planted = Files.createDirectory(other.dir().resolve("planted"));
+            Files.createSymbolicLink(planted.resolve("link"), canary);
+            other.removeFiles(); // not empty: left as it is, never walked
+            assertTrue(Files.exists(planted.resolve("link"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            assertTrue(Files.exists(canary));
+        }
     }
 
     @Test
@@ -132,7 +155,7 @@ class ControlMessageTest {
     }
 
     @Test
-    void closeRemovesTheDirectoryAndMakesAPendingAcceptFailQuickly() throws Exception {
+    void closeMakesAPendingAcceptFailQuicklyAndRemoveFilesRemovesTheDirectory() throws Exception {
         Future<ControlConnection> accepting = fakeInit.submit(() -> endpoint.accept(Duration.ofMinutes(1)));
         Thread.sleep(50); // give accept a moment to block; it must fail either way
         long start = System.nanoTime();
@@ -141,8 +164,10 @@ class ControlMessageTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> accepting.get(5, TimeUnit.SECONDS));
         assertInstanceOf(IOException.class, e.getCause());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "accept failed only after close");
-        assertFalse(Files.exists(tmp.resolve("slot-1")));
+        assertTrue(Files.exists(tmp.resolve("slot-1")), "the files stay until the container is gone");
         endpoint.close(); // idempotent
+        endpoint.removeFiles();
+        assertFalse(Files.exists(tmp.resolve("slot-1")));
     }
 
     @Test

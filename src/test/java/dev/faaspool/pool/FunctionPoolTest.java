@@ -392,6 +392,7 @@ class FunctionPoolTest {
     static final class RecordingOwner implements SlotOwner {
         final AtomicInteger reconciles = new AtomicInteger();
         final List<Retirement> retired = new CopyOnWriteArrayList<>();
+        final List<HandlerExit> ends = new CopyOnWriteArrayList<>();
 
         @Override
         public void requestReconcile() {
@@ -399,8 +400,16 @@ class FunctionPoolTest {
         }
 
         @Override
-        public void retire(FunctionPool fp, Slot s, String reason, boolean synchronous) {
+        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
             retired.add(new Retirement(fp, s, reason, synchronous));
+            if (end != null) {
+                ends.add(end);
+            }
+        }
+
+        @Override
+        public void background(Runnable task) {
+            task.run();
         }
     }
 }
