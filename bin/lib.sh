@@ -74,6 +74,11 @@ build_images() {
   "$FAAS_ROOT/runtime-init/build-images.sh" "$@" || die "building the runtime images failed"
 }
 
+# build_test_images: the images only the integration tests use (faas-test-hostile:latest).
+build_test_images() {
+  "$FAAS_ROOT/src/test/hostile/build.sh" || die "building the test images failed"
+}
+
 # Builds target/faas-pool.jar when it is missing or older than the sources.
 build_jar() {
   local jar="$FAAS_ROOT/target/faas-pool.jar"
