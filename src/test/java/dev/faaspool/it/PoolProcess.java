@@ -78,6 +78,12 @@ final class PoolProcess implements AutoCloseable {
         return new PoolProcess(instance, runRoot.getParent(), admin, List.of(args));
     }
 
+    /** Starts another faas-pool as {@code other}'s instance, with directories under {@code work}. */
+    static PoolProcess sameInstance(PoolProcess other, Path work, String... args) throws IOException {
+        return new PoolProcess(other.instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
+                List.of(args));
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

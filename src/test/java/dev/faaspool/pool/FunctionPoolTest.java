@@ -276,6 +276,57 @@ class FunctionPoolTest {
                 new Retirement(pool, t, "init closed", false)), owner.retired);
     }
 
+    // ---- how requests end ----
+
+    @Test
+    void aRequestEndsExactlyOnceWhoeverSeesItEndAndItsClientIsAnsweredByTheFirst(@TempDir Path tmp) throws Exception {
+        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
+                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, Defaults.MAX_USES, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
+        Slot s = warmSlot(pool);
+        withControlConnection(s, tmp.resolve("s"));
+        s.transition(SlotState.WARM, SlotState.BUSY);
+        Lease lease = new Lease(s, false);
+        List<HandlerExit> ended = new CopyOnWriteArrayList<>();
+        pool.taken(lease, System.nanoTime());
+        pool.handedOff(lease, ended::add);
+
+        // The request timeout wins the race with a DONE that comes late.
+        assertTrue(pool.requestEnded(s, System.nanoTime()));
+        pool.endRequest(s, HandlerExit.timeout(30_000));
+        pool.finished(lease, 0);
+        assertFalse(pool.requestEnded(s, System.nanoTime()), "ended once");
+        assertEquals(List.of(HandlerExit.timeout(30_000)), ended);
+        assertEquals(1, pool.counters().handlerExits.get(HandlerExit.Cause.TIMEOUT).sum());
+        assertEquals(0, pool.counters().handlerExits.get(HandlerExit.Cause.OK).sum());
+
+        // The next request on the same slot starts clean: its end is its own.
+        s.transition(SlotState.WARM, SlotState.BUSY);
+        pool.taken(lease, System.nanoTime());
+        pool.handedOff(lease, ended::add);
+        assertEquals(1, ended.size(), "not ended at hand-off by the last request's outcome");
+        pool.finished(lease, 3);
+        assertEquals(HandlerExit.Cause.ERROR, ended.get(1).cause());
+    }
+
+    @Test
+    void aContainerThatExitedBeforeTheHandOffFinishedEndsTheClientWhenItIsHeld(@TempDir Path tmp) throws Exception {
+        FunctionPool pool = pool(1, 4);
+        Slot s = warmSlot(pool);
+        withControlConnection(s, tmp.resolve("s"));
+        s.transition(SlotState.WARM, SlotState.BUSY);
+        Lease lease = new Lease(s, false);
+        pool.taken(lease, System.nanoTime());
+        // The owner saw the container exit (oneshot: the handler ran and died) before the dispatcher held the client.
+        assertTrue(pool.requestEnded(s, System.nanoTime()));
+        pool.endRequest(s, HandlerExit.ofStatus(139));
+        List<HandlerExit> ended = new CopyOnWriteArrayList<>();
+        pool.handedOff(lease, ended::add);
+        assertEquals(List.of(HandlerExit.ofStatus(139)), ended);
+    }
+
     @Test
     void countCountsTheSlotsInAState() {
         FunctionPool pool = pool(2, 16);
