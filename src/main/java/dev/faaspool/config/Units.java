@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
  * range, whatever the text; every duration it returns converts with {@link Duration#toNanos()}.
  */
 public final class Units {
-    // \d is ASCII only here (no UNICODE_CHARACTER_CLASS): a digit of another script is not a number.
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?");
+    // ASCII only (no UNICODE_CHARACTER_CLASS, no UNICODE_CASE): a digit of another script is no number, and
+    // no letter that lower-cases to a unit's (the Kelvin sign to k) is that unit.
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
 
     /** The longest duration the pool's nanosecond clocks can hold: {@code Long.MAX_VALUE} ns, about 292 years. */
     public static final Duration MAX_DURATION = Duration.ofNanos(Long.MAX_VALUE);
@@ -53,12 +54,12 @@ public final class Units {
 
     /** The nanoseconds {@code text} states, or -1 when they do not fit in a long. */
     private static long nanos(String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException(
                     "'" + text + "' is not a duration; use a number with ms, s, m, h or d, for example 250ms or 5s");
         }
-        long unit = switch (m.group(2)) {
+        long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "ms" -> MS;
             case "s" -> 1000 * MS;
             case "m" -> 60_000 * MS;
@@ -102,12 +103,12 @@ public final class Units {
 
     /** The bytes {@code text} states, or -1 when they do not fit in a long. */
     private static long bytes(String text) {
-        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+        Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException(
                     "'" + text + "' is not a size; use a number of bytes with k, m, g, t or p, for example 64m");
         }
-        int shift = switch (m.group(2)) {
+        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "k" -> 10;
             case "m" -> 20;
             case "g" -> 30;

@@ -117,6 +117,14 @@ class UnitsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0665s", "\uff15s", "5\u212a", "\u00b2m", "5\u0131", "\u0661\u0660"})
+    void onlyAsciiDigitsAndUnitsAreAcceptedNotTheirLookAlikes(String text) {
+        // An Arabic-Indic or fullwidth digit, the Kelvin sign (which lower-cases to k), a dotless i.
+        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration(text));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(text));
+    }
+
     @Test
     void formatBytesUsesTheLargestWholeBinaryUnit() {
         assertEquals("4m", Units.formatBytes(4L << 20));
