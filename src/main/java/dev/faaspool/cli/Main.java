@@ -1,5 +1,6 @@
 package dev.faaspool.cli;
 
+import dev.faaspool.config.Bounds;
 import dev.faaspool.config.ConfigException;
 import dev.faaspool.config.ConfigLoader;
 import dev.faaspool.config.Defaults;
@@ -46,7 +47,8 @@ public final class Main implements Callable<Integer> {
     Path config;
 
     @Option(names = "--pool-size", paramLabel = "N",
-            description = "Warm containers kept at least (min) for the built-in function; with --config, for every function.")
+            description = "Warm containers kept at least (min), 0..10000, for the built-in function; with --config, "
+                    + "for every function.")
     Integer poolSize;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT",
@@ -71,15 +73,15 @@ public final class Main implements Callable<Integer> {
     Path reports;
 
     @Option(names = "--report-interval", paramLabel = "DURATION", defaultValue = "5s",
-            description = "Length of one interval in the latency log (default: ${DEFAULT-VALUE}).")
+            description = "Length of one interval in the latency log, 1ms..1h (default: ${DEFAULT-VALUE}).")
     String reportInterval;
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "How long shutdown waits for running requests (default: ${DEFAULT-VALUE}).")
+            description = "How long shutdown waits for running requests, at most 10m (default: ${DEFAULT-VALUE}).")
     String drainTimeout;
 
     @Option(names = "--start-concurrency", paramLabel = "N", defaultValue = "4",
-            description = "Containers created and started at once (default: ${DEFAULT-VALUE}).")
+            description = "Containers created and started at once, 1..64 (default: ${DEFAULT-VALUE}).")
     int startConcurrency;
 
     @Option(names = "--docker-host", paramLabel = "URI",
@@ -149,12 +151,10 @@ public final class Main implements Callable<Integer> {
         if (!FunctionSpec.NAME.matcher(instance).matches()) {
             throw new IllegalArgumentException("--instance must match " + FunctionSpec.NAME + " (was '" + instance + "')");
         }
-        if (poolSize != null && poolSize < 0) {
-            throw new IllegalArgumentException("--pool-size must be >= 0 (was " + poolSize + ")");
+        if (poolSize != null) {
+            within("--pool-size", poolSize, 0, Bounds.MAX_CONTAINERS);
         }
-        if (startConcurrency < 1) {
-            throw new IllegalArgumentException("--start-concurrency must be >= 1 (was " + startConcurrency + ")");
-        }
+        within("--start-concurrency", startConcurrency, 1, Bounds.MAX_START_CONCURRENCY);
         PoolConfig pc;
         if (config != null) {
             if (listen != null) {
@@ -169,12 +169,21 @@ public final class Main implements Callable<Integer> {
             InetSocketAddress addr = listen == null ? Defaults.HELLO_LISTEN : option("--listen", listen);
             pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.MIN : poolSize)));
         }
-        Duration interval = duration("--report-interval", reportInterval);
-        if (interval.toMillis() < 1) {
+        Duration interval = duration("--report-interval", reportInterval, Bounds.MAX_REPORT_INTERVAL);
+        if (interval.compareTo(Bounds.MIN_REPORT_INTERVAL) < 0) {
             throw new IllegalArgumentException("--report-interval must be at least 1ms (was " + reportInterval + ")");
         }
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
-                option("--admin", admin), duration("--drain-timeout", drainTimeout), startConcurrency);
+                option("--admin", admin), duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency);
+    }
+
+    private static void within(String name, int value, int min, int max) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + " (was " + value + ")");
+        }
+        if (value > max) {
+            throw new IllegalArgumentException(name + " must be <= " + max + " (was " + value + ")");
+        }
     }
 
     private static InetSocketAddress option(String name, String value) {
@@ -185,9 +194,9 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    private static Duration duration(String name, String value) {
+    private static Duration duration(String name, String value, Duration max) {
         try {
-            return Units.parseDuration(value);
+            return Units.parseDuration(value, max);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + ": " + e.getMessage());
         }

@@ -28,9 +28,37 @@ public final class ConfigException extends Exception {
         }
         sb.append(": ");
         if (field != null && !field.isEmpty()) {
-            sb.append(field).append(": ");
+            sb.append(printable(field)).append(": ");
         }
-        return sb.append(reason).toString();
+        return sb.append(printable(reason)).toString();
+    }
+
+    /**
+     * {@code s} with its control characters escaped (a newline as {@code \n}, a NUL as a Unicode escape): a field or a value quoted
+     * from the file may hold any (a YAML key or value can be quoted with {@code "\n"}), and one error stays one
+     * line of the log, whatever it quotes.
+     */
+    private static String printable(String s) {
+        if (s == null || s.chars().noneMatch(Character::isISOControl)) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** The file at fault, or null for a setting that came from the command line. */

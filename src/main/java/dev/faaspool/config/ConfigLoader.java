@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,6 +55,7 @@ public final class ConfigLoader {
         Map<InetSocketAddress, Path> listenFile = new HashMap<>();
         PoolConfig.Host host = PoolConfig.Host.DEFAULT;
         Path hostFile = null;
+        YamlSection hostSection = null;
         for (Path file : files) {
             YamlSection root = YamlSection.root(file, compose(file));
             root.allowOnly(TOP);
@@ -62,7 +64,8 @@ public final class ConfigLoader {
                     throw root.error("host", "is also set in " + hostFile + "; set it in one file");
                 }
                 hostFile = file;
-                host = host(root.section("host"));
+                hostSection = root.section("host");
+                host = host(hostSection);
             }
             for (Map.Entry<String, YamlSection> e : root.namedSections("functions").entrySet()) {
                 String field = "functions." + e.getKey();
@@ -86,14 +89,17 @@ public final class ConfigLoader {
         }
         try {
             return new PoolConfig(functions, host);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) { // the minimums exceed the budget, which only a host section sets
+            if (hostSection != null) {
+                throw hostSection.error("memory", e.getMessage());
+            }
             throw new ConfigException(hostFile == null ? path : hostFile, 0, "host.memory", e.getMessage());
         }
     }
 
     private static PoolConfig.Host host(YamlSection h) throws ConfigException {
         h.allowOnly(HOST);
-        long memory = h.bytes("memory", 0);
+        long memory = h.bytes("memory", 0, Bounds.MAX_HOST_MEMORY);
         java.time.ZoneId zone = java.time.ZoneId.systemDefault();
         String tz = h.string("timezone", null);
         if (tz != null) {
@@ -119,7 +125,7 @@ public final class ConfigLoader {
             }
             java.time.LocalTime from = time(sc, "from");
             java.time.LocalTime to = time(sc, "to");
-            int min = nonNegative(sc, "min", 0);
+            int min = sc.integer("min", 0, 0, Bounds.MAX_CONTAINERS);
             out.add(build(sc, () -> new Schedule(days, from, to, min)));
         }
         return out;
@@ -178,6 +184,7 @@ public final class ConfigLoader {
         }
         f.allowOnly(FUNCTION);
         String image = f.requiredString("image");
+        check(f, "image", Bounds.imageProblem(image));
         InetSocketAddress listen = listen(f);
         HandlerMode mode = mode(f);
 
@@ -201,38 +208,66 @@ public final class ConfigLoader {
             throw p.error("initial", "needs scaling: demand (a fixed pool keeps min)");
         }
         List<Schedule> schedules = schedules(p);
-        int max = positive(p, "max", Math.max(Defaults.MAX, p.integer("min", 0)));
-        int initial = nonNegative(p, "initial", scaling.equals("demand") ? Math.min(Defaults.INITIAL, max) : 0);
+        int min = p.integer("min", Defaults.MIN, 0, Bounds.MAX_CONTAINERS);
+        int max = p.integer("max", Math.max(Defaults.MAX, min), 1, Bounds.MAX_CONTAINERS);
+        int initial = p.integer("initial", scaling.equals("demand") ? Math.min(Defaults.INITIAL, max) : 0,
+                0, Bounds.MAX_CONTAINERS);
         if (initial > max) {
             throw p.error("initial", "must be <= max (was " + initial + ", max " + max + ")");
         }
-        FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(
-                nonNegative(p, "min", Defaults.MIN), max, positive(p, "max-uses", Defaults.MAX_USES),
-                positive(p, "idle-ttl", Defaults.IDLE_TTL), schedules, scaling.equals("demand"),
-                prewarm.equals("learned"), initial));
+        int maxUses = p.integer("max-uses", Defaults.MAX_USES, 1, Integer.MAX_VALUE);
+        Duration idleTtl = positive(p, "idle-ttl", Defaults.IDLE_TTL, Bounds.MAX_IDLE_TTL);
+        FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(min, max, maxUses, idleTtl, schedules,
+                scaling.equals("demand"), prewarm.equals("learned"), initial));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);
-        long memory = l.bytes("memory", Defaults.MEMORY);
-        if (memory < FunctionSpec.Limits.MIN_MEMORY) {
+        long memory = l.bytes("memory", Defaults.MEMORY, Bounds.MAX_MEMORY);
+        if (memory < Bounds.MIN_MEMORY) {
             throw l.error("memory", "must be at least 4m, Docker's minimum");
         }
-        long pids = positive(l, "pids", Defaults.PIDS);
-        long tmp = l.bytes("tmp", Defaults.TMP);
+        long pids = l.integer("pids", Defaults.PIDS, 1, Bounds.MAX_PIDS);
+        long tmp = l.bytes("tmp", Defaults.TMP, Bounds.MAX_TMP);
         String user = l.string("user", Defaults.USER);
-        if (!FunctionSpec.Limits.validUser(user)) {
-            throw l.error("user", "must be uid or uid:gid in numbers, for example \"65534:65534\" (was '" + user + "')");
-        }
+        check(l, "user", Bounds.userProblem(user));
         FunctionSpec.Limits limits = build(l, () -> new FunctionSpec.Limits(memory, pids, tmp, user));
 
         YamlSection t = f.section("timeouts");
         t.allowOnly(TIMEOUTS);
-        FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(positive(t, "acquire", Defaults.ACQUIRE),
-                positive(t, "start", Defaults.START), positive(t, "request", Defaults.REQUEST));
+        FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(
+                positive(t, "acquire", Defaults.ACQUIRE, Bounds.MAX_ACQUIRE),
+                positive(t, "start", Defaults.START, Bounds.MAX_START),
+                positive(t, "request", Defaults.REQUEST, Bounds.MAX_REQUEST));
 
         boolean stdio = bool(f, "stdio", false);
-        return build(f, () -> new FunctionSpec(name, image, f.strings("command"), f.stringMap("env"), listen, mode,
-                stdio, pool, limits, timeouts));
+        List<String> command = f.strings("command");
+        check(f, "command", Bounds.commandProblem(command));
+        Map<String, String> env = env(f);
+        return build(f, () -> new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits,
+                timeouts));
+    }
+
+    /** The handler's environment: names a shell accepts and the pool does not set itself, no NUL, 64 KiB at most. */
+    private static Map<String, String> env(YamlSection f) throws ConfigException {
+        YamlSection e = f.section("env");
+        Map<String, String> env = f.stringMap("env");
+        for (Map.Entry<String, String> v : env.entrySet()) {
+            String problem = Bounds.envNameProblem(v.getKey());
+            if (problem != null && !Bounds.ENV_NAME.matcher(v.getKey()).matches()) {
+                throw e.keyError(v.getKey(), problem); // no field of its own: the error names env, at the name's line
+            }
+            check(e, v.getKey(), problem);
+            check(e, v.getKey(), Bounds.envValueProblem(v.getValue()));
+        }
+        check(f, "env", Bounds.envSizeProblem(env));
+        return env;
+    }
+
+    /** Throws {@code problem}, a reason from {@link Bounds}, as the error of {@code key}; nothing when it is null. */
+    private static void check(YamlSection s, String key, String problem) throws ConfigException {
+        if (problem != null) {
+            throw s.error(key, problem);
+        }
     }
 
     private static InetSocketAddress listen(YamlSection f) throws ConfigException {
@@ -258,9 +293,10 @@ public final class ConfigLoader {
                 + String.join(", ", Stream.of(HandlerMode.values()).map(HandlerMode::configName).toList()));
     }
 
-    private static java.time.Duration positive(YamlSection s, String key, java.time.Duration fallback)
+    /** A duration longer than 0 and at most {@code max}. */
+    private static Duration positive(YamlSection s, String key, Duration fallback, Duration max)
             throws ConfigException {
-        java.time.Duration d = s.duration(key, fallback);
+        Duration d = s.duration(key, fallback, max);
         if (d.isZero() || d.isNegative()) {
             throw s.error(key, "must be longer than 0");
         }
@@ -277,22 +313,6 @@ public final class ConfigLoader {
             case "false" -> false;
             default -> throw s.error(key, "must be true or false (was '" + v + "')");
         };
-    }
-
-    private static int nonNegative(YamlSection s, String key, int fallback) throws ConfigException {
-        int v = s.integer(key, fallback);
-        if (v < 0) {
-            throw s.error(key, "must be >= 0 (was " + v + ")");
-        }
-        return v;
-    }
-
-    private static int positive(YamlSection s, String key, int fallback) throws ConfigException {
-        int v = s.integer(key, fallback);
-        if (v < 1) {
-            throw s.error(key, "must be >= 1 (was " + v + ")");
-        }
-        return v;
     }
 
     /** Runs a record constructor; a cross-field rule it states becomes an error at the section's line. */

@@ -11,10 +11,16 @@ import java.util.regex.Pattern;
  * Everything the pool needs to know about one function: what to run, where it listens, how many warm
  * containers to keep, what each container may use and how long to wait for it.
  *
+ * <p>Every value is within its {@link Bounds}: the constructors of this record and of its parts reject one
+ * that is not, whoever builds them.
+ *
  * @param name    unique among the functions of one pool; {@code [a-z0-9][a-z0-9-]*}, at most 40 characters
- * @param image   a local Docker image whose entrypoint is faas-init
- * @param command the handler command given to faas-init; empty keeps the image's own CMD
- * @param env     extra environment of the handler
+ * @param image   a local Docker image whose entrypoint is faas-init; no whitespace or control characters, at
+ *                most {@link Bounds#MAX_IMAGE_LENGTH} characters
+ * @param command the handler command given to faas-init; empty keeps the image's own CMD; at most
+ *                {@link Bounds#MAX_COMMAND_ARGS} arguments and {@link Bounds#MAX_COMMAND_BYTES} bytes, no NUL
+ * @param env     extra environment of the handler: names {@link Bounds#ENV_NAME}, none reserved
+ *                ({@link Bounds#RESERVED_ENV_PREFIXES}), no NUL, at most {@link Bounds#MAX_ENV_BYTES} bytes
  * @param listen  the TCP address clients connect to
  * @param stdio   whether the handler also gets the connection as stdin and stdout (inetd style)
  */
@@ -38,16 +44,27 @@ public record FunctionSpec(
             throw new IllegalArgumentException("name must match " + NAME + " (was '" + name + "')");
         }
         Objects.requireNonNull(image, "image");
-        if (image.isBlank()) {
-            throw new IllegalArgumentException("image must not be blank");
-        }
+        require("image", Bounds.imageProblem(image));
         command = List.copyOf(command);
+        require("command", Bounds.commandProblem(command));
         env = Map.copyOf(env);
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            require("env " + e.getKey(), Bounds.envNameProblem(e.getKey()));
+            require("env " + e.getKey(), Bounds.envValueProblem(e.getValue()));
+        }
+        require("env", Bounds.envSizeProblem(env));
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
+    }
+
+    /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
+    private static void require(String what, String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(what + " " + problem);
+        }
     }
 
     /** This function with a different minimum of warm containers; max grows to it if needed. */
@@ -61,11 +78,13 @@ public record FunctionSpec(
      * How many containers a function may have, and for how long.
      *
      * @param min     how many warm containers the pool keeps at least, whatever the demand; {@code 0 <= min <= max}
-     * @param max     how many containers the function may have at once, busy ones included; {@code max >= 1}
+     * @param max     how many containers the function may have at once, busy ones included;
+     *                {@code 1 <= max <= }{@link Bounds#MAX_CONTAINERS}
      * @param maxUses requests a container serves before it is recycled (fork and persistent modes; a oneshot
      *                container serves one); {@code >= 1}
-     * @param idleTtl how long a warm container beyond what the demand needs may stay unused; {@code > 0}
-     * @param schedules time-of-day floors for known peaks
+     * @param idleTtl how long a warm container beyond what the demand needs may stay unused; {@code > 0} and at
+     *                most {@link Bounds#MAX_IDLE_TTL}
+     * @param schedules time-of-day floors for known peaks; each one's min {@code <= max}
      * @param demandScaling whether the pool sizes itself from demand above min; without it the pool is fixed
      *                      at min (and the schedules' floors)
      * @param learnedPrewarm whether to learn the function's pauses and pre-warm before the next request
@@ -96,15 +115,15 @@ public record FunctionSpec(
             if (maxUses < 1) {
                 throw new IllegalArgumentException("max-uses must be >= 1 (was " + maxUses + ")");
             }
-            Objects.requireNonNull(idleTtl, "idleTtl");
-            if (idleTtl.isZero() || idleTtl.isNegative()) {
-                throw new IllegalArgumentException("idle-ttl must be > 0 (was " + idleTtl + ")");
-            }
+            Timeouts.requireWithin(idleTtl, Bounds.MAX_IDLE_TTL, "idle-ttl");
             if (min < 0) {
                 throw new IllegalArgumentException("min must be >= 0 (was " + min + ")");
             }
             if (max < 1) {
                 throw new IllegalArgumentException("max must be >= 1 (was " + max + ")");
+            }
+            if (max > Bounds.MAX_CONTAINERS) {
+                throw new IllegalArgumentException("max must be <= " + Bounds.MAX_CONTAINERS + " (was " + max + ")");
             }
             if (min > max) {
                 throw new IllegalArgumentException("min must be <= max (was min " + min + ", max " + max + ")");
@@ -122,42 +141,41 @@ public record FunctionSpec(
     /**
      * What one container may use.
      *
-     * @param memoryBytes memory limit (swap included); at least 4 MiB, as Docker requires
-     * @param pids        limit on processes and threads, {@code >= 1}
-     * @param tmpBytes    size of the writable tmpfs at {@code /tmp}; 0 for none
-     * @param user        {@code uid[:gid]} the handler runs as
+     * @param memoryBytes memory limit (swap included); at least 4 MiB, as Docker requires, and at most
+     *                    {@link Bounds#MAX_MEMORY}
+     * @param pids        limit on processes and threads, {@code 1..}{@link Bounds#MAX_PIDS}
+     * @param tmpBytes    size of the writable tmpfs at {@code /tmp}; 0 for none, at most {@link Bounds#MAX_TMP}
+     * @param user        {@code uid[:gid]} the handler runs as, both in {@code 1..2147483647} (never root); a
+     *                    lone uid is kept as {@code uid:uid}, so that Docker, which would give a uid without a
+     *                    passwd entry group 0, runs it with the group the pool opens its control socket to
      */
     public record Limits(long memoryBytes, long pids, long tmpBytes, String user) {
-        public static final long MIN_MEMORY = 4L << 20;
-        private static final Pattern USER = Pattern.compile("\\d{1,10}(:\\d{1,10})?");
+        public static final long MIN_MEMORY = Bounds.MIN_MEMORY;
 
         public Limits {
-            if (memoryBytes < MIN_MEMORY) {
-                throw new IllegalArgumentException("memory must be >= 4m (was " + memoryBytes + " bytes)");
+            if (memoryBytes < MIN_MEMORY || memoryBytes > Bounds.MAX_MEMORY) {
+                throw new IllegalArgumentException("memory must be within 4m.." + Units.formatBytes(Bounds.MAX_MEMORY)
+                        + " (was " + memoryBytes + " bytes)");
             }
-            if (pids < 1) {
-                throw new IllegalArgumentException("pids must be >= 1 (was " + pids + ")");
+            if (pids < 1 || pids > Bounds.MAX_PIDS) {
+                throw new IllegalArgumentException("pids must be within 1.." + Bounds.MAX_PIDS + " (was " + pids + ")");
             }
-            if (tmpBytes < 0) {
-                throw new IllegalArgumentException("tmp must be >= 0 (was " + tmpBytes + ")");
+            if (tmpBytes < 0 || tmpBytes > Bounds.MAX_TMP) {
+                throw new IllegalArgumentException("tmp must be within 0.." + Units.formatBytes(Bounds.MAX_TMP)
+                        + " (was " + tmpBytes + " bytes)");
             }
             Objects.requireNonNull(user, "user");
-            if (!validUser(user)) {
-                throw new IllegalArgumentException("user must be uid or uid:gid in numbers (was '" + user + "')");
+            String problem = Bounds.userProblem(user);
+            if (problem != null) {
+                throw new IllegalArgumentException("user " + problem);
             }
+            String[] ids = user.split(":");
+            user = Long.parseLong(ids[0]) + ":" + Long.parseLong(ids[ids.length - 1]);
         }
 
-        /** Whether {@code user} is {@code uid[:gid]} with both in {@code 0..2147483647}. */
+        /** Whether {@code user} is {@code uid[:gid]} with both in {@code 1..2147483647}: a user faas-pool runs. */
         public static boolean validUser(String user) {
-            if (!USER.matcher(user).matches()) {
-                return false;
-            }
-            for (String part : user.split(":")) {
-                if (Long.parseLong(part) > Integer.MAX_VALUE) {
-                    return false;
-                }
-            }
-            return true;
+            return Bounds.userProblem(user) == null;
         }
 
         public int uid() {
@@ -165,29 +183,36 @@ public record FunctionSpec(
         }
 
         public int gid() {
-            String[] parts = user.split(":");
-            return Integer.parseInt(parts.length > 1 ? parts[1] : parts[0]);
+            return Integer.parseInt(user.split(":")[1]);
         }
     }
 
     /**
      * How long to wait.
      *
-     * @param acquire how long a request may wait for a warm slot before it is answered 503
-     * @param start   how long a new container may take to connect and say hello
-     * @param request how long a request may run; past it, its container is removed
+     * Each is longer than 0 and at most its bound, so that the pool's deadlines ({@code System.nanoTime()}
+     * plus a timeout) cannot overflow.
+     *
+     * @param acquire how long a request may wait for a warm slot before it is answered 503; at most
+     *                {@link Bounds#MAX_ACQUIRE}
+     * @param start   how long a new container may take to connect and say hello; at most {@link Bounds#MAX_START}
+     * @param request how long a request may run; past it, its container is removed; at most
+     *                {@link Bounds#MAX_REQUEST}
      */
     public record Timeouts(Duration acquire, Duration start, Duration request) {
         public Timeouts {
-            requirePositive(acquire, "acquire");
-            requirePositive(start, "start");
-            requirePositive(request, "request");
+            requireWithin(acquire, Bounds.MAX_ACQUIRE, "acquire");
+            requireWithin(start, Bounds.MAX_START, "start");
+            requireWithin(request, Bounds.MAX_REQUEST, "request");
         }
 
-        private static void requirePositive(Duration d, String what) {
+        static void requireWithin(Duration d, Duration max, String what) {
             Objects.requireNonNull(d, what);
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(what + " must be > 0 (was " + d + ")");
+            }
+            if (d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(what + " must be <= " + Units.format(max) + " (was " + d + ")");
             }
         }
     }

@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * A time-of-day floor for a known peak: on {@code days}, from {@code from} until {@code to} (local
  * time of the pool's time zone; {@code to} before {@code from} runs past midnight), keep at least
- * {@code min} containers warm.
+ * {@code min} containers warm ({@code 0..}{@link Bounds#MAX_CONTAINERS}, and at most the function's max).
  */
 public record Schedule(Set<DayOfWeek> days, LocalTime from, LocalTime to, int min) {
 
@@ -25,8 +25,8 @@ public record Schedule(Set<DayOfWeek> days, LocalTime from, LocalTime to, int mi
         if (from.equals(to)) {
             throw new IllegalArgumentException("from and to must differ (both " + from + ")");
         }
-        if (min < 0) {
-            throw new IllegalArgumentException("min must be >= 0 (was " + min + ")");
+        if (min < 0 || min > Bounds.MAX_CONTAINERS) {
+            throw new IllegalArgumentException("min must be within 0.." + Bounds.MAX_CONTAINERS + " (was " + min + ")");
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -19,6 +20,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * it was written rather than later where it is used.
  */
 final class YamlSection {
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
+
     private final Path file;
     private final String path;
     private final Node node;
@@ -116,31 +119,49 @@ final class YamlSection {
         return s;
     }
 
-    int integer(String key, int fallback) throws ConfigException {
+    /**
+     * A whole number (ASCII digits, optionally signed) within {@code min..max}; {@code fallback} when absent.
+     * A number of any length out of range is reported with the bound it breaks, never as an overflow.
+     */
+    int integer(String key, int fallback, long min, long max) throws ConfigException {
         String s = string(key, null);
         if (s == null) {
             return fallback;
         }
-        try {
-            return Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
+        String t = s.trim();
+        if (!WHOLE.matcher(t).matches()) {
             throw error(key, "'" + s + "' is not a whole number");
         }
+        long v;
+        try {
+            v = Long.parseLong(t);
+        } catch (NumberFormatException e) { // more digits than a long: beyond either bound
+            v = t.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        if (v < min) {
+            throw error(key, "must be >= " + min + " (was " + t + ")");
+        }
+        if (v > max) {
+            throw error(key, "must be <= " + max + " (was " + t + ")");
+        }
+        return Math.toIntExact(v);
     }
 
-    Duration duration(String key, Duration fallback) throws ConfigException {
+    /** A duration of at most {@code max} ({@link Units#parseDuration(String, Duration)}); {@code fallback} when absent. */
+    Duration duration(String key, Duration fallback, Duration max) throws ConfigException {
         String s = string(key, null);
         try {
-            return s == null ? fallback : Units.parseDuration(s);
+            return s == null ? fallback : Units.parseDuration(s, max);
         } catch (IllegalArgumentException e) {
             throw error(key, e.getMessage());
         }
     }
 
-    long bytes(String key, long fallback) throws ConfigException {
+    /** A size of at most {@code max} bytes ({@link Units#parseBytes(String, long)}); {@code fallback} when absent. */
+    long bytes(String key, long fallback, long max) throws ConfigException {
         String s = string(key, null);
         try {
-            return s == null ? fallback : Units.parseBytes(s);
+            return s == null ? fallback : Units.parseBytes(s, max);
         } catch (IllegalArgumentException e) {
             throw error(key, e.getMessage());
         }
@@ -174,6 +195,12 @@ final class YamlSection {
     ConfigException error(String key, String reason) {
         NodeTuple t = entries.get(key);
         return new ConfigException(file, t == null ? line(node) : line(t.getValueNode()), child(key), reason);
+    }
+
+    /** An error about the key {@code key} itself (a name it may not have), at the key's line, in this section. */
+    ConfigException keyError(String key, String reason) {
+        NodeTuple t = entries.get(key);
+        return new ConfigException(file, t == null ? line(node) : line(t.getKeyNode()), path, reason);
     }
 
     /** An error about this section as a whole (a rule across its fields), at its first line. */

@@ -157,11 +157,12 @@ final class ScalingPolicy {
     /**
      * Slots needed to keep up with {@code rate} requests/s that each take a slot for {@code seconds}:
      * {@code L + Z·√L}, rounded to the nearest whole slot, so that a trickle (a fraction of a slot in
-     * use) asks for none and the keep-alive rule decides instead.
+     * use) asks for none and the keep-alive rule decides instead. Saturates at {@code Integer.MAX_VALUE}
+     * (the target caps it at max): cast from a long, a load past 2^31 slots would wrap to a negative target.
      */
     static int littleLaw(double rate, double seconds) {
         double l = rate * seconds;
-        return l <= 0 ? 0 : (int) Math.round(l + Z * Math.sqrt(l));
+        return l <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.round(l + Z * Math.sqrt(l)));
     }
 
     /**

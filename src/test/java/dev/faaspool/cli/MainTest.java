@@ -145,8 +145,44 @@ class MainTest {
     void aDurationWithoutUnitExitsTwoNamingTheOption() {
         Result r = run("--drain-timeout", "10");
         assertEquals(2, r.exit, r.toString());
-        assertEquals("faas-pool: --drain-timeout: '10' is not a duration; use a number with ms, s, m or h, "
+        assertEquals("faas-pool: --drain-timeout: '10' is not a duration; use a number with ms, s, m, h or d, "
                 + "for example 250ms or 5s", r.err.strip());
+    }
+
+    @Test
+    void optionsBeyondTheirBoundsExitTwoNamingTheOptionAndTheBound() {
+        assertExitsTwo("faas-pool: --drain-timeout: must be <= 10m (was 11m)", "--drain-timeout", "11m");
+        assertExitsTwo("faas-pool: --drain-timeout: must be <= 10m (was 99999999999h)", "--drain-timeout", "99999999999h");
+        assertExitsTwo("faas-pool: --report-interval: must be <= 1h (was 61m)", "--report-interval", "61m");
+        assertExitsTwo("faas-pool: --report-interval must be at least 1ms (was 0ms)", "--report-interval", "0ms");
+        assertExitsTwo("faas-pool: --start-concurrency must be <= 64 (was 65)", "--start-concurrency", "65");
+        assertExitsTwo("faas-pool: --start-concurrency must be <= 64 (was 2147483647)", "--start-concurrency",
+                "2147483647");
+        assertExitsTwo("faas-pool: --pool-size must be <= 10000 (was 10001)", "--pool-size", "10001");
+    }
+
+    @Test
+    void optionsAtTheirBoundsAreAccepted() throws Exception {
+        Settings s = settings("--drain-timeout", "10m", "--report-interval", "1h", "--start-concurrency", "64",
+                "--pool-size", "10000");
+        assertEquals(Duration.ofMinutes(10), s.drain());
+        assertEquals(Duration.ofHours(1), s.reportInterval());
+        assertEquals(64, s.startConcurrency());
+        assertEquals(10_000, single(s).pool().min());
+        assertEquals(Duration.ofMillis(1), settings("--report-interval", "1ms", "--drain-timeout", "0s").reportInterval());
+    }
+
+    @Test
+    void aNumberTooLargeForAnOptionIsAPicocliErrorNotACrash() {
+        Result r = run("--start-concurrency", "99999999999");
+        assertEquals(2, r.exit, r.toString());
+        assertTrue(r.err.contains("--start-concurrency"), r.err);
+    }
+
+    private void assertExitsTwo(String message, String... args) {
+        Result r = run(args);
+        assertEquals(2, r.exit, r.toString());
+        assertEquals(message, r.err.strip());
     }
 
     // ---- the settings of a valid command line ----

@@ -272,7 +272,7 @@ class ConfigLoaderTest {
     void aMemorySizeWithAnUnknownUnitIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    limits:\n      memory: 12q\n");
         assertError(loadFails(file), file, 6, "functions.hello.limits.memory",
-                "'12q' is not a size; use a number of bytes with k, m or g, for example 64m");
+                "'12q' is not a size; use a number of bytes with k, m, g, t or p, for example 64m");
     }
 
     @Test
@@ -302,17 +302,17 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aDurationTooLongForJavaIsRejectedAsAConfigError() throws Exception {
+    void aDurationTooLongForJavaIsRejectedAsAConfigErrorStatingTheBound() throws Exception {
         Path file = write("f.yaml", HELLO + "    timeouts:\n      start: 9223372036854775807h\n");
         assertError(loadFails(file), file, 6, "functions.hello.timeouts.start",
-                "'9223372036854775807h' is too long a duration");
+                "must be <= 10m (was 9223372036854775807h)");
     }
 
     @Test
     void aDurationWithoutAUnitIsRejectedNamingTheAcceptedForm() throws Exception {
         Path file = write("f.yaml", HELLO + "    timeouts:\n      acquire: \"5\"\n");
         assertError(loadFails(file), file, 6, "functions.hello.timeouts.acquire",
-                "'5' is not a duration; use a number with ms, s, m or h, for example 250ms or 5s");
+                "'5' is not a duration; use a number with ms, s, m, h or d, for example 250ms or 5s");
     }
 
     @Test

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class UnitsTest {
-    private static final String DURATION_FORM = "use a number with ms, s, m or h, for example 250ms or 5s";
-    private static final String SIZE_FORM = "use a number of bytes with k, m or g, for example 64m";
+    private static final String DURATION_FORM = "use a number with ms, s, m, h or d, for example 250ms or 5s";
+    private static final String SIZE_FORM = "use a number of bytes with k, m, g, t or p, for example 64m";
 
     @Test
     void parseDurationReadsEachUnit() {
@@ -18,6 +18,7 @@ class UnitsTest {
         assertEquals(Duration.ofSeconds(5), Units.parseDuration("5s"));
         assertEquals(Duration.ofMinutes(2), Units.parseDuration("2m"));
         assertEquals(Duration.ofHours(1), Units.parseDuration("1h"));
+        assertEquals(Duration.ofDays(2), Units.parseDuration("2d"));
         assertEquals(Duration.ZERO, Units.parseDuration("0s"));
     }
 
@@ -42,6 +43,8 @@ class UnitsTest {
         assertEquals(512L * 1024, Units.parseBytes("512k"));
         assertEquals(64L * 1024 * 1024, Units.parseBytes("64m"));
         assertEquals(1L << 30, Units.parseBytes("1g"));
+        assertEquals(1L << 40, Units.parseBytes("1t"));
+        assertEquals(1L << 50, Units.parseBytes("1p"));
         assertEquals(0L, Units.parseBytes("0"));
     }
 
@@ -54,7 +57,7 @@ class UnitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"12q", "", "m", "-1m", "1.5g", "64mib", "1t"})
+    @ValueSource(strings = {"12q", "", "m", "-1m", "1.5g", "64mib", "1e", "1tb b"})
     void parseBytesRejectsTextOutsideTheAcceptedFormNamingIt(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(text));
         assertEquals("'" + text + "' is not a size; " + SIZE_FORM, e.getMessage());
@@ -77,7 +80,60 @@ class UnitsTest {
         assertEquals("'99999999999999999999' is too large", tooMany.getMessage());
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
                 () -> Units.parseDuration("99999999999999999999s"));
-        assertEquals("'99999999999999999999s' is too long a duration", tooLong.getMessage());
+        assertEquals("'99999999999999999999s' is too long a duration (at most about 292 years)", tooLong.getMessage());
+    }
+
+    @Test
+    void parseDurationRejectsWhatANanosecondClockCannotHold() {
+        // 106751d is the last whole day within Long.MAX_VALUE nanoseconds (about 292 years); the next overflows.
+        assertEquals(Duration.ofDays(106_751), Units.parseDuration("106751d"));
+        assertEquals(Duration.ofDays(106_751).toNanos(), Units.parseDuration("106751d").toNanos());
+        for (String text : new String[] {"106752d", "2562048h", "153722868m", "9223372037s", "9223372036855ms",
+                "99999999999h", "9223372036854775807h"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Units.parseDuration(text));
+            assertEquals("'" + text + "' is too long a duration (at most about 292 years)", e.getMessage());
+        }
+        assertEquals(Units.MAX_DURATION.toNanos(), Long.MAX_VALUE);
+    }
+
+    @Test
+    void aBoundedParseStatesTheBoundForAnyValueBeyondItHoweverLarge() {
+        assertEquals(Duration.ofMinutes(10), Units.parseDuration("10m", Duration.ofMinutes(10)));
+        assertEquals(Duration.ofMillis(600_000), Units.parseDuration("600000ms", Duration.ofMinutes(10)));
+        for (String text : new String[] {"600001ms", "11m", "1h", "99999999999h", "99999999999999999999999d"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Units.parseDuration(" " + text + " ", Duration.ofMinutes(10)));
+            assertEquals("must be <= 10m (was " + text + ")", e.getMessage());
+        }
+        IllegalArgumentException form = assertThrows(IllegalArgumentException.class,
+                () -> Units.parseDuration("10 minutes", Duration.ofMinutes(10)));
+        assertEquals("'10 minutes' is not a duration; " + DURATION_FORM, form.getMessage());
+
+        assertEquals(1L << 40, Units.parseBytes("1024g", 1L << 40));
+        for (String text : new String[] {"1099511627777", "1025g", "8589934591g", "99999999999999999999", "8p"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Units.parseBytes(text, 1L << 40));
+            assertEquals("must be <= 1t (was " + text + ")", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0665s", "\uff15s", "5\u212a", "\u00b2m", "5\u0131", "\u0661\u0660"})
+    void onlyAsciiDigitsAndUnitsAreAcceptedNotTheirLookAlikes(String text) {
+        // An Arabic-Indic or fullwidth digit, the Kelvin sign (which lower-cases to k), a dotless i.
+        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration(text));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(text));
+    }
+
+    @Test
+    void formatBytesUsesTheLargestWholeBinaryUnit() {
+        assertEquals("4m", Units.formatBytes(4L << 20));
+        assertEquals("1t", Units.formatBytes(1L << 40));
+        assertEquals("64g", Units.formatBytes(64L << 30));
+        assertEquals("1p", Units.formatBytes(1L << 50));
+        assertEquals("1536k", Units.formatBytes(1536L << 10));
+        assertEquals("100", Units.formatBytes(100));
+        assertEquals("0", Units.formatBytes(0));
     }
 
     @Test
@@ -90,10 +146,13 @@ class UnitsTest {
         assertEquals("250ms", Units.format(Duration.ofMillis(250)));
         assertEquals("1500ms", Units.format(Duration.ofMillis(1500)));
         assertEquals("0s", Units.format(Duration.ZERO));
+        assertEquals("24h", Units.format(Duration.ofDays(1)));
+        assertEquals("30d", Units.format(Duration.ofDays(30)));
+        assertEquals("36h", Units.format(Duration.ofHours(36)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"250ms", "5s", "90s", "2m", "1h", "1500ms", "25h"})
+    @ValueSource(strings = {"250ms", "5s", "90s", "2m", "1h", "1500ms", "25h", "24h", "2d", "30d"})
     void formatRoundTripsThroughParseDuration(String text) {
         assertEquals(text, Units.format(Units.parseDuration(text)));
     }
