@@ -77,6 +77,8 @@ public final class Bounds {
     public static final int MAX_ENV_BYTES = 64 << 10;
     /** {@code command}: arguments. */
     public static final int MAX_COMMAND_ARGS = 256;
+    /** Schedules per function: each is looked at on every tick. */
+    public static final int MAX_SCHEDULES = 64;
     /** {@code command}: bytes of all arguments together, each counted with its terminating NUL. */
     public static final int MAX_COMMAND_BYTES = 64 << 10;
     /** {@code image}: Docker's limit on a repository name is 255 characters. */

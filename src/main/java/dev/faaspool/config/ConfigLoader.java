@@ -115,6 +115,9 @@ public final class ConfigLoader {
     private static List<Schedule> schedules(YamlSection p) throws ConfigException {
         List<Schedule> out = new ArrayList<>();
         List<YamlSection> items = p.sections("schedules");
+        if (items.size() > Bounds.MAX_SCHEDULES) {
+            throw p.error("schedules", "must be at most " + Bounds.MAX_SCHEDULES + " (was " + items.size() + ")");
+        }
         for (YamlSection sc : items) {
             sc.allowOnly(SCHEDULE);
             java.util.Set<java.time.DayOfWeek> days;

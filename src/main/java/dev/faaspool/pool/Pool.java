@@ -230,7 +230,7 @@ public final class Pool implements AutoCloseable {
     public boolean awaitWarm(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!allWarm()) {
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 return false;
             }
             Thread.sleep(10);
@@ -672,7 +672,7 @@ public final class Pool implements AutoCloseable {
     public void close(Duration drain) {
         closing = true;
         long deadline = System.nanoTime() + drain.toNanos();
-        while (busy() > 0 && System.nanoTime() < deadline) {
+        while (busy() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -108,6 +108,8 @@ final class SlotLauncher {
 
     private ContainerSpec containerSpec(Slot slot, FunctionSpec spec) {
         Map<String, String> env = new HashMap<>(spec.env());
+        // The configuration refuses these names already; the pool's own variables win regardless.
+        env.keySet().removeIf(k -> dev.faaspool.config.Bounds.RESERVED_ENV_PREFIXES.stream().anyMatch(k::startsWith));
         env.put("FAAS_CONTROL_SOCK", CONTROL_MOUNT + "/" + ControlEndpoint.SOCKET_NAME);
         env.put("FAAS_FUNCTION", spec.name());
         env.put("FAAS_MODE", spec.mode().configName());

@@ -68,6 +68,17 @@ class ConfigBoundsTest {
                 loadFails(file).getMessage());
     }
 
+    @Test
+    void moreSchedulesThanATickShouldLookAtAreRejected() throws Exception {
+        StringBuilder y = new StringBuilder(HELLO + "    pool:\n      max: 4\n      schedules:\n");
+        for (int i = 0; i <= Bounds.MAX_SCHEDULES; i++) {
+            y.append("        - { days: mon-fri, from: \"08:00\", to: \"09:00\", min: 1 }\n");
+        }
+        Path file = write("pool.yaml", y.toString());
+        assertEquals(file + ":8: functions.hello.pool.schedules: must be at most 64 (was 65)",
+                loadFails(file).getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
         "0:0    | uid 0 is root",
