@@ -5,8 +5,8 @@ import dev.faaspool.admin.PrometheusMetrics;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
-import dev.faaspool.dispatch.Dispatcher;
-import dev.faaspool.dispatch.Listener;
+import dev.faaspool.dispatch.EventLoop;
+import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.SocketDescriptors;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
@@ -31,17 +31,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One running faas-pool: the pool, a listener and dispatcher per function, the latency log and the
  * admin endpoint, started in the order that fails cheapest first, and closed in reverse.
  */
 final class Service implements AutoCloseable {
-    private static final int MAX_DISPATCH_THREADS = 512;
     private static final Duration OCCUPANCY_SAMPLE = Duration.ofMillis(100);
 
     private final Settings settings;
@@ -49,8 +46,11 @@ final class Service implements AutoCloseable {
     private final Map<String, FunctionLatency> latencies = new ConcurrentHashMap<>();
     private final Map<String, RequestCounters> counters = new ConcurrentHashMap<>();
     private final TaskGuard guard = new TaskGuard();
-    /** Each function's listener; changed only by {@link #start} and {@link #apply}, under this object's lock. */
-    private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    /** Each function's dispatcher; changed only by {@link #start} and {@link #apply}, under this object's lock. */
+    private final Map<String, FunctionDispatch> listeners = new LinkedHashMap<>();
+    /** The dispatch event loops, about one per core; each function is served by one of them. */
+    private final List<EventLoop> loops = new ArrayList<>();
+    private int nextLoop;
     private ContainerRuntime runtime;
     private PoolConfig config;
     private final List<AutoCloseable> opened = new ArrayList<>();
@@ -59,7 +59,6 @@ final class Service implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private ThreadPoolExecutor workers;
     private Pool pool;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
@@ -97,12 +96,10 @@ final class Service implements AutoCloseable {
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
                 guard);
-        AtomicLong n = new AtomicLong();
-        workers = new ThreadPoolExecutor(0, MAX_DISPATCH_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "dispatch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (int i = 0; i < n; i++) {
+            loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
+        }
         for (FunctionSpec f : config.functions()) {
             listeners.put(f.name(), bind(f, pool.function(f.name())));
         }
@@ -111,7 +108,7 @@ final class Service implements AutoCloseable {
         opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
                 new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
         pool.start();
-        listeners.values().forEach(Listener::start);
+        listeners.values().forEach(FunctionDispatch::start);
         sampler.scheduleAtFixedRate(guard.guard("sample-occupancy", this::sampleOccupancy), 0,
                 OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -125,9 +122,10 @@ final class Service implements AutoCloseable {
         }
     }
 
-    private Listener bind(FunctionSpec f, FunctionPool fp) throws IOException {
-        Dispatcher d = new Dispatcher(fp, latencies.get(f.name()), counters.get(f.name()));
-        return Listener.bind(f.listen(), d, workers, counters.get(f.name()));
+    /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
+    private FunctionDispatch bind(FunctionSpec f, FunctionPool fp) throws IOException {
+        EventLoop loop = loops.get(nextLoop++ % loops.size());
+        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()));
     }
 
     /**
@@ -145,8 +143,8 @@ final class Service implements AutoCloseable {
         checkImages(next);
         Map<String, FunctionSpec> before = new LinkedHashMap<>();
         config.functions().forEach(f -> before.put(f.name(), f));
-        // Bind what needs a new listener first: a port that cannot be had rejects the whole change.
-        Map<String, Listener> fresh = new LinkedHashMap<>();
+        // Bind what needs a new listening socket first: a port that cannot be had rejects the whole change.
+        Map<String, ServerSocketChannel> moved = new LinkedHashMap<>();
         Map<String, FunctionLatency> newLatencies = new LinkedHashMap<>();
         try {
             for (FunctionSpec f : next.functions()) {
@@ -155,34 +153,33 @@ final class Service implements AutoCloseable {
                     newLatencies.put(f.name(), latencies.computeIfAbsent(f.name(), FunctionLatency::new));
                     counters.computeIfAbsent(f.name(), fn -> new RequestCounters());
                 } else if (!old.listen().equals(f.listen())) {
-                    fresh.put(f.name(), bind(f, pool.function(f.name())));
+                    moved.put(f.name(), FunctionDispatch.listen(f.name(), f.listen()));
                 }
             }
         } catch (IOException | RuntimeException e) {
-            fresh.values().forEach(Service::closeQuietly);
+            moved.values().forEach(Service::closeQuietly);
             throw e;
         }
         Map<String, FunctionPool> added = pool.apply(next, newLatencies);
-        try {
-            for (Map.Entry<String, FunctionPool> e : added.entrySet()) {
-                latencyLog.add(latencies.get(e.getKey()));
-                FunctionSpec f = e.getValue().spec();
-                fresh.put(f.name(), bind(f, e.getValue()));
-            }
-        } catch (IOException e) {
-            // The pool has the function already; it serves once its address is free and the file is saved again.
-            System.err.println("faas-pool: " + e.getMessage());
-        }
-        for (Map.Entry<String, Listener> e : fresh.entrySet()) {
-            Listener previous = listeners.put(e.getKey(), e.getValue());
-            e.getValue().start();
-            if (previous != null) {
-                closeQuietly(previous);
+        moved.forEach((name, server) -> listeners.get(name).listenOn(server));
+        for (Map.Entry<String, FunctionPool> e : added.entrySet()) {
+            latencyLog.add(latencies.get(e.getKey()));
+            FunctionSpec f = e.getValue().spec();
+            try {
+                FunctionDispatch d = bind(f, e.getValue());
+                listeners.put(f.name(), d);
+                d.start();
+            } catch (IOException ex) {
+                // The pool has the function already; it serves once its address is free and the file is saved again.
+                System.err.println("faas-pool: " + ex.getMessage());
             }
         }
         for (String name : before.keySet()) {
             if (next.functions().stream().noneMatch(f -> f.name().equals(name))) {
-                closeQuietly(listeners.remove(name));
+                FunctionDispatch removed = listeners.remove(name);
+                if (removed != null) {
+                    removed.stopAccepting(); // it drains: what waits is served by the remaining containers
+                }
             }
         }
         config = next;
@@ -273,22 +270,12 @@ final class Service implements AutoCloseable {
         if (statusLine != null) {
             statusLine.close();
         }
+        // Stop accepting; requests still waiting for a container get 503, hand-offs under way finish.
         listeners.values().forEach(Service::closeQuietly);
-        if (workers != null) {
-            workers.shutdown();
-            try {
-                // Dispatches waiting for a slot that will not come are interrupted and answered 503.
-                if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
-                    workers.shutdownNow();
-                    workers.awaitTermination(settings.drain().toMillis(), TimeUnit.MILLISECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         if (pool != null) {
-            pool.close(settings.drain());
+            pool.close(settings.drain()); // running requests finish; their connections end on the loops
         }
+        loops.forEach(Service::closeQuietly);
         sampler.shutdownNow();
         if (latencyLog != null) {
             try {

@@ -51,6 +51,10 @@ public final class Bounds {
 
     /** {@code pool.max}: containers of one function; the scaling policy's searches stop far above it. */
     public static final int MAX_CONTAINERS = 10_000;
+    /** {@code timeouts.first-byte}: how long an accepted connection may stay silent. */
+    public static final Duration MAX_FIRST_BYTE = Duration.ofMinutes(10);
+    /** {@code admission.connections}: each is a descriptor and a little memory, and no thread. */
+    public static final int MAX_CONNECTIONS = 1_000_000;
 
     /** {@code limits.memory}: Docker's minimum. */
     public static final long MIN_MEMORY = 4L << 20;

@@ -40,11 +40,12 @@ public final class ConfigLoader {
     private static final Set<String> HOST = Set.of("memory", "timezone");
     private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
     private static final Set<String> FUNCTION =
-            Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts");
+            Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts", "admission");
     private static final Set<String> POOL =
             Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm", "initial");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
-    private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request");
+    private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request", "first-byte");
+    private static final Set<String> ADMISSION = Set.of("connections", "queued");
 
     /** Loads one file, or every YAML file of a directory. */
     public PoolConfig load(Path path) throws ConfigException {
@@ -240,14 +241,21 @@ public final class ConfigLoader {
         FunctionSpec.Timeouts timeouts = new FunctionSpec.Timeouts(
                 positive(t, "acquire", Defaults.ACQUIRE, Bounds.MAX_ACQUIRE),
                 positive(t, "start", Defaults.START, Bounds.MAX_START),
-                positive(t, "request", Defaults.REQUEST, Bounds.MAX_REQUEST));
+                positive(t, "request", Defaults.REQUEST, Bounds.MAX_REQUEST),
+                positive(t, "first-byte", Defaults.FIRST_BYTE, Bounds.MAX_FIRST_BYTE));
+
+        YamlSection a = f.section("admission");
+        a.allowOnly(ADMISSION);
+        int connections = (int) a.integer("connections", Defaults.CONNECTIONS, 1, Bounds.MAX_CONNECTIONS);
+        int queued = (int) a.integer("queued", Math.min(Defaults.QUEUED, connections), 1, connections);
+        FunctionSpec.Admission admission = build(a, () -> new FunctionSpec.Admission(connections, queued));
 
         boolean stdio = bool(f, "stdio", false);
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));
         Map<String, String> env = env(f);
         return build(f, () -> new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits,
-                timeouts));
+                timeouts, admission));
     }
 
     /** The handler's environment: names a shell accepts and the pool does not set itself, no NUL, 64 KiB at most. */

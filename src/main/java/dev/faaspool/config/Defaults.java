@@ -21,6 +21,12 @@ public final class Defaults {
     public static final Duration ACQUIRE = Duration.ofSeconds(10);
     public static final Duration START = Duration.ofSeconds(10);
     public static final Duration REQUEST = Duration.ofSeconds(30);
+    /** A client that connects and sends nothing for this long is answered 408; no container is touched. */
+    public static final Duration FIRST_BYTE = Duration.ofSeconds(10);
+    /** Connections a function holds before a handler has them: 10,000 idle clients fit. */
+    public static final int CONNECTIONS = 16_384;
+    /** Requests a function lets wait for a container. */
+    public static final int QUEUED = 1_024;
     public static final int MAX_USES = 1000;
     public static final Duration IDLE_TTL = Duration.ofMinutes(10);
 

@@ -34,7 +34,8 @@ public record FunctionSpec(
         boolean stdio,
         PoolSize pool,
         Limits limits,
-        Timeouts timeouts) {
+        Timeouts timeouts,
+        Admission admission) {
 
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
 
@@ -58,6 +59,13 @@ public record FunctionSpec(
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(admission, "admission");
+    }
+
+    /** A function with the default admission bounds. */
+    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
+            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
+        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT);
     }
 
     /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
@@ -71,7 +79,7 @@ public record FunctionSpec(
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
-                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts);
+                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts, admission);
     }
 
     /**
@@ -199,11 +207,17 @@ public record FunctionSpec(
      * @param request how long a request may run; past it, its container is removed; at most
      *                {@link Bounds#MAX_REQUEST}
      */
-    public record Timeouts(Duration acquire, Duration start, Duration request) {
+    public record Timeouts(Duration acquire, Duration start, Duration request, Duration firstByte) {
         public Timeouts {
             requireWithin(acquire, Bounds.MAX_ACQUIRE, "acquire");
             requireWithin(start, Bounds.MAX_START, "start");
             requireWithin(request, Bounds.MAX_REQUEST, "request");
+            requireWithin(firstByte, Bounds.MAX_FIRST_BYTE, "first-byte");
+        }
+
+        /** With the default first-byte timeout. */
+        public Timeouts(Duration acquire, Duration start, Duration request) {
+            this(acquire, start, request, Defaults.FIRST_BYTE);
         }
 
         static void requireWithin(Duration d, Duration max, String what) {
@@ -213,6 +227,29 @@ public record FunctionSpec(
             }
             if (d.compareTo(max) > 0) {
                 throw new IllegalArgumentException(what + " must be <= " + Units.format(max) + " (was " + d + ")");
+            }
+        }
+    }
+
+    /**
+     * How many connections a function admits, so that what one function's clients do cannot take
+     * another's capacity (threads, memory, descriptors) beyond the CPU they share.
+     *
+     * @param connections connections open at once that faas-pool holds and no handler has yet (waiting
+     *                    for their first bytes or for a container, or being handed off); beyond, 503 at once
+     * @param queued      requests waiting for a container at once; beyond, 503 at once
+     */
+    public record Admission(int connections, int queued) {
+        public static final Admission DEFAULT = new Admission(Defaults.CONNECTIONS, Defaults.QUEUED);
+
+        public Admission {
+            if (connections < 1 || connections > Bounds.MAX_CONNECTIONS) {
+                throw new IllegalArgumentException("connections must be within 1.." + Bounds.MAX_CONNECTIONS
+                        + " (was " + connections + ")");
+            }
+            if (queued < 1 || queued > connections) {
+                throw new IllegalArgumentException("queued must be within 1..connections (was " + queued
+                        + ", connections " + connections + ")");
             }
         }
     }

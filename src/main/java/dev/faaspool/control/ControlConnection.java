@@ -127,6 +127,19 @@ public final class ControlConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * The connection's descriptor, for a dispatcher taking it over after the hello (it duplicates the
+     * descriptor, then closes this). Owned by this connection.
+     */
+    public java.io.FileDescriptor fileDescriptor() throws IOException {
+        return socket.getFileDescriptor();
+    }
+
+    /** Whether the init sent anything after its hello: nothing is allowed before the pool's first descriptor. */
+    public boolean hasUnread() {
+        return end > start;
+    }
+
     @Override
     public void close() {
         try {

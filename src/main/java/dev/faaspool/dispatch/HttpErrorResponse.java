@@ -27,6 +27,11 @@ public record HttpErrorResponse(int status, String reason, String message, int r
         return new HttpErrorResponse(502, "Bad Gateway", message, 0);
     }
 
+    /** 408: the client opened a connection and sent nothing in time. */
+    public static HttpErrorResponse requestTimeout(String message) {
+        return new HttpErrorResponse(408, "Request Timeout", message, 0);
+    }
+
     /** 504: the function's handler did not answer within its request timeout. */
     public static HttpErrorResponse gatewayTimeout(String message) {
         return new HttpErrorResponse(504, "Gateway Timeout", message, 0);

@@ -1,55 +1,47 @@
 package dev.faaspool.dispatch;
 
-import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.HeldClient;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This process's copy of a connection a handler serves (see {@link HeldClient}). When the request
- * ends with the handler failed and the kernel says no byte was ever written to the connection
- * ({@link TcpInfo}), the client gets {@code 502 Bad Gateway} (the handler crashed, exited with an
- * error, ran out of memory, or ended without answering) or {@code 504 Gateway Timeout} (it ran past the
+ * This process's copy of a connection a handler serves (see {@link HeldClient}), owned by its
+ * function's event loop. When the request ends and the kernel says no byte was ever written to the
+ * connection ({@link TcpInfo}), the client gets {@code 502 Bad Gateway} (the handler crashed, exited,
+ * ran out of memory, or ended without answering) or {@code 504 Gateway Timeout} (it ran past the
  * request timeout) instead of a bare close. Once a byte was written, a response has begun: only the
  * handler could finish it, and the connection is closed as it is.
  */
 final class ServedClient implements HeldClient {
     private static final Logger log = LoggerFactory.getLogger(ServedClient.class);
 
-    private final SocketChannel channel;
-    private final String function;
+    private final int fd;
+    private final EventLoop loop;
+    private final Dispatcher answers;
     private final Duration requestTimeout;
-    private final RequestCounters counters;
 
-    ServedClient(SocketChannel channel, String function, Duration requestTimeout, RequestCounters counters) {
-        this.channel = channel;
-        this.function = function;
+    ServedClient(int fd, EventLoop loop, Dispatcher answers, Duration requestTimeout) {
+        this.fd = fd;
+        this.loop = loop;
+        this.answers = answers;
         this.requestTimeout = requestTimeout;
-        this.counters = counters;
     }
 
+    /** Ends the connection on its loop; from any thread, once. */
     @Override
     public void end(HandlerExit exit) {
-        try (channel) {
-            if (!channel.isOpen()) {
+        loop.execute(() -> {
+            HttpErrorResponse answer = answerFor(answers.function(), exit, requestTimeout, TcpInfo.anythingWritten(fd));
+            if (answer == null) {
+                answers.release(fd);
                 return;
             }
-            HttpErrorResponse answer = answerFor(function, exit, requestTimeout, TcpInfo.anythingWritten(channel));
-            if (answer != null) {
-                (answer.status() == 504 ? counters.timedOut : counters.handlerFailed).increment();
-                log.info("{}: answered {} for a handler that {}", function, answer.status(), exit.describe());
-                answer.writeTo(channel);
-            } else {
-                drain(channel);
-            }
-        } catch (IOException e) {
-            // The client is gone.
-        }
+            (answer.status() == 504 ? answers.counters().timedOut : answers.counters().handlerFailed).increment();
+            log.info("{}: answered {} for a handler that {}", answers.function(), answer.status(), exit.describe());
+            answers.answer(fd, answer);
+        });
     }
 
     /**
@@ -71,17 +63,5 @@ final class ServedClient implements HeldClient {
             case LOST -> HttpErrorResponse.badGateway(fn + " stopped before answering");
             case OK -> HttpErrorResponse.badGateway(fn + " ended without answering");
         };
-    }
-
-    /**
-     * Reads and drops what the handler left unread, so that the close sends FIN rather than RST (closing
-     * with unread input resets the connection). Never blocks.
-     */
-    private static void drain(SocketChannel c) throws IOException {
-        c.configureBlocking(false);
-        ByteBuffer sink = ByteBuffer.allocate(4096);
-        for (int i = 0; i < 16 && c.read(sink) > 0; i++) {
-            sink.clear();
-        }
     }
 }

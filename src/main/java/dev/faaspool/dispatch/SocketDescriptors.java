@@ -53,7 +53,7 @@ public final class SocketDescriptors {
     }
 
     /** The number of {@code channel}'s descriptor, for system calls; -1 once the channel is closed. */
-    public static int fdVal(SocketChannel channel) {
+    public static int fdVal(java.nio.channels.spi.AbstractSelectableChannel channel) {
         check();
         try {
             return (int) GET_FD_VAL.invoke(channel);

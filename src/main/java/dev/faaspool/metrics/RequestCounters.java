@@ -16,6 +16,12 @@ public final class RequestCounters {
     public final LongAdder handlerFailed = new LongAdder();
     /** Answered 504 by faas-pool: the handler wrote nothing within the request timeout. */
     public final LongAdder timedOut = new LongAdder();
+    /** Answered 503 at once: the function had as many connections (or waiting requests) as it admits. */
+    public final LongAdder overflow = new LongAdder();
+    /** Answered 408: the client sent nothing within the first-byte timeout; no container was touched. */
+    public final LongAdder firstByteTimeouts = new LongAdder();
+    /** Closed or reset by the client before faas-pool gave them to a container; dropped, no container touched. */
+    public final LongAdder gone = new LongAdder();
     /** Hand-offs a slot did not take, after which the connection went to another slot. */
     public final LongAdder redispatched = new LongAdder();
 }

@@ -12,9 +12,13 @@ import org.slf4j.LoggerFactory;
  * The slots of one function, and the dispatchers' way to them.
  *
  * <h2>Concurrency</h2>
- * Dispatchers take warm slots from a {@link WarmQueue} ({@link #acquire}); everything else about the
- * slot set (starting, retiring, sizing) is decided by the {@link Pool}'s owner thread, which this
- * class only notifies.
+ * A slot that becomes warm goes to the function's dispatcher ({@link #dispatchTo}), which runs on one
+ * event loop: it keeps the idle warm slots and the requests waiting, takes a slot with {@link #take}
+ * ({@code WARM -> BUSY}) and reports the request's course ({@link #taken}, {@link #handedOff},
+ * {@link #finished}, {@link #failed}, {@link #notTaken}). Everything else about the slot set
+ * (starting, retiring, sizing) is decided by the {@link Pool}'s owner thread, which this class only
+ * notifies. Slot states change by compare-and-set, so the owner retiring an idle slot and the
+ * dispatcher taking it race safely: one of them wins.
  *
  * <h2>Sizing</h2>
  * The pool keeps the {@link ScalingPolicy}'s target of ready slots plus one per waiting request, within
@@ -28,7 +32,9 @@ public final class FunctionPool {
     private final SlotOwner owner;
     private final FunctionLatency latency;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
-    private final WarmQueue warm = new WarmQueue();
+    private WarmSink sink; // guarded by this
+    private final java.util.List<Slot> unclaimed = new java.util.ArrayList<>(); // warm before a sink; guarded by this
+    private volatile int waiting;
     private final PoolCounters counters = new PoolCounters();
     private final Demand demand = new Demand(System.nanoTime()); // deployed: now
     private volatile ScalingPolicy.Target target;
@@ -36,6 +42,12 @@ public final class FunctionPool {
     // Confined to the owner thread.
     private int consecutiveFailures;
     private long notBeforeNanos;
+
+    /** Where a function's warm slots go: its dispatcher. {@link #warm} is called from any thread. */
+    public interface WarmSink {
+        /** {@code s} is warm (new, or back from a request the pool handled) and may be taken. */
+        void warm(Slot s);
+    }
 
     FunctionPool(FunctionSpec spec, SlotOwner owner, FunctionLatency latency) {
         this.spec = spec;
@@ -96,7 +108,7 @@ public final class FunctionPool {
                 default -> { }
             }
         }
-        demand.arrival(nanos, warmNow, starting, warm.waiting());
+        demand.arrival(nanos, warmNow, starting, waiting);
     }
 
     /** How many containers the function should have ready now, and why (the scaling policy's last decision). */
@@ -117,20 +129,47 @@ public final class FunctionPool {
     }
 
     /**
-     * Takes a warm slot, waiting until {@code deadlineNanos} ({@link System#nanoTime()} scale) for one.
-     * Waiting requests are served in arrival order.
-     *
-     * @return the lease, or null when no slot became warm in time
+     * From now on, warm slots go to {@code sink} (those warm already, at once). The dispatcher of this
+     * function calls it once, when it starts.
      */
-    public Lease acquire(long deadlineNanos) throws InterruptedException {
-        WarmQueue.Taken t = warm.take(deadlineNanos, owner::requestReconcile);
-        if (t == null) {
-            return null;
+    public void dispatchTo(WarmSink sink) {
+        java.util.List<Slot> early;
+        synchronized (this) {
+            this.sink = sink;
+            early = new java.util.ArrayList<>(unclaimed);
+            unclaimed.clear();
         }
-        owner.requestReconcile(); // a warm slot fewer
-        // Cold: the request waited for a container to start. Waiting for a busy one to come free
-        // (fork, persistent) is queueing, recorded as such, not a cold start.
-        return new Lease(t.slot(), t.waited() && t.slot().uses() == 0);
+        early.forEach(sink::warm);
+    }
+
+    /**
+     * Takes {@code s} for a request: {@code WARM -> BUSY}. False when it is not warm any more (the owner
+     * retired it meanwhile): it is then dropped.
+     */
+    public boolean take(Slot s) {
+        return s.transition(SlotState.WARM, SlotState.BUSY);
+    }
+
+    /**
+     * A lease on {@code s}, just taken: cold when the request waited for it and it is a new container
+     * (one that served before was busy, not starting: that wait is queueing).
+     */
+    public Lease lease(Slot s, boolean waited) {
+        return new Lease(s, waited && s.uses() == 0);
+    }
+
+    /** How many requests wait for a slot now, as the dispatcher counts them; it publishes each change. */
+    public void waiting(int n) {
+        int before = waiting;
+        waiting = n;
+        if (n > before) {
+            owner.requestReconcile(); // a need: the owner may start containers for it
+        }
+    }
+
+    /** Asks the owner to re-size the pools soon (the dispatcher took the last idle slots). Cheap, coalesced. */
+    public void requestReconcile() {
+        owner.requestReconcile();
     }
 
     /**
@@ -150,21 +189,18 @@ public final class FunctionPool {
      * it gracefully. A oneshot slot's control connection has nothing more to say and is closed now.
      */
     public void handedOff(Lease lease, HeldClient client) {
-        if (!spec.mode().reusesContainers()) {
-            done(lease);
-        }
         HeldClient late = lease.slot().holdClient(client);
         if (late != null) {
-            HandlerExit e = lease.slot().ended();
-            owner.background(() -> late.end(e));
+            late.end(lease.slot().ended());
         }
     }
 
     /**
-     * Fork and persistent modes: the handler said {@code DONE <status>}. The slot is warm again, or
-     * recycled once it has served {@code max-uses} requests.
+     * Fork and persistent modes: the handler said {@code DONE <status>}. Returns true when the slot is
+     * warm again (the caller, its dispatcher, may give it the next request at once); false when it was
+     * recycled, having served {@code max-uses} requests, or retired meanwhile.
      */
-    public void finished(Lease lease, int status) {
+    public boolean finished(Lease lease, int status) {
         Slot s = lease.slot();
         long now = System.nanoTime();
         if (requestEnded(s, now)) {
@@ -172,12 +208,14 @@ public final class FunctionPool {
         }
         if (s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation) {
             counters.recycledUsed.increment();
-            owner.retire(this, s, null, null, false);
-            done(lease);
-        } else if (s.transition(SlotState.BUSY, SlotState.WARM)) {
-            s.warmSince(now);
-            warm.offer(s);
+            owner.retire(this, s, null, null, null);
+            return false;
         }
+        if (s.transition(SlotState.BUSY, SlotState.WARM)) {
+            s.warmSince(now);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -191,13 +229,7 @@ public final class FunctionPool {
             counters.recycledFailed.increment();
         }
         boolean open = requestEnded(s, System.nanoTime());
-        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, false);
-        done(lease);
-    }
-
-    /** The dispatcher is done with the slot's control connection. */
-    public void done(Lease lease) {
-        lease.slot().control().close();
+        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, null);
     }
 
     /** A container of this function took {@code nanos} from create to hello. */
@@ -233,21 +265,29 @@ public final class FunctionPool {
         }
         HeldClient c = s.endClient(exit);
         if (c != null) {
-            owner.background(() -> c.end(exit));
+            c.end(exit);
         }
     }
 
     /**
-     * The slot did not take the connection (the init failed, died or did not answer): it is retired and
-     * its container removed. When {@code uncertain}, the init may still hold the descriptor, so this
-     * returns only after the container is gone, and the connection can safely go to another slot.
+     * The slot did not answer the hand-off with a clean {@code ACK} (it failed, died, answered something
+     * else or nothing in time): it is retired, and as its init may hold the descriptor, the connection
+     * may go elsewhere only once its container is gone: {@code removed} runs then (on a pool thread).
      */
-    public void notTaken(Lease lease, String reason, boolean uncertain) {
+    public void notTaken(Lease lease, String reason, Runnable removed) {
         if (lease.slot().state() != SlotState.RETIRED) {
             counters.recycledFailed.increment();
         }
-        owner.retire(this, lease.slot(), reason, null, uncertain);
-        done(lease);
+        owner.retire(this, lease.slot(), reason, null, removed);
+    }
+
+    /** The slot broke the protocol while idle or serving (a message out of turn, a line too long). */
+    public void violated(Slot s, String reason) {
+        if (s.state() != SlotState.RETIRED) {
+            counters.recycledFailed.increment();
+        }
+        boolean open = requestEnded(s, System.nanoTime());
+        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, null);
     }
 
     /** How many slots are in {@code state} now. */
@@ -269,7 +309,7 @@ public final class FunctionPool {
 
     /** How many requests are waiting for a slot now. */
     public int waiting() {
-        return warm.waiting();
+        return waiting;
     }
 
     /** How many more slots to start now ({@link #toStart}); none while draining. */
@@ -277,7 +317,7 @@ public final class FunctionPool {
         if (draining) {
             return 0;
         }
-        return toStart(spec, target.ready(), warm.waiting(), demand.servesFasterThanAStart(), starting, warmNow, busy,
+        return toStart(spec, target.ready(), waiting, demand.servesFasterThanAStart(), starting, warmNow, busy,
                 expiring);
     }
 
@@ -348,13 +388,18 @@ public final class FunctionPool {
         return slots;
     }
 
+    /** {@code s} became warm: it goes to the dispatcher, or waits for one. Any thread. */
     void offerWarm(Slot s) {
         s.warmSince(System.nanoTime());
-        warm.offer(s);
-    }
-
-    void removeWarm(Slot s) {
-        warm.remove(s);
+        WarmSink k;
+        synchronized (this) {
+            k = sink;
+            if (k == null) {
+                unclaimed.add(s);
+                return;
+            }
+        }
+        k.warm(s);
     }
 
     int consecutiveFailures() {

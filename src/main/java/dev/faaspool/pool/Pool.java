@@ -99,13 +99,8 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
-            Pool.this.retire(fp, s, reason, end, synchronous);
-        }
-
-        @Override
-        public void background(Runnable task) {
-            reapers.execute(guard.guard("end-request", task));
+        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed) {
+            Pool.this.retire(fp, s, reason, end, removed);
         }
     };
 
@@ -328,24 +323,24 @@ public final class Pool implements AutoCloseable {
             if (fp.requestEnded(s, now)) {
                 fp.counters().recycledTimeout.increment();
                 retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis() + " ms request timeout",
-                        HandlerExit.timeout(spec.timeouts().request().toMillis()), false);
+                        HandlerExit.timeout(spec.timeouts().request().toMillis()), null);
             }
         } else if (s.state() == SlotState.WARM
                 && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
                 && s.transition(SlotState.WARM, SlotState.RETIRED)) {
-            cleanUp(fp, s, SlotState.WARM, null, null, false); // its function was changed or removed
+            cleanUp(fp, s, SlotState.WARM, null, null, null); // its function was changed or removed
         } else if (fp.replaced(s) && s.transition(SlotState.WARM, SlotState.RETIRED)) {
             fp.counters().recycledUsed.increment();
             log.info("{}: recycling {} after {} of its {} uses: its replacement is warm", spec.name(), s,
                     s.uses(), spec.pool().maxUses());
-            cleanUp(fp, s, SlotState.WARM, null, null, false);
+            cleanUp(fp, s, SlotState.WARM, null, null, null);
         } else if (s.state() == SlotState.WARM
                 && ScalingPolicy.mayRetireIdle(spec, demand, readyCount(fp), target, now - s.warmSinceNanos())
                 && s.transition(SlotState.WARM, SlotState.RETIRED)) { // not if a dispatcher just took it
             fp.counters().recycledIdle.increment();
             log.info("{}: retiring {}, idle for {} ms, beyond the {} ready the function needs ({})",
                     spec.name(), s, (now - s.warmSinceNanos()) / 1_000_000, target.ready(), target.reason());
-            cleanUp(fp, s, SlotState.WARM, null, null, false);
+            cleanUp(fp, s, SlotState.WARM, null, null, null);
         }
     }
 
@@ -421,7 +416,7 @@ public final class Pool implements AutoCloseable {
                 fp.counters().recycledIdle.increment();
                 log.info("{}: retiring idle {} to make room for {} within the memory budget", fp.spec().name(), s,
                         needy.spec().name());
-                cleanUp(fp, s, SlotState.WARM, null, null, false);
+                cleanUp(fp, s, SlotState.WARM, null, null, null);
                 freed += fp.spec().limits().memoryBytes();
             }
         }
@@ -436,7 +431,7 @@ public final class Pool implements AutoCloseable {
                 fp.offerWarm(s);
                 owner.execute(guard.guard("start-succeeded", fp::startSucceeded));
             } else {
-                retire(fp, s, null, null, false);
+                retire(fp, s, null, null, null);
             }
         } catch (LaunchException e) {
             if (s.state() != SlotState.RETIRED && !closing) {
@@ -444,10 +439,10 @@ public final class Pool implements AutoCloseable {
                 owner.execute(guard.guard("start-failed", () -> fp.startFailed(now, backoff)));
                 log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
             }
-            retire(fp, s, null, null, false);
+            retire(fp, s, null, null, null);
         } catch (RuntimeException | Error e) {
             guard.failed("launch", fp.spec().name() + " " + s, e);
-            retire(fp, s, null, null, false);
+            retire(fp, s, null, null, null);
         }
     }
 
@@ -468,21 +463,21 @@ public final class Pool implements AutoCloseable {
             case STARTING -> s.closeControl(); // the launcher's wait ends now; it diagnoses and retires
             case WARM -> {
                 fp.counters().recycledFailed.increment();
-                retire(fp, s, "its container exited while warm", null, false);
+                retire(fp, s, "its container exited while warm", null, null);
             }
             case BUSY -> {
                 boolean open = fp.requestEnded(s, System.nanoTime());
                 if (fp.spec().mode().reusesContainers()) {
                     fp.counters().recycledFailed.increment();
                     retire(fp, s, "its container exited while serving", open ? HandlerExit.lost("its container exited")
-                            : null, false);
+                            : null, null);
                 } else {
                     fp.counters().recycledUsed.increment(); // oneshot: the handler finished
                     if (open && exitCode == 0) {
                         fp.endRequest(s, HandlerExit.ofStatus(0)); // the common case: no inspect on its path
-                        retire(fp, s, null, null, false);
+                        retire(fp, s, null, null, null);
                     } else {
-                        retire(fp, s, null, open ? HandlerExit.lost("its container exited") : null, false);
+                        retire(fp, s, null, open ? HandlerExit.lost("its container exited") : null, null);
                     }
                 }
             }
@@ -538,15 +533,15 @@ public final class Pool implements AutoCloseable {
     /**
      * Takes {@code s} out of its pool for good and removes its container. With a {@code reason} the
      * retirement is unexpected and logged, with the container's diagnosis. With {@code end}, the request
-     * the slot served ended that way (see {@link SlotOwner#retire}). With {@code synchronous}, returns
-     * only after the container is gone.
+     * the slot served ended that way (see {@link SlotOwner#retire}). {@code removed}, if any, runs once
+     * the container is gone.
      */
-    private void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
+    private void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed) {
         SlotState was = s.retire();
-        if (was == SlotState.RETIRED && !synchronous && end == null) {
+        if (was == SlotState.RETIRED && removed == null && end == null) {
             return;
         }
-        cleanUp(fp, s, was, reason, end, synchronous);
+        cleanUp(fp, s, was, reason, end, removed);
     }
 
     /**
@@ -555,14 +550,9 @@ public final class Pool implements AutoCloseable {
      * before the removal; the request's {@code end} is applied after it, when nothing can write to the
      * client any more.
      */
-    private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, HandlerExit end, boolean synchronous) {
-        fp.removeWarm(s);
+    private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, HandlerExit end, Runnable removed) {
         fp.slots().remove(s.id());
-        if (was == SlotState.BUSY) {
-            s.closeEndpoint(); // the dispatcher holding it closes the connection when it is done with it
-        } else {
-            s.closeControl();
-        }
+        s.closeControl();
         String id = s.containerId();
         String name = fp.spec().name();
         Runnable remove = () -> {
@@ -590,14 +580,13 @@ public final class Pool implements AutoCloseable {
                         fp.endRequest(s, ended);
                     }
                     s.removeFiles();
+                    if (removed != null) {
+                        removed.run();
+                    }
                 }
             }
         };
-        if (synchronous) {
-            guard.run("retire", name + " " + s, remove);
-        } else {
-            reapers.execute(guard.guard("retire", remove));
-        }
+        reapers.execute(guard.guard("retire", remove));
         requestReconcile();
     }
 
@@ -691,7 +680,6 @@ public final class Pool implements AutoCloseable {
         for (FunctionPool fp : functions.values()) {
             for (Slot s : fp.slots().values()) {
                 s.retire();
-                fp.removeWarm(s);
                 s.closeControl();
                 if (fp.requestEnded(s, System.nanoTime())) {
                     HeldClient c = s.endClient(STOPPED);

@@ -18,6 +18,8 @@ public final class Slot {
     private volatile String containerId;
     private volatile ControlEndpoint endpoint;
     private volatile ControlConnection control;
+    private volatile SlotChannel channel;
+    private boolean controlClosed; // guarded by this
     private final AtomicReference<HeldClient> client = new AtomicReference<>();
     /** How the request it served ended, once known; read when the hand-off finishes after the end. */
     private volatile HandlerExit ended;
@@ -80,6 +82,24 @@ public final class Slot {
         this.control = c;
     }
 
+    /** The control connection as the dispatcher holds it; null before it took it over. */
+    public SlotChannel channel() {
+        return channel;
+    }
+
+    /**
+     * The dispatcher takes over the control connection (its init said hello; the launcher is done with
+     * it): from now on, closing it goes through {@code c}, on the dispatcher's event loop. False when
+     * the slot's control connection was closed already (it was retired): the dispatcher must not use it.
+     */
+    public synchronized boolean channel(SlotChannel c) {
+        if (controlClosed) {
+            return false; // retired meanwhile: the descriptor may already be another file's
+        }
+        this.channel = c;
+        return true;
+    }
+
     ControlEndpoint endpoint() {
         return endpoint;
     }
@@ -139,11 +159,18 @@ public final class Slot {
         return state.getAndSet(SlotState.RETIRED);
     }
 
-    /** Closes the control connection and stops listening. Idempotent. */
+    /** Closes the control connection (on its event loop once the dispatcher has it) and stops listening. Idempotent. */
     void closeControl() {
-        ControlConnection c = control;
-        if (c != null) {
-            c.close();
+        SlotChannel ch;
+        synchronized (this) {
+            controlClosed = true;
+            ch = channel;
+            if (ch == null && control != null) {
+                control.close();
+            }
+        }
+        if (ch != null) {
+            ch.close(); // on its event loop, which owns the descriptor now
         }
         closeEndpoint();
     }

@@ -10,10 +10,7 @@ interface SlotOwner {
      * retirement is unexpected and logged. With {@code end}, the slot's request ended (the caller won
      * {@link FunctionPool#requestEnded}) and is ended that way once the container is gone; a
      * {@link HandlerExit.Cause#LOST} end is refined by the container's own exit (OOM, signal, status).
-     * With {@code synchronous}, return only after the container is gone.
+     * With {@code removed}, run it once the container is gone (on a pool thread).
      */
-    void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous);
-
-    /** Run {@code task} on a pool thread, not the caller's (it may write to a client and linger). */
-    void background(Runnable task);
+    void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed);
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.runtime.ContainerExit;
 import java.io.IOException;
@@ -52,26 +54,32 @@ class ServedClientTest {
     @Test
     void theKernelTellsWhetherAnythingWasWritten() throws Exception {
         try (Pair p = Pair.open()) {
-            assertFalse(TcpInfo.anythingWritten(p.served));
+            assertFalse(TcpInfo.anythingWritten(SocketDescriptors.fdVal(p.served)));
             p.served.write(ByteBuffer.wrap("H".getBytes(StandardCharsets.US_ASCII)));
-            assertTrue(TcpInfo.anythingWritten(p.served));
+            assertTrue(TcpInfo.anythingWritten(SocketDescriptors.fdVal(p.served)));
         }
     }
 
     @Test
     void aClientWhoseHandlerDiedSilentlyGets502AndOneThatGotBytesGetsNothingMore() throws Exception {
-        try (Pair p = Pair.open()) {
+        try (Pair p = Pair.open(); EventLoop loop = new EventLoop("test", System::nanoTime, new TaskGuard())) {
             RequestCounters c = new RequestCounters();
-            new ServedClient(p.served, "f", TIMEOUT, c).end(HandlerExit.ofStatus(137));
+            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c);
+            new ServedClient(Native.dup(SocketDescriptors.fdVal(p.served)), loop, answers, TIMEOUT)
+                    .end(HandlerExit.ofStatus(137));
+            p.served.close(); // the handler's copy, as it were: the served one is this process's
             String got = new String(p.client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(got.startsWith("HTTP/1.1 502 Bad Gateway\r\n"), got);
             assertTrue(got.endsWith("function 'f' was killed by signal 9 before answering\n"), got);
             assertEquals(1, c.handlerFailed.sum());
         }
-        try (Pair p = Pair.open()) {
+        try (Pair p = Pair.open(); EventLoop loop = new EventLoop("test", System::nanoTime, new TaskGuard())) {
             RequestCounters c = new RequestCounters();
+            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c);
             p.served.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhal".getBytes(StandardCharsets.US_ASCII)));
-            new ServedClient(p.served, "f", TIMEOUT, c).end(HandlerExit.ofStatus(137));
+            new ServedClient(Native.dup(SocketDescriptors.fdVal(p.served)), loop, answers, TIMEOUT)
+                    .end(HandlerExit.ofStatus(137));
+            p.served.close();
             String got = new String(p.client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(got.endsWith("hal"), got);
             assertEquals(0, c.handlerFailed.sum());

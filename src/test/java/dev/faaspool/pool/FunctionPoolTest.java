@@ -95,23 +95,44 @@ class FunctionPoolTest {
     }
 
     @Test
-    void wantedAddsOneSlotPerWaitingRequest() throws Exception {
+    void wantedAddsOneSlotPerWaitingRequest() {
         FunctionPool pool = pool(1, 16);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Future<Lease> first = dispatchers.submit(() -> pool.acquire(deadline));
-        Future<Lease> second = dispatchers.submit(() -> pool.acquire(deadline));
-        awaitTrue(() -> pool.waiting() == 2, "two requests waiting");
+        pool.waiting(2); // as the dispatcher publishes it
+        assertEquals(1, owner.reconciles.get(), "requests that start to wait ask the owner for slots");
 
         assertEquals(3, pool.wanted(0, 0, 0, 0)); // warm target 1 + 2 waiting
         assertEquals(1, pool.wanted(2, 0, 0, 0));
         assertEquals(0, pool.wanted(0, 0, 16, 0)); // but never beyond max
 
-        pool.offerWarm(warmSlot(pool));
-        pool.offerWarm(warmSlot(pool));
-        assertTrue(first.get(5, TimeUnit.SECONDS).cold());
-        assertTrue(second.get(5, TimeUnit.SECONDS).cold());
-        assertEquals(0, pool.waiting());
+        pool.waiting(0);
         assertEquals(1, pool.wanted(0, 0, 2, 0));
+        assertEquals(1, owner.reconciles.get(), "fewer waiting is no news to the owner");
+    }
+
+    @Test
+    void warmSlotsGoToTheDispatcherAndThoseWarmBeforeItStartedToo() {
+        FunctionPool pool = pool(2, 16);
+        Slot early = warmSlot(pool);
+        pool.offerWarm(early);
+        List<Slot> got = new ArrayList<>();
+        pool.dispatchTo(got::add);
+        Slot late = warmSlot(pool);
+        pool.offerWarm(late);
+        assertEquals(List.of(early, late), got);
+        assertTrue(pool.take(late));
+        assertFalse(pool.take(late), "taken once");
+        early.retire();
+        assertFalse(pool.take(early), "a retired slot is not taken");
+    }
+
+    @Test
+    void aLeaseIsColdOnlyForARequestThatWaitedForANewContainer() {
+        FunctionPool pool = pool(2, 16);
+        Slot fresh = warmSlot(pool);
+        assertTrue(pool.lease(fresh, true).cold());
+        assertFalse(pool.lease(fresh, false).cold());
+        fresh.used();
+        assertFalse(pool.lease(fresh, true).cold(), "a busy one come free: queueing, not a cold start");
     }
 
     @Test
@@ -123,145 +144,10 @@ class FunctionPoolTest {
         assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0, 0)); // max grew to the warm size
     }
 
-    // ---- acquire ----
-
-    @Test
-    void acquireTakesAWarmSlotAtOnceAndMakesItBusy() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        Slot s = warmSlot(pool);
-        pool.offerWarm(s);
-
-        Lease lease = pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-
-        assertSame(s, lease.slot());
-        assertFalse(lease.cold());
-        assertEquals(SlotState.BUSY, s.state());
-        assertEquals(1, owner.reconciles.get(), "the owner is asked to replace the slot");
-        assertEquals(0, pool.waiting());
-    }
-
-    @Test
-    void warmSlotsAreTakenLastInFirstOut() throws Exception {
-        FunctionPool pool = pool(3, 16);
-        Slot a = warmSlot(pool);
-        Slot b = warmSlot(pool);
-        Slot c = warmSlot(pool);
-        pool.offerWarm(a);
-        pool.offerWarm(b);
-        pool.offerWarm(c);
-
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        assertSame(c, pool.acquire(deadline).slot());
-        assertSame(b, pool.acquire(deadline).slot());
-        pool.offerWarm(warmSlot(pool, "d"));
-        assertEquals("d", pool.acquire(deadline).slot().id());
-        assertSame(a, pool.acquire(deadline).slot());
-    }
-
-    @Test
-    void acquireWithoutAWarmSlotWaitsCountsItselfAndReturnsAColdLease() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
-
-        awaitTrue(() -> pool.waiting() == 1, "the request counts itself as waiting");
-        assertEquals(1, owner.reconciles.get(), "a waiting request asks the owner for a slot");
-        assertFalse(waiter.isDone());
-
-        Slot s = new Slot("hello-1", "hello", System.nanoTime());
-        assertTrue(s.transition(SlotState.STARTING, SlotState.WARM));
-        pool.offerWarm(s);
-
-        Lease lease = waiter.get(5, TimeUnit.SECONDS);
-        assertSame(s, lease.slot());
-        assertTrue(lease.cold());
-        assertEquals(SlotState.BUSY, s.state());
-        assertEquals(0, pool.waiting());
-    }
-
-    @Test
-    void acquireReturnsNullAtTheDeadline() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        long start = System.nanoTime();
-
-        Lease lease = pool.acquire(start + TimeUnit.MILLISECONDS.toNanos(100));
-
-        assertNull(lease);
-        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(100), "returned before the deadline");
-        assertEquals(0, pool.waiting());
-        assertEquals(1, owner.reconciles.get());
-    }
-
-    @Test
-    void acquireWithADeadlineInThePastReturnsNullAtOnce() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        long start = System.nanoTime();
-        assertNull(pool.acquire(start - 1));
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
-        assertEquals(0, pool.waiting());
-    }
-
-    @Test
-    void aSlotRetiredWhileWarmIsSkipped() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        Slot kept = warmSlot(pool);
-        Slot retired = warmSlot(pool);
-        pool.offerWarm(kept);
-        pool.offerWarm(retired);
-        assertEquals(SlotState.WARM, retired.retire());
-
-        Lease lease = pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-
-        assertSame(kept, lease.slot());
-        assertFalse(lease.cold());
-        assertEquals(SlotState.RETIRED, retired.state());
-        // Nothing is left: the retired slot was dropped, not put back.
-        assertNull(pool.acquire(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20)));
-    }
-
-    @Test
-    void aWaitingRequestSkipsASlotRetiredBeforeItCouldTakeIt() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
-        awaitTrue(() -> pool.waiting() == 1, "the request waits");
-
-        Slot retired = warmSlot(pool);
-        retired.retire();
-        pool.offerWarm(retired);
-        Slot good = warmSlot(pool);
-        pool.offerWarm(good);
-
-        Lease lease = waiter.get(5, TimeUnit.SECONDS);
-        assertSame(good, lease.slot());
-        assertTrue(lease.cold());
-    }
-
-    @Test
-    void aWaitingRequestCanBeInterruptedAndStopsCountingAsWaiting() throws Exception {
-        FunctionPool pool = pool(2, 16);
-        Future<Lease> waiter = dispatchers.submit(() -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(30)));
-        awaitTrue(() -> pool.waiting() == 1, "the request waits");
-
-        waiter.cancel(true);
-
-        awaitTrue(() -> pool.waiting() == 0, "the interrupted request stops waiting");
-    }
-
-    @Test
-    void interruptedAcquireThrows() {
-        FunctionPool pool = pool(2, 16);
-        Thread.currentThread().interrupt();
-        try {
-            assertThrows(InterruptedException.class, () -> pool.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
-        } finally {
-            Thread.interrupted();
-        }
-        assertEquals(0, pool.waiting());
-    }
-
     // ---- notTaken, count ----
 
     @Test
-    void notTakenRetiresTheSlotThroughTheOwnerWithTheReasonAndSynchronousFlag(@TempDir Path tmp) throws Exception {
+    void notTakenRetiresTheSlotAndTheConnectionWaitsForTheContainersRemoval(@TempDir Path tmp) throws Exception {
         FunctionPool pool = pool(2, 16);
         Slot s = warmSlot(pool);
         Slot t = warmSlot(pool);
@@ -269,11 +155,12 @@ class FunctionPoolTest {
         withControlConnection(s, tmp.resolve("s"));
         withControlConnection(t, tmp.resolve("t"));
 
-        pool.notTaken(new Lease(s, false), "init did not answer", true);
-        pool.notTaken(new Lease(t, true), "init closed", false);
+        Runnable after = () -> { };
+        pool.notTaken(new Lease(s, false), "init did not answer", after);
+        pool.notTaken(new Lease(t, true), "init closed", after);
 
         assertEquals(List.of(new Retirement(pool, s, "init did not answer", true),
-                new Retirement(pool, t, "init closed", false)), owner.retired);
+                new Retirement(pool, t, "init closed", true)), owner.retired);
     }
 
     // ---- how requests end ----
@@ -437,7 +324,8 @@ class FunctionPoolTest {
         }
     }
 
-    record Retirement(FunctionPool pool, Slot slot, String reason, boolean synchronous) {}
+    /** @param afterRemoval whether the caller waits for the container's removal (a connection to go elsewhere) */
+    record Retirement(FunctionPool pool, Slot slot, String reason, boolean afterRemoval) {}
 
     /** Records what a FunctionPool asks of its owner. */
     static final class RecordingOwner implements SlotOwner {
@@ -451,16 +339,11 @@ class FunctionPoolTest {
         }
 
         @Override
-        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, boolean synchronous) {
-            retired.add(new Retirement(fp, s, reason, synchronous));
+        public void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed) {
+            retired.add(new Retirement(fp, s, reason, removed != null));
             if (end != null) {
                 ends.add(end);
             }
-        }
-
-        @Override
-        public void background(Runnable task) {
-            task.run();
         }
     }
 }

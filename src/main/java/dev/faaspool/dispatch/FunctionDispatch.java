@@ -1,0 +1,480 @@
+package dev.faaspool.dispatch;
+
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.control.ControlConnection;
+import dev.faaspool.control.ControlMessage;
+import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.pool.FunctionPool;
+import dev.faaspool.pool.Lease;
+import dev.faaspool.pool.Slot;
+import dev.faaspool.pool.SlotState;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One function's connections on one {@link EventLoop}: accept, wait for the first bytes, admit, match
+ * with a warm slot, hand off, and follow up. Everything here runs on the loop's thread; other threads
+ * reach it through {@link #warm} (a new warm slot) and the pool's callbacks, which post to the loop.
+ *
+ * <h2>A connection's course</h2>
+ * <ol>
+ *   <li><b>Accepted</b> (non-blocking, many per wake-up). Beyond {@code admission.connections} open
+ *       connections of this function, it is answered 503 at once.
+ *   <li><b>Idle</b> until its first bytes arrive ({@code MSG_PEEK}: nothing is consumed; the handler reads
+ *       the whole request). No container is touched for an idle connection: one that sends nothing
+ *       within {@code timeouts.first-byte} is answered 408; one closed or reset first is dropped.
+ *   <li><b>Queued</b> for a warm slot, first come first served, at most {@code admission.queued} (beyond:
+ *       503), until {@code timeouts.acquire} after its accept (then 503).
+ *   <li><b>Handed off</b> to the slot's init ({@link ControlChannel}). A clean ACK means the init owns
+ *       it. Anything else means its container may hold it: once that container is removed, the
+ *       connection is queued again, at most {@link #MAX_REDISPATCH} times and within the acquire
+ *       deadline, and only if its request is still unread (a container that read it unacknowledged
+ *       leaves the client a 502) and its client still there.
+ *   <li><b>Served</b>: the slot holds it ({@link ServedClient}) until the request ends.
+ * </ol>
+ * Idle slots are taken last-in first-out (under light load the same few stay in use); a slot never
+ * stays idle while a request waits.
+ */
+public final class FunctionDispatch implements FunctionPool.WarmSink, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FunctionDispatch.class);
+    /** Hand-offs a connection may be refused before it is answered 503. */
+    static final int MAX_REDISPATCH = 2;
+    private static final int ACCEPTS_PER_WAKEUP = 64;
+    private static final int BACKLOG = 4096;
+
+    private final FunctionPool pool;
+    private final EventLoop loop;
+    private final Dispatcher answers;
+    private ServerSocketChannel server;
+    private int listenFd;
+    private final ArrayDeque<Slot> idle = new ArrayDeque<>();
+    private final ArrayDeque<Exchange> queued = new ArrayDeque<>();
+    /** Accepted connections still waiting for their first bytes. */
+    private final java.util.Set<Exchange> waitingForBytes = new java.util.HashSet<>();
+    /** Connections accepted and not yet served, answered or dropped: what admission bounds. */
+    private int open;
+    private boolean closed;
+
+    private FunctionDispatch(FunctionPool pool, EventLoop loop, Dispatcher answers, ServerSocketChannel server) {
+        this.pool = pool;
+        this.loop = loop;
+        this.answers = answers;
+        this.server = server;
+        this.listenFd = SocketDescriptors.fdVal(server);
+    }
+
+    /**
+     * Binds the function's listen address; connections wait in the backlog until {@link #start()}.
+     *
+     * @throws IOException naming the address when it cannot be bound (in use, not local)
+     */
+    public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
+            FunctionLatency latency, RequestCounters counters) throws IOException {
+        ServerSocketChannel ch = listen(pool.spec().name(), address);
+        return new FunctionDispatch(pool, loop, new Dispatcher(pool.spec().name(), loop, latency, counters), ch);
+    }
+
+    /**
+     * A listening socket for function {@code name} on {@code address}, non-blocking.
+     *
+     * @throws IOException naming the address when it cannot be bound (in use, not local)
+     */
+    public static ServerSocketChannel listen(String name, InetSocketAddress address) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, BACKLOG);
+            ch.configureBlocking(false);
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw new IOException("function '" + name + "' cannot listen on " + Defaults.format(address) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Accepts on {@code next} from now on (the function's address changed); the old socket is closed,
+     * and what it accepted already is served.
+     */
+    public void listenOn(ServerSocketChannel next) {
+        loop.execute(() -> {
+            ServerSocketChannel old = server;
+            if (!closed) {
+                loop.unregister(listenFd);
+            }
+            closeQuietly(old);
+            server = next;
+            listenFd = SocketDescriptors.fdVal(next);
+            if (closed) {
+                closeQuietly(next);
+            } else {
+                loop.register(listenFd, Native.EPOLLIN, events -> accept());
+            }
+        });
+    }
+
+    private static void closeQuietly(ServerSocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // Nothing more to release.
+        }
+    }
+
+    public String function() {
+        return pool.spec().name();
+    }
+
+    /** Where it listens now (the bound port, when the configuration said 0). */
+    public InetSocketAddress address() throws IOException {
+        return (InetSocketAddress) server.getLocalAddress();
+    }
+
+    FunctionPool pool() {
+        return pool;
+    }
+
+    boolean reusesContainers() {
+        return pool.spec().mode().reusesContainers();
+    }
+
+    /** Starts accepting, and takes the pool's warm slots from now on. */
+    public void start() {
+        loop.execute(() -> loop.register(listenFd, Native.EPOLLIN, events -> accept()));
+        pool.dispatchTo(this);
+    }
+
+    // ---- slots ----
+
+    /** A new warm slot (any thread): its control connection moves to the loop, then it takes a request. */
+    @Override
+    public void warm(Slot s) {
+        loop.execute(() -> adopt(s));
+    }
+
+    private void adopt(Slot s) {
+        ControlConnection c = s.control();
+        if (c == null || s.state() != SlotState.WARM) {
+            return; // retired meanwhile: the pool closes its control connection
+        }
+        if (c.hasUnread()) {
+            pool.violated(s, "protocol violation: its init sent more after HELLO");
+            return;
+        }
+        int fd;
+        try {
+            fd = Native.fdOf(c.fileDescriptor());
+        } catch (IOException | RuntimeException e) {
+            pool.violated(s, "its control connection cannot be taken over: " + e);
+            return;
+        }
+        ControlChannel ch = new ControlChannel(this, loop, s, fd, c::close);
+        // Claimed first: once the slot has the channel, only the loop closes the descriptor.
+        if (!s.channel(ch)) {
+            return;
+        }
+        if (Native.setNonBlocking(fd) < 0 || !loop.register(fd, Native.EPOLLIN | Native.EPOLLRDHUP, ch)) {
+            ch.close();
+            pool.violated(s, "its control connection cannot be watched");
+            return;
+        }
+        slotFree(s);
+    }
+
+    /** {@code s} is warm and free: the oldest waiting request gets it, or it joins the idle ones. Loop thread. */
+    void slotFree(Slot s) {
+        while (!queued.isEmpty()) {
+            Exchange x = queued.peekFirst();
+            if (!stillThere(x)) {
+                continue; // stillThere dropped it
+            }
+            if (!pool.take(s)) {
+                return; // retired meanwhile
+            }
+            queued.pollFirst();
+            published();
+            handOff(x, s);
+            return;
+        }
+        if (s.state() == SlotState.WARM) {
+            idle.push(s);
+        }
+    }
+
+    /** The most recently idle slot that is still warm, taken ({@code BUSY}); null when none. */
+    private Slot takeIdle() {
+        Slot s;
+        while ((s = idle.poll()) != null) {
+            if (pool.take(s)) {
+                if (idle.isEmpty()) {
+                    pool.requestReconcile(); // the last idle one: the pool may want more
+                }
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void handOff(Exchange x, Slot s) {
+        x.cancelTimer();
+        x.leasedNanos = loop.now();
+        x.attempts++;
+        Lease lease = pool.lease(s, x.waited);
+        if (!(s.channel() instanceof ControlChannel ch)) {
+            notTaken(x, lease, "its control connection is gone");
+            return;
+        }
+        ch.handOff(x, lease);
+    }
+
+    // ---- connections ----
+
+    private void accept() {
+        FunctionSpec spec = pool.spec();
+        for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
+            int fd = Native.accept(listenFd);
+            if (fd < 0) {
+                if (fd != -Native.EAGAIN && fd != -Native.EINTR && fd != -Native.ECONNABORTED) {
+                    log.warn("{}: accept failed: errno {}", function(), -fd);
+                }
+                return;
+            }
+            long now = loop.now();
+            if (open >= spec.admission().connections()) {
+                answers.overloaded(fd, "function '" + function() + "' has " + open + " connections open, as many as"
+                        + " it admits");
+                continue;
+            }
+            open++;
+            Exchange x = new Exchange(fd, now);
+            long peeked = Native.peek(fd, loop.buffer(), 1);
+            if (peeked > 0) {
+                readable(x); // the request came with the connection, as it usually does
+            } else if (peeked == -Native.EAGAIN) {
+                x.timer = loop.schedule(now + spec.timeouts().firstByte().toNanos(), () -> firstByteTimeout(x));
+                if (loop.register(fd, Native.EPOLLIN | Native.EPOLLRDHUP, events -> idleReady(x))) {
+                    waitingForBytes.add(x);
+                } else {
+                    drop(x);
+                }
+            } else {
+                drop(x);
+            }
+        }
+    }
+
+    private void idleReady(Exchange x) {
+        long peeked = Native.peek(x.fd, loop.buffer(), 1);
+        if (peeked == -Native.EAGAIN) {
+            return;
+        }
+        loop.unregister(x.fd);
+        waitingForBytes.remove(x);
+        x.cancelTimer();
+        if (peeked > 0) {
+            readable(x);
+        } else {
+            drop(x); // closed or reset before sending anything
+        }
+    }
+
+    private void firstByteTimeout(Exchange x) {
+        if (x.stage != Exchange.Stage.IDLE) {
+            return;
+        }
+        loop.unregister(x.fd);
+        waitingForBytes.remove(x);
+        end(x);
+        answers.requestTimeout(x.fd, pool.spec().timeouts().firstByte().toMillis());
+    }
+
+    /** Its first bytes are there: it is a request. */
+    private void readable(Exchange x) {
+        pool.arrived(x.acceptedNanos);
+        Slot s = queued.isEmpty() ? takeIdle() : null;
+        if (s != null) {
+            handOff(x, s);
+        } else {
+            enqueue(x, false);
+        }
+    }
+
+    private void enqueue(Exchange x, boolean first) {
+        FunctionSpec spec = pool.spec();
+        if (queued.size() >= spec.admission().queued()) {
+            end(x);
+            answers.overloaded(x.fd, "function '" + function() + "' has " + queued.size()
+                    + " requests waiting for a container, as many as it admits");
+            return;
+        }
+        long deadline = x.acceptedNanos + spec.timeouts().acquire().toNanos();
+        if (deadline - loop.now() <= 0) {
+            end(x);
+            answers.unavailable(x.fd, noSlotInTime());
+            return;
+        }
+        x.stage = Exchange.Stage.QUEUED;
+        x.waited = true;
+        x.timer = loop.schedule(deadline, () -> acquireTimeout(x));
+        if (first) {
+            queued.addFirst(x);
+        } else {
+            queued.addLast(x);
+        }
+        published();
+    }
+
+    private void acquireTimeout(Exchange x) {
+        if (x.stage != Exchange.Stage.QUEUED || !queued.remove(x)) {
+            return;
+        }
+        published();
+        end(x);
+        answers.unavailable(x.fd, noSlotInTime());
+    }
+
+    private String noSlotInTime() {
+        return "no warm container of function '" + function() + "' within "
+                + pool.spec().timeouts().acquire().toMillis() + " ms";
+    }
+
+    /** Whether the queued {@code x}'s client is still there; if not, it is dropped from the queue. */
+    private boolean stillThere(Exchange x) {
+        long peeked = Native.peek(x.fd, loop.buffer(), 1);
+        if (peeked > 0 && !TcpInfo.reset(x.fd)) {
+            return true;
+        }
+        queued.remove(x);
+        published();
+        x.cancelTimer();
+        drop(x);
+        return false;
+    }
+
+    private void published() {
+        pool.waiting(queued.size());
+    }
+
+    // ---- what the control channel reports ----
+
+    /** The init took {@code x}: it owns the descriptor (this process keeps its copy). */
+    void acked(Exchange x, Lease lease) {
+        long now = loop.now();
+        answers.taken(lease.cold(), x.acceptedNanos, x.leasedNanos, now);
+        pool.taken(lease, x.acceptedNanos);
+    }
+
+    /** The handler runs on {@code x} (or its end is the slot's business): the slot holds the connection. */
+    void started(Exchange x, Lease lease) {
+        if (x == null || x.stage == Exchange.Stage.ENDED) {
+            return;
+        }
+        end(x);
+        pool.handedOff(lease, new ServedClient(x.fd, loop, answers, pool.spec().timeouts().request()));
+    }
+
+    /** The init took {@code x} but could not start its handler: 502. */
+    void startFailed(Exchange x, Lease lease, ControlMessage.Fail f) {
+        log.warn("{}: {} could not start its handler: {} ({})", function(), lease.slot(), f.text(), f.stage());
+        end(x);
+        answers.badGateway(x.fd, "function '" + function() + "' could not start its handler: " + f.text());
+    }
+
+    /**
+     * {@code x}'s hand-off was not answered with a clean ACK. Its slot is retired; once the container is
+     * gone, {@code x} may go to another slot.
+     */
+    void notTaken(Exchange x, Lease lease, String why) {
+        answers.counters().redispatched.increment();
+        pool.notTaken(lease, why, () -> loop.execute(() -> retry(x)));
+    }
+
+    private void retry(Exchange x) {
+        if (x.stage == Exchange.Stage.ENDED) {
+            return;
+        }
+        long peeked = Native.peek(x.fd, loop.buffer(), 1);
+        if (peeked == -Native.EAGAIN) {
+            end(x);
+            answers.badGateway(x.fd, "a container of function '" + function()
+                    + "' took the request without acknowledging it");
+        } else if (peeked <= 0 || TcpInfo.reset(x.fd)) {
+            drop(x);
+        } else if (x.attempts > MAX_REDISPATCH) {
+            end(x);
+            answers.unavailable(x.fd, "no container of function '" + function() + "' took the request ("
+                    + x.attempts + " tried)");
+        } else {
+            Slot s = queued.isEmpty() ? takeIdle() : null;
+            if (s != null) {
+                handOff(x, s);
+            } else {
+                enqueue(x, true);
+            }
+        }
+    }
+
+    /** {@code x} leaves this dispatcher's hands (served, answered or dropped); its descriptor is the caller's to pass on. */
+    private void end(Exchange x) {
+        if (x.stage != Exchange.Stage.ENDED) {
+            x.stage = Exchange.Stage.ENDED;
+            x.cancelTimer();
+            open--;
+        }
+    }
+
+    private void drop(Exchange x) {
+        end(x);
+        answers.counters().gone.increment();
+        Native.close(x.fd);
+    }
+
+    /** How many requests wait for a slot now. */
+    public int waiting() {
+        return pool.waiting();
+    }
+
+    /** Stops accepting; connections already accepted are still served. */
+    public void stopAccepting() {
+        loop.execute(() -> {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            loop.unregister(listenFd);
+            closeQuietly(server);
+        });
+    }
+
+    /**
+     * Stops accepting and answers every request still waiting 503 (faas-pool is stopping); connections
+     * that sent nothing are closed.
+     */
+    @Override
+    public void close() {
+        stopAccepting();
+        loop.execute(() -> {
+            for (Exchange x : waitingForBytes) {
+                loop.unregister(x.fd);
+                drop(x);
+            }
+            waitingForBytes.clear();
+            for (Iterator<Exchange> it = queued.iterator(); it.hasNext(); ) {
+                Exchange x = it.next();
+                it.remove();
+                end(x);
+                answers.unavailable(x.fd, "faas-pool is shutting down");
+            }
+            published();
+        });
+    }
+}

@@ -1,0 +1,357 @@
+package dev.faaspool.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.faaspool.config.Defaults;
+import dev.faaspool.config.FunctionSpec;
+import dev.faaspool.config.HandlerMode;
+import dev.faaspool.metrics.FunctionLatency;
+import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.TaskGuard;
+import dev.faaspool.pool.FunctionPool;
+import dev.faaspool.pool.PoolFixture;
+import dev.faaspool.pool.SlotState;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXSocket;
+
+/**
+ * The dispatcher's state machine on a real event loop, real TCP clients and real {@code SCM_RIGHTS},
+ * with fake inits the test drives: what each answer (or silence) of an init does to the request and
+ * the slot, and what clients that send nothing or leave do.
+ */
+class FunctionDispatchTest {
+    private static final String REQUEST = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    private static final String RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n";
+
+    @TempDir
+    Path tmp;
+    private PoolFixture fixture;
+    private EventLoop loop;
+    private FunctionDispatch dispatch;
+    private FunctionPool pool;
+    private final RequestCounters counters = new RequestCounters();
+    private final TaskGuard guard = new TaskGuard();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (dispatch != null) {
+            dispatch.close();
+        }
+        if (loop != null) {
+            loop.close();
+        }
+        if (fixture != null) {
+            fixture.close();
+        }
+        assertEquals(java.util.Map.of(), guard.counts(), "no internal error");
+    }
+
+    private void start(HandlerMode mode, String acquire, int queued) throws IOException {
+        FunctionSpec spec = new FunctionSpec("fn", "img", List.of(), java.util.Map.of(),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), mode, false,
+                FunctionSpec.PoolSize.fixed(0, 8, Defaults.MAX_USES, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(dev.faaspool.config.Units.parseDuration(acquire), Defaults.START,
+                        Defaults.REQUEST, Duration.ofMillis(300)),
+                new FunctionSpec.Admission(64, queued));
+        fixture = new PoolFixture(tmp);
+        pool = fixture.pool(spec);
+        loop = new EventLoop("test", System::nanoTime, guard);
+        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters);
+        dispatch.start();
+    }
+
+    /** The test's side of an init: takes descriptors, says lines. */
+    private record Init(AFUNIXSocket socket) {
+        FileDescriptor takeClient(int timeoutMillis) throws IOException {
+            socket.setSoTimeout(timeoutMillis);
+            int b = socket.getInputStream().read();
+            if (b != 'F') {
+                throw new IOException("expected F, got " + b);
+            }
+            FileDescriptor[] fds = socket.getReceivedFileDescriptors();
+            if (fds == null || fds.length != 1) {
+                throw new IOException("no descriptor");
+            }
+            return fds[0];
+        }
+
+        void say(String text) throws IOException {
+            socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+        }
+
+        /** Answers the client as a handler would, and closes the handler's copy. */
+        static void answer(FileDescriptor client) throws IOException {
+            try (FileOutputStream out = new FileOutputStream(client)) {
+                out.write(RESPONSE.getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+    }
+
+    private Init init() throws IOException {
+        return new Init(fixture.warmSlot(pool));
+    }
+
+    private Socket client(String send) throws IOException {
+        Socket c = new Socket();
+        c.connect(dispatch.address(), 5_000);
+        c.setSoTimeout(10_000);
+        if (!send.isEmpty()) {
+            c.getOutputStream().write(send.getBytes(StandardCharsets.US_ASCII));
+        }
+        return c;
+    }
+
+    private static String readAll(Socket c) throws IOException {
+        InputStream in = c.getInputStream();
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void aCleanHandOffServesAndTheSlotServesAgainAfterDone() throws Exception {
+        start(HandlerMode.PERSISTENT, "5s", 8);
+        Init init = init();
+        for (int i = 0; i < 3; i++) {
+            try (Socket c = client(REQUEST)) {
+                FileDescriptor fd = init.takeClient(5_000);
+                init.say("ACK\nRUN 7\n");
+                Init.answer(fd);
+                init.say("DONE 0\n"); // faas-pool's copy closes now: the client sees the end
+                assertEquals(RESPONSE, readAll(c));
+            }
+        }
+        assertEquals(3, counters.warm.sum() + counters.cold.sum());
+        await(() -> PoolFixture.count(pool, SlotState.WARM) == 1, "the slot is warm again");
+        assertEquals(List.of(), fixture.owner.retired);
+    }
+
+    @Test
+    void anInitThatStaysSilentIsRetiredAndTheRequestGoesToAnotherSlot() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8);
+        Init silent = init();
+        try (Socket c = client(REQUEST)) {
+            FileDescriptor kept = silent.takeClient(5_000); // takes the descriptor, never answers
+            Init good = init();
+            FileDescriptor fd = good.takeClient(5_000); // after the silent one's 2 s and its removal
+            new java.io.FileInputStream(kept).close(); // its container's removal closes its copy
+            good.say("ACK\nRUN 8\n");
+            Init.answer(fd);
+            good.say("DONE 0\n");
+            assertEquals(RESPONSE, readAll(c));
+        }
+        assertEquals(1, fixture.owner.retired.size(), fixture.owner.retired.toString());
+        assertTrue(fixture.owner.retired.get(0).endsWith("no ACK within 2000 ms"), fixture.owner.retired.toString());
+        assertEquals(1, counters.redispatched.sum());
+    }
+
+    @Test
+    void anAckTrickledAByteAtATimeDoesNotBuyTime() throws Exception {
+        start(HandlerMode.PERSISTENT, "3s", 8);
+        Init trickle = init();
+        try (Socket c = client(REQUEST)) {
+            trickle.takeClient(5_000);
+            long t0 = System.nanoTime();
+            for (char ch : "AC".toCharArray()) {
+                trickle.say(String.valueOf(ch));
+                Thread.sleep(800);
+            }
+            await(() -> !fixture.owner.retired.isEmpty(), "the trickling slot is retired");
+            assertTrue(System.nanoTime() - t0 < 2_600_000_000L, "within the 2 s ACK deadline, not per read");
+            String r = readAll(c); // no other slot: 503 at the acquire deadline
+            assertTrue(r.startsWith("HTTP/1.1 503 "), r);
+        }
+    }
+
+    @Test
+    void aLineTooLongOrADoneAheadOfTimeRetiresTheSlotAndIsNeverAnAnswer() throws Exception {
+        start(HandlerMode.PERSISTENT, "5s", 8);
+        Init early = init();
+        early.say("DONE 0\n"); // while idle: it may not be taken for a later request's end
+        await(() -> fixture.owner.retired.size() == 1, "the early DONE retires its slot");
+        assertTrue(fixture.owner.retired.get(0).contains("Done") && fixture.owner.retired.get(0).contains("while idle"),
+                fixture.owner.retired.toString());
+
+        Init good = init();
+        Init longLine = init(); // idle slots are taken newest first: this one
+        try (Socket c = client(REQUEST)) {
+            FileDescriptor kept = longLine.takeClient(5_000);
+            longLine.say("A".repeat(200));
+            FileDescriptor fd = good.takeClient(5_000);
+            new java.io.FileInputStream(kept).close(); // its container's removal closes its copy
+            good.say("ACK\nRUN 9\n");
+            Init.answer(fd);
+            good.say("DONE 0\n");
+            assertEquals(RESPONSE, readAll(c));
+        }
+        assertEquals(2, fixture.owner.retired.size(), fixture.owner.retired.toString());
+        assertTrue(fixture.owner.retired.get(1).contains("longer than 128 bytes"), fixture.owner.retired.toString());
+    }
+
+    @Test
+    void retriesAreCappedAndTheClientGets503() throws Exception {
+        start(HandlerMode.PERSISTENT, "20s", 8);
+        List<Init> inits = List.of(init(), init(), init(), init(), init());
+        try (Socket c = client(REQUEST)) {
+            String r;
+            for (int i = 0; i < FunctionDispatch.MAX_REDISPATCH + 1; i++) {
+                Init taker = null;
+                while (taker == null) {
+                    for (Init in : inits) {
+                        try {
+                            in.takeClient(50);
+                            taker = in;
+                            break;
+                        } catch (SocketTimeoutException notThisOne) {
+                            // the next
+                        } catch (IOException closed) {
+                            // retired already
+                        }
+                    }
+                }
+                taker.say("FAIL recv 0 refusing\n");
+            }
+            r = readAll(c);
+            assertTrue(r.startsWith("HTTP/1.1 503 ") && r.contains("3 tried"), r);
+        }
+        assertEquals(FunctionDispatch.MAX_REDISPATCH + 1, fixture.owner.retired.size(), fixture.owner.retired.toString());
+    }
+
+    @Test
+    void aRequestTheSilentContainerConsumedIsAnswered502NotPassedOnTruncated() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8);
+        Init thief = init();
+        try (Socket c = client(REQUEST)) {
+            FileDescriptor fd = thief.takeClient(5_000);
+            try (var in = new java.io.FileInputStream(fd)) {
+                assertTrue(in.read(new byte[REQUEST.length()]) > 0); // reads the request, never ACKs
+            }
+            init(); // a good slot is there, but the request is gone
+            String r = readAll(c);
+            assertTrue(r.startsWith("HTTP/1.1 502 ") && r.contains("without acknowledging"), r);
+        }
+    }
+
+    @Test
+    void aContainerDyingAfterItsAckEndsTheRequestWithA502() throws Exception {
+        start(HandlerMode.PERSISTENT, "5s", 8);
+        Init dying = init();
+        try (Socket c = client(REQUEST)) {
+            dying.takeClient(5_000);
+            dying.say("ACK\nRUN 3\n");
+            dying.socket().close(); // the container died while serving, having written nothing
+            String r = readAll(c);
+            assertTrue(r.startsWith("HTTP/1.1 502 "), r);
+        }
+        assertEquals(1, fixture.owner.retired.size());
+    }
+
+    @Test
+    void oneshotExecShowsAsEofAndFailExecIsA502() throws Exception {
+        start(HandlerMode.ONESHOT, "5s", 8);
+        Init ok = init();
+        try (Socket c = client(REQUEST)) {
+            FileDescriptor fd = ok.takeClient(5_000);
+            ok.say("ACK\n");
+            Init.answer(fd); // (junixsocket closes received descriptors with their socket: answer first)
+            ok.socket().close(); // exec: close-on-exec
+            await(() -> counters.warm.sum() == 1, "taken");
+        }
+        Init broken = init();
+        try (Socket c = client(REQUEST)) {
+            broken.takeClient(5_000);
+            broken.say("ACK\nFAIL exec 2 No such file or directory\n");
+            String r = readAll(c);
+            assertTrue(r.startsWith("HTTP/1.1 502 ") && r.contains("could not start its handler"), r);
+        }
+    }
+
+    @Test
+    void idleResetAndLeavingClientsTouchNoContainer() throws Exception {
+        start(HandlerMode.PERSISTENT, "5s", 8);
+        Init init = init();
+        // Connects and sends nothing: 408 after the first-byte timeout (300 ms here); the slot is not taken.
+        try (Socket idle = client("")) {
+            String r = readAll(idle);
+            assertTrue(r.startsWith("HTTP/1.1 408 "), r);
+        }
+        // Connects and resets at once.
+        for (int i = 0; i < 20; i++) {
+            Socket rst = client("");
+            rst.setSoLinger(true, 0);
+            rst.close();
+        }
+        await(() -> counters.gone.sum() == 20, "the reset ones are dropped");
+        init.socket().setSoTimeout(200);
+        try {
+            init.socket().getInputStream().read();
+            throw new AssertionError("the init was handed a connection");
+        } catch (SocketTimeoutException expected) {
+            // nothing came
+        }
+        assertEquals(1, counters.firstByteTimeouts.sum());
+        assertEquals(1, PoolFixture.count(pool, SlotState.WARM));
+    }
+
+    @Test
+    void aQueuedClientThatLeftDoesNotConsumeTheSlotThatFrees() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8);
+        Socket left = client(REQUEST);
+        await(() -> pool.waiting() == 1, "it waits");
+        left.setSoLinger(true, 0);
+        left.close();
+        Init init = init();
+        await(() -> counters.gone.sum() == 1, "dropped when the slot came");
+        init.socket().setSoTimeout(200);
+        try {
+            init.socket().getInputStream().read();
+            throw new AssertionError("the init was handed a connection whose client had left");
+        } catch (SocketTimeoutException expected) {
+            // nothing came
+        }
+        assertEquals(0, pool.waiting());
+    }
+
+    @Test
+    void beyondTheQueueBoundA503ComesAtOnceAndTheAcquireDeadlineHolds() throws Exception {
+        start(HandlerMode.PERSISTENT, "700ms", 1);
+        try (Socket waits = client(REQUEST); Socket over = client(REQUEST)) {
+            String r = readAll(over);
+            assertTrue(r.startsWith("HTTP/1.1 503 ") && r.contains("requests waiting"), r);
+            long t0 = System.nanoTime();
+            r = readAll(waits);
+            assertTrue(r.startsWith("HTTP/1.1 503 ") && r.contains("within 700 ms"), r);
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
+        }
+        assertEquals(1, counters.overflow.sum());
+        assertEquals(1, counters.rejected.sum());
+        assertNull(null);
+    }
+}
