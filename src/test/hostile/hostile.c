@@ -27,6 +27,9 @@
  *                           handler exits at once: a process that outlives its request (fork mode).
  *   anything else (/ok)     "ok".
  *
+ * hostile --control never-ack|wrong-reply: in persistent mode, a handler that speaks the control
+ * protocol itself and breaks it (see hostile_control): the dispatcher's bounded, safe re-dispatch.
+ *
  * Test convenience: FAAS_CLIENT_FD=0 reads the request from stdin and answers on stdout, for
  * `printf 'GET /probe HTTP/1.1\r\n\r\n' | docker run -i --entrypoint /hostile ...`.
  * A handler that is PID 1 of its container (oneshot mode) ignores signals it has no handler for and
@@ -49,6 +52,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -404,8 +409,60 @@ static const char *read_request(char *buf, size_t size)
 	return target;
 }
 
-int main(void)
+/*
+ * A persistent-mode "SDK" that breaks the control protocol (hostile --control MODE, FAAS_MODE=persistent):
+ *   never-ack    says HELLO, takes each descriptor and never answers: the pool must give up at its
+ *                ACK deadline, remove the container, and not retry without bound.
+ *   wrong-reply  answers each hand-off with "DONE 0" instead of ACK, and serves the client anyway.
+ */
+static int hostile_control(const char *how)
 {
+	const char *path = getenv("FAAS_CONTROL_SOCK");
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!path || ctl < 0 || strlen(path) >= sizeof(addr.sun_path))
+		return 1;
+	strcpy(addr.sun_path, path);
+	if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return 1;
+	char hello[64];
+	int n = snprintf(hello, sizeof(hello), "HELLO 1 %d\n", (int)getpid());
+	if (write_all(ctl, hello, n) < 0)
+		return 1;
+	for (;;) {
+		char byte;
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cbuf;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+				      .msg_controllen = sizeof(cbuf.buf) };
+		if (recvmsg(ctl, &msg, 0) <= 0)
+			return 0;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (!c || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int fd;
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		fprintf(stderr, "hostile: took a connection (%s)\n", how);
+		if (strcmp(how, "wrong-reply") == 0) {
+			write_all(ctl, "DONE 0\n", 7);
+			in_fd = out_fd = fd;
+			static char request[4096];
+			read_request(request, sizeof(request));
+			body_len = 0;
+			addf("served anyway\n");
+			reply();
+		}
+		/* never-ack: keep the descriptor, say nothing */
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc == 3 && strcmp(argv[1], "--control") == 0)
+		return hostile_control(argv[2]);
 	const char *env = getenv("FAAS_CLIENT_FD");
 	if (!env) {
 		fputs("hostile: FAAS_CLIENT_FD is not set\n", stderr);

@@ -132,7 +132,7 @@ class ConfigLoaderTest {
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of command, env, image, limits, listen, mode, pool, stdio, timeouts");
+                "unknown field; expected one of admission, command, env, image, limits, listen, mode, pool, stdio, timeouts");
     }
 
     @Test
@@ -220,7 +220,7 @@ class ConfigLoaderTest {
     void anUnknownTimeoutsFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    timeouts:\n      idle: 5s\n");
         assertError(loadFails(file), file, 6, "functions.hello.timeouts.idle",
-                "unknown field; expected one of acquire, request, start");
+                "unknown field; expected one of acquire, first-byte, request, start");
     }
 
     // ---- wrong values, reported at the value's line ----

@@ -69,9 +69,12 @@ class FailureIT {
                 """);
         pool.awaitStdout(Pattern.compile("fn: 1/1 warm"), Duration.ofSeconds(60));
         try (Socket holder = new Socket()) {
-            // Takes the only container and keeps it busy: the handler waits for a request that has not come.
+            // Takes the only container and keeps it busy: the handler waits for the rest of a request that
+            // has begun (a connection that sent nothing yet would not be given a container at all).
             holder.connect(address, 5_000);
             holder.setSoTimeout(30_000);
+            OutputStream out = holder.getOutputStream();
+            out.write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             pool.awaitFunction("fn", f -> f.get("busy").asInt() == 1, Duration.ofSeconds(10));
 
             long t0 = System.nanoTime();
@@ -82,8 +85,7 @@ class FailureIT {
             assertTrue(r.body().contains("no warm container of function 'fn' within 1000 ms"), r.body());
             assertTrue(waited >= 900 && waited < 10_000, "answered after the acquire timeout, not before: " + waited);
 
-            OutputStream out = holder.getOutputStream();
-            out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("Host: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             HttpProbe.Response held = HttpProbe.read(holder.getInputStream());
             assertEquals(200, held.status(), "the held request is still served");
         }

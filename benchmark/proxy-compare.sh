@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The hand-off against the proxy: faas-pool (persistent and fork mode, 8 warm containers) beside what
+# everyone else runs, a reverse proxy in front of a warm server, and the epoll ceiling, measured in one
+# run with the same client (wrk, a new TCP connection per request: Connection: close) and the same
+# handler logic (examples/hello-c: read the request head, answer 200 with a fixed 22-byte body).
+#
+#   benchmark/proxy-compare.sh [--duration 10s] [--profile]
+#
+# Writes benchmark/results/proxy-compare.md (and raw wrk output under benchmark/results/raw-proxy/):
+# requests/s and p50/p99 at 1 and 8 connections per system; faas-pool's own CPU time per request
+# (from /proc/<pid>/stat); threads and RSS with 10,000 idle connections open, whether a container was
+# occupied for them, and another function's p50 meanwhile. With --profile, a JFR recording of the
+# manager under the persistent 8-connection load and its hottest methods.
+#
+# Everything it starts runs in its own process group and is stopped on exit; its faas-pool instance is
+# bench-proxy (its containers are removed when it stops). Ports 127.0.0.1:28200..28209.
+set -euo pipefail
+source "$(dirname "$0")/../bin/lib.sh"
+cd "$FAAS_ROOT"
+
+duration=10s
+profile=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift ;;
+    --profile) profile=1 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "proxy-compare.sh: unknown option $1" ;;
+  esac
+  shift
+done
+
+base=28200
+p_direct=$((base + 1)) p_nginx=$((base + 2)) p_haproxy=$((base + 3)) p_fork_host=$((base + 4))
+p_persistent=$((base + 5)) p_fork=$((base + 6)) p_idle=$((base + 7)) p_admin=$((base + 9))
+bench="$FAAS_ROOT/benchmark"
+out="$bench/results/proxy-compare.md"
+raw="$bench/results/raw-proxy"
+bin="$FAAS_ROOT/target/bench"
+work="$(mktemp -d /tmp/bench-proxy.XXXXXX)"
+pids=()
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+  done
+  docker ps -aq --filter label=dev.faaspool.instance=bench-proxy | xargs -r docker rm -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# started <command...>: runs it in a process group of its own, remembered for cleanup.
+started() { setsid "$@" >"$work/$(basename "$1").$$.$RANDOM.log" 2>&1 & pids+=("$!"); }
+wait_port() {
+  local i
+  for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  die "nothing listens on port $1"
+}
+
+ensure_java
+ensure_docker
+for tool in wrk:wrk nginx:nginx-light haproxy:haproxy go:golang-go python3:python3; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || apt_install "${tool#*:}"
+done
+build_images --built-in
+build_jar
+mkdir -p "$bin" "$raw"
+cc="$(command -v musl-gcc || command -v gcc)"
+for f in direct forkserver; do "$cc" -static -O2 -Wall -Wextra -Werror -o "$bin/$f" "$bench/baselines/$f.c"; done
+case "$(go env GOCACHE 2>/dev/null)" in ""|off) export GOCACHE="$FAAS_ROOT/target/go-cache" ;; esac
+(cd "$bench/baselines/hello-go" && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod \
+  go build -trimpath -ldflags='-s -w' -o "$bin/hello-go" .)
+ctx="$work/ctx"; mkdir -p "$ctx"; cp "$bin/hello-go" "$ctx/hello"
+printf 'FROM faas-runtime:slim\nCOPY hello /hello\nCMD ["/hello"]\n' >"$ctx/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q -t bench-hello-go "$ctx" >/dev/null
+
+# --- The systems ----------------------------------------------------------------------------------
+started "$bin/direct" "$p_direct"
+cat >"$work/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx.err warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  upstream direct { server 127.0.0.1:$p_direct; keepalive 32; }
+  server {
+    listen 127.0.0.1:$p_nginx;
+    location / { proxy_pass http://direct; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+started nginx -c "$work/nginx.conf" -g 'daemon off;'
+cat >"$work/haproxy.cfg" <<EOF
+global
+  maxconn 20000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend f
+  bind 127.0.0.1:$p_haproxy
+  default_backend b
+backend b
+  server direct 127.0.0.1:$p_direct
+EOF
+started haproxy -f "$work/haproxy.cfg"
+started "$bin/forkserver" "$p_fork_host" "$FAAS_ROOT/target/runtime-init/hello"
+
+cat >"$work/pool.yaml" <<EOF
+functions:
+  persistent:
+    image: bench-hello-go:latest
+    listen: 127.0.0.1:$p_persistent
+    mode: persistent
+    pool: { min: 8, max: 8, scaling: fixed, max-uses: 1000000 }
+  fork:
+    image: faas-hello:latest
+    listen: 127.0.0.1:$p_fork
+    mode: fork
+    pool: { min: 8, max: 8, scaling: fixed, max-uses: 1000000 }
+  idle:
+    image: faas-hello:latest
+    listen: 127.0.0.1:$p_idle
+    mode: oneshot
+    pool: { min: 2, max: 16, scaling: fixed }
+    timeouts: { first-byte: 120s }
+EOF
+jfr=()
+[ "$profile" = 0 ] || jfr=(-XX:StartFlightRecording=filename="$raw/manager.jfr",settings=profile,delay=20s,duration=25s)
+started "$JAVA_HOME/bin/java" "${jfr[@]}" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
+  --reports "$work/reports" --admin "127.0.0.1:$p_admin" --config "$work/pool.yaml"
+pool_pid="${pids[-1]}"
+for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_fork $p_idle; do wait_port "$p"; done
+for _ in $(seq 1 300); do
+  curl -s "http://127.0.0.1:$p_admin/readyz" | grep -q . && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p_admin/readyz")" = 200 ] && break
+  sleep 0.2
+done
+java_pid="$(pgrep -f -- "--instance bench-proxy" | head -n1)"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$java_pid/stat"; }
+hz="$(getconf CLK_TCK)"
+
+# run <system> <port> <connections>: one wrk run; prints "rps p50_ms p99_ms cpu_us_per_request".
+run() {
+  local name="$1" port="$2" c="$3" f t0 t1 rps
+  f="$raw/$name-c$c.txt"
+  wrk -t1 -c"$c" -d2s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  t0="$(cpu_ticks)"
+  wrk -t"$([ "$c" -gt 1 ] && echo 2 || echo 1)" -c"$c" -d"$duration" --latency -H 'Connection: close' \
+    "http://127.0.0.1:$port/" >"$f" 2>&1
+  t1="$(cpu_ticks)"
+  rps="$(awk '/Requests\/sec/ {print $2}' "$f")"
+  awk -v rps="$rps" -v d="${duration%s}" -v cpu="$(( (t1 - t0) ))" -v hz="$hz" -v pool="$([[ $name == faas-pool* ]] && echo 1 || echo 0)" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    / 50%/ {p50 = ms($2)} / 99%/ {p99 = ms($2)}
+    /Non-2xx|Socket errors/ {err = err $0 "; "}
+    END { per = (pool && rps > 0) ? cpu / hz * 1e6 / (rps * d) : -1;
+          printf "%.0f %.3f %.3f %.0f %s\n", rps, p50, p99, per, err }' "$f"
+}
+
+declare -A R
+systems=("epoll server (the ceiling):direct:$p_direct" "nginx -> epoll server:nginx:$p_nginx"
+  "HAProxy -> epoll server:haproxy:$p_haproxy" "faas-pool persistent, Go SDK:faas-pool-persistent:$p_persistent"
+  "faas-pool fork, C hello:faas-pool-fork:$p_fork" "fork+exec per connection, host:fork-host:$p_fork_host")
+for s in "${systems[@]}"; do
+  IFS=: read -r label name port <<<"$s"
+  for c in 1 8; do
+    say "$label, $c connection(s)"
+    R["$name,$c"]="$(run "$name" "$port" "$c")"
+  done
+done
+
+# --- 10,000 idle connections ----------------------------------------------------------------------
+say "10,000 idle connections to one function, another function under load meanwhile"
+threads() { awk '/^Threads:/ {print $2}' "/proc/$java_pid/status"; }
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$java_pid/status"; }
+threads_before="$(threads)" rss_before="$(rss_mib)"
+cat >"$work/idle.py" <<'EOF'
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (30000, 30000))
+n, port, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+conns = []
+for i in range(n):
+    s = socket.socket()
+    s.connect(("127.0.0.1", port))
+    conns.append(s)
+print("open", len(conns), flush=True)
+time.sleep(hold)
+EOF
+setsid python3 "$work/idle.py" 10000 "$p_idle" 40 >"$work/idle.out" 2>&1 & idle_pid=$!; pids+=("$idle_pid")
+for _ in $(seq 1 300); do grep -q open "$work/idle.out" 2>/dev/null && break; sleep 0.1; done
+sleep 2
+threads_idle="$(threads)" rss_idle="$(rss_mib)"
+busy_idle="$(curl -s "http://127.0.0.1:$p_admin/status" | python3 -c 'import json,sys; print([f["busy"] for f in json.load(sys.stdin)["functions"] if f["name"]=="idle"][0])')"
+other_idle="$(run faas-pool-persistent-with-idle "$p_persistent" 8)"
+kill -TERM -- "-$idle_pid" 2>/dev/null || true
+
+# --- Report ----------------------------------------------------------------------------------------
+field() { awk -v i="$2" '{print $i}' <<<"${R[$1]}"; }
+commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src runtime-init)" ] || echo ' (with uncommitted changes)')"
+{
+  echo "# The hand-off against the proxy"
+  echo
+  echo "\`benchmark/proxy-compare.sh --duration $duration\` at $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
+  echo "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(uname -r). wrk, \`Connection: close\`"
+  echo "(a new TCP connection per request), one run per point; the same handler logic everywhere."
+  echo
+  echo "| system | 1 conn: req/s | p50 ms | 8 conns: req/s | p50 ms | p99 ms | manager CPU µs/request (8 conns) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for s in "${systems[@]}"; do
+    IFS=: read -r label name port <<<"$s"
+    cpu="$(field "$name,8" 4)"; [ "$cpu" = -1 ] && cpu="–"
+    echo "| $label | $(field "$name,1" 1) | $(field "$name,1" 2) | $(field "$name,8" 1) | $(field "$name,8" 2) | $(field "$name,8" 3) | $cpu |"
+  done
+  echo
+  nginx8="$(field nginx,8 1)" direct8="$(field direct,8 1)" pers8="$(field faas-pool-persistent,8 1)"
+  fork8="$(field faas-pool-fork,8 1)" host8="$(field fork-host,8 1)"
+  awk -v p="$pers8" -v n="$nginx8" -v d="$direct8" -v f="$fork8" -v h="$host8" -v pp="$(field faas-pool-persistent,8 3)" \
+      -v np="$(field nginx,8 3)" -v p1="$(field faas-pool-persistent,1 2)" -v n1="$(field nginx,1 2)" 'BEGIN {
+    printf "Ratios at 8 connections: persistent %.2fx nginx, %.2fx the ceiling, p99 %.2fx nginx'"'"'s; fork %.2fx fork+exec on the host.\n", p / n, p / d, pp / np, f / h
+    printf "At 1 connection, persistent p50 is %+.3f ms from nginx'"'"'s.\n", p1 - n1 }'
+  echo
+  echo "## 10,000 idle connections"
+  echo
+  echo "10,000 connections to the oneshot function \`idle\` that send nothing (\`timeouts.first-byte: 120s\`),"
+  echo "held while wrk loads the persistent function (8 connections):"
+  echo
+  echo "| | threads | RSS MiB | idle's busy containers | persistent req/s | p50 ms | p99 ms |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| before | $threads_before | $rss_before | 0 | $(field faas-pool-persistent,8 1) | $(field faas-pool-persistent,8 2) | $(field faas-pool-persistent,8 3) |"
+  read -r orps op50 op99 _ <<<"$other_idle"
+  echo "| with 10,000 idle | $threads_idle | $rss_idle | $busy_idle | $orps | $op50 | $op99 |"
+  echo
+  echo "Manager CPU per request: user+system ticks of the faas-pool JVM over the run (\`/proc/<pid>/stat\`,"
+  echo "$hz ticks/s) divided by the requests wrk completed. Raw wrk output: [raw-proxy/](raw-proxy/)."
+} >"$out"
+if [ "$profile" = 1 ] && [ -f "$raw/manager.jfr" ]; then
+  "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$raw/manager.jfr" >"$raw/hot-methods.txt" 2>&1 || true
+  { echo; echo "## Profile"; echo; echo "JFR (settings=profile) of the manager during the persistent runs; hottest methods:"; echo
+    echo '```'; head -n 30 "$raw/hot-methods.txt"; echo '```'; } >>"$out"
+fi
+cat "$out"
