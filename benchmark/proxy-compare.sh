@@ -32,7 +32,8 @@ done
 
 base=28200
 p_direct=$((base + 1)) p_nginx=$((base + 2)) p_haproxy=$((base + 3)) p_fork_host=$((base + 4))
-p_persistent=$((base + 5)) p_fork=$((base + 6)) p_idle=$((base + 7)) p_admin=$((base + 9))
+p_persistent=$((base + 5)) p_fork=$((base + 6)) p_idle=$((base + 7)) p_cpersistent=$((base + 8))
+p_admin=$((base + 9))
 bench="$FAAS_ROOT/benchmark"
 out="$bench/results/proxy-compare.md"
 raw="$bench/results/raw-proxy"
@@ -69,13 +70,18 @@ build_images --built-in
 build_jar
 mkdir -p "$bin" "$raw"
 cc="$(command -v musl-gcc || command -v gcc)"
-for f in direct forkserver; do "$cc" -static -O2 -Wall -Wextra -Werror -o "$bin/$f" "$bench/baselines/$f.c"; done
+for f in direct forkserver hello-persistent; do "$cc" -static -O2 -Wall -Wextra -Werror -o "$bin/$f" "$bench/baselines/$f.c"; done
 case "$(go env GOCACHE 2>/dev/null)" in ""|off) export GOCACHE="$FAAS_ROOT/target/go-cache" ;; esac
 (cd "$bench/baselines/hello-go" && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod \
   go build -trimpath -ldflags='-s -w' -o "$bin/hello-go" .)
-ctx="$work/ctx"; mkdir -p "$ctx"; cp "$bin/hello-go" "$ctx/hello"
-printf 'FROM faas-runtime:slim\nCOPY hello /hello\nCMD ["/hello"]\n' >"$ctx/Dockerfile"
-DOCKER_BUILDKIT=0 docker build -q -t bench-hello-go "$ctx" >/dev/null
+# bench_image <tag> <binary>: faas-runtime:slim with the binary as /hello.
+bench_image() {
+  local ctx="$work/ctx-$1"; mkdir -p "$ctx"; cp "$2" "$ctx/hello"
+  printf 'FROM faas-runtime:slim\nCOPY hello /hello\nCMD ["/hello"]\n' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q -t "$1" "$ctx" >/dev/null
+}
+bench_image bench-hello-go "$bin/hello-go"
+bench_image bench-hello-persistent "$bin/hello-persistent"
 
 # --- The systems ----------------------------------------------------------------------------------
 started "$bin/direct" "$p_direct"
@@ -96,7 +102,7 @@ EOF
 started nginx -c "$work/nginx.conf" -g 'daemon off;'
 cat >"$work/haproxy.cfg" <<EOF
 global
-  maxconn 20000
+  maxconn 8000
 defaults
   mode http
   timeout connect 5s
@@ -119,6 +125,11 @@ functions:
     listen: 127.0.0.1:$p_persistent
     mode: persistent
     pool: { min: 8, max: 8, scaling: fixed, max-uses: 1000000 }
+  persistent-c:
+    image: bench-hello-persistent:latest
+    listen: 127.0.0.1:$p_cpersistent
+    mode: persistent
+    pool: { min: 8, max: 8, scaling: fixed, max-uses: 1000000 }
   fork:
     image: faas-hello:latest
     listen: 127.0.0.1:$p_fork
@@ -136,37 +147,48 @@ jfr=()
 started "$JAVA_HOME/bin/java" "${jfr[@]}" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
   --reports "$work/reports" --admin "127.0.0.1:$p_admin" --config "$work/pool.yaml"
 pool_pid="${pids[-1]}"
-for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_fork $p_idle; do wait_port "$p"; done
+for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_cpersistent $p_fork $p_idle; do wait_port "$p"; done
 for _ in $(seq 1 300); do
   curl -s "http://127.0.0.1:$p_admin/readyz" | grep -q . && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p_admin/readyz")" = 200 ] && break
   sleep 0.2
 done
 java_pid="$(pgrep -f -- "--instance bench-proxy" | head -n1)"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$java_pid/stat"; }
+# cpu_ticks <pid...>: user+system ticks of these processes, so far.
+cpu_ticks() { local p s=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$s"; }
+# The processes that do a system's own work (not its backend's, not the handlers'): faas-pool's JVM,
+# nginx's worker, HAProxy, the epoll server itself, the fork server (not its children).
+declare -A procs
+procs[faas-pool-persistent]="$java_pid" procs[faas-pool-persistent-c]="$java_pid" procs[faas-pool-fork]="$java_pid"
+procs[faas-pool-persistent-with-idle]="$java_pid"
+procs[nginx]="$(pgrep -f 'nginx: worker' | tr '\n' ' ')" procs[haproxy]="$(pgrep -x haproxy | tr '\n' ' ')"
+procs[direct]="$(pgrep -f "$bin/direct $p_direct" | tr '\n' ' ')" procs[fork-host]="$(pgrep -f "$bin/forkserver $p_fork_host" | head -n1)"
+# The handlers' processes in the containers (by their command), for the total cost of a request.
+handler_ticks() { cpu_ticks $(pgrep -x hello) ; }
 hz="$(getconf CLK_TCK)"
 
 # run <system> <port> <connections>: one wrk run; prints "rps p50_ms p99_ms cpu_us_per_request".
 run() {
   local name="$1" port="$2" c="$3" f t0 t1 rps
   f="$raw/$name-c$c.txt"
-  wrk -t1 -c"$c" -d2s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
-  t0="$(cpu_ticks)"
+  wrk -t2 -c"$c" -d5s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  t0="$(cpu_ticks ${procs[$name]})" h0="$(handler_ticks)"
   wrk -t"$([ "$c" -gt 1 ] && echo 2 || echo 1)" -c"$c" -d"$duration" --latency -H 'Connection: close' \
     "http://127.0.0.1:$port/" >"$f" 2>&1
-  t1="$(cpu_ticks)"
+  t1="$(cpu_ticks ${procs[$name]})" h1="$(handler_ticks)"
   rps="$(awk '/Requests\/sec/ {print $2}' "$f")"
-  awk -v rps="$rps" -v d="${duration%s}" -v cpu="$(( (t1 - t0) ))" -v hz="$hz" -v pool="$([[ $name == faas-pool* ]] && echo 1 || echo 0)" '
+  awk -v rps="$rps" -v d="${duration%s}" -v cpu="$(( (t1 - t0) ))" -v hz="$hz" -v hcpu="$(( h1 - h0 ))" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     / 50%/ {p50 = ms($2)} / 99%/ {p99 = ms($2)}
     /Non-2xx|Socket errors/ {err = err $0 "; "}
-    END { per = (pool && rps > 0) ? cpu / hz * 1e6 / (rps * d) : -1;
-          printf "%.0f %.3f %.3f %.0f %s\n", rps, p50, p99, per, err }' "$f"
+    END { per = rps > 0 ? cpu / hz * 1e6 / (rps * d) : -1; hper = rps > 0 ? hcpu / hz * 1e6 / (rps * d) : -1;
+          printf "%.0f %.3f %.3f %.0f %.0f %s\n", rps, p50, p99, per, hper, err }' "$f"
 }
 
 declare -A R
 systems=("epoll server (the ceiling):direct:$p_direct" "nginx -> epoll server:nginx:$p_nginx"
   "HAProxy -> epoll server:haproxy:$p_haproxy" "faas-pool persistent, Go SDK:faas-pool-persistent:$p_persistent"
+  "faas-pool persistent, C handler:faas-pool-persistent-c:$p_cpersistent"
   "faas-pool fork, C hello:faas-pool-fork:$p_fork" "fork+exec per connection, host:fork-host:$p_fork_host")
 for s in "${systems[@]}"; do
   IFS=: read -r label name port <<<"$s"
@@ -211,20 +233,23 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   echo "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(uname -r). wrk, \`Connection: close\`"
   echo "(a new TCP connection per request), one run per point; the same handler logic everywhere."
   echo
-  echo "| system | 1 conn: req/s | p50 ms | 8 conns: req/s | p50 ms | p99 ms | manager CPU µs/request (8 conns) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| system | 1 conn: req/s | p50 ms | 8 conns: req/s | p50 ms | p99 ms | CPU µs/request: the proxy or manager | handler |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for s in "${systems[@]}"; do
     IFS=: read -r label name port <<<"$s"
-    cpu="$(field "$name,8" 4)"; [ "$cpu" = -1 ] && cpu="–"
-    echo "| $label | $(field "$name,1" 1) | $(field "$name,1" 2) | $(field "$name,8" 1) | $(field "$name,8" 2) | $(field "$name,8" 3) | $cpu |"
+    hcpu="$(field "$name,8" 5)"; [[ $name == faas-pool* ]] || hcpu="–"
+    echo "| $label | $(field "$name,1" 1) | $(field "$name,1" 2) | $(field "$name,8" 1) | $(field "$name,8" 2) | $(field "$name,8" 3) | $(field "$name,8" 4) | $hcpu |"
   done
   echo
-  nginx8="$(field nginx,8 1)" direct8="$(field direct,8 1)" pers8="$(field faas-pool-persistent,8 1)"
-  fork8="$(field faas-pool-fork,8 1)" host8="$(field fork-host,8 1)"
-  awk -v p="$pers8" -v n="$nginx8" -v d="$direct8" -v f="$fork8" -v h="$host8" -v pp="$(field faas-pool-persistent,8 3)" \
-      -v np="$(field nginx,8 3)" -v p1="$(field faas-pool-persistent,1 2)" -v n1="$(field nginx,1 2)" 'BEGIN {
-    printf "Ratios at 8 connections: persistent %.2fx nginx, %.2fx the ceiling, p99 %.2fx nginx'"'"'s; fork %.2fx fork+exec on the host.\n", p / n, p / d, pp / np, f / h
-    printf "At 1 connection, persistent p50 is %+.3f ms from nginx'"'"'s.\n", p1 - n1 }'
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+  echo "At 8 connections: persistent (Go SDK) $(ratio "$(field faas-pool-persistent,8 1)" "$(field nginx,8 1)")x nginx's"
+  echo "requests/s and $(ratio "$(field faas-pool-persistent,8 1)" "$(field direct,8 1)")x the ceiling, p99"
+  echo "$(ratio "$(field faas-pool-persistent,8 3)" "$(field nginx,8 3)")x nginx's; persistent (C handler)"
+  echo "$(ratio "$(field faas-pool-persistent-c,8 1)" "$(field nginx,8 1)")x nginx's and"
+  echo "$(ratio "$(field faas-pool-persistent-c,8 1)" "$(field direct,8 1)")x the ceiling, p99"
+  echo "$(ratio "$(field faas-pool-persistent-c,8 3)" "$(field nginx,8 3)")x nginx's; fork"
+  echo "$(ratio "$(field faas-pool-fork,8 1)" "$(field fork-host,8 1)")x fork+exec on the host. At 1 connection, p50:"
+  echo "persistent (Go) $(field faas-pool-persistent,1 2) ms, (C) $(field faas-pool-persistent-c,1 2) ms, nginx $(field nginx,1 2) ms."
   echo
   echo "## 10,000 idle connections"
   echo
@@ -237,8 +262,11 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   read -r orps op50 op99 _ <<<"$other_idle"
   echo "| with 10,000 idle | $threads_idle | $rss_idle | $busy_idle | $orps | $op50 | $op99 |"
   echo
-  echo "Manager CPU per request: user+system ticks of the faas-pool JVM over the run (\`/proc/<pid>/stat\`,"
-  echo "$hz ticks/s) divided by the requests wrk completed. Raw wrk output: [raw-proxy/](raw-proxy/)."
+  echo "CPU per request: user+system ticks over the 8-connection run (\`/proc/<pid>/stat\`, $hz ticks/s) divided"
+  echo "by the requests wrk completed: of faas-pool's JVM, nginx's worker, HAProxy, the epoll server, the fork"
+  echo "server's parent (its children, the handlers, are not counted); and, for faas-pool, of the handlers"
+  echo "in the containers. The epoll server's row is the whole work of a request; a proxy's request also costs"
+  echo "the epoll server's. Raw wrk output: [raw-proxy/](raw-proxy/)."
 } >"$out"
 if [ "$profile" = 1 ] && [ -f "$raw/manager.jfr" ]; then
   "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$raw/manager.jfr" >"$raw/hot-methods.txt" 2>&1 || true

@@ -70,13 +70,11 @@ func Serve(handler func(net.Conn) error) error {
 		if conn == nil {
 			return nil // the pool is done with this container
 		}
-		if err := ctl.send("ACK"); err != nil {
+		// ACK and RUN in one write: one system call here, one wake-up of the pool (PROTOCOL.md: lines
+		// are a stream; the pool reads both at once).
+		if err := ctl.sendRaw(fmt.Sprintf("ACK\nRUN %d\n", pid)); err != nil {
 			conn.Close()
 			return fmt.Errorf("faas-sdk: send ACK: %w", err)
-		}
-		if err := ctl.send("RUN %d", pid); err != nil {
-			conn.Close()
-			return fmt.Errorf("faas-sdk: send RUN: %w", err)
 		}
 		status := 0
 		if err := run(handler, conn); err != nil {
@@ -100,6 +98,11 @@ func run(handler func(net.Conn) error, conn net.Conn) (err error) {
 
 type control struct {
 	*net.UnixConn
+}
+
+func (c *control) sendRaw(lines string) error {
+	_, err := c.Write([]byte(lines))
+	return unwrapSyscall(err)
 }
 
 func (c *control) send(format string, args ...interface{}) error {
@@ -144,12 +147,8 @@ func (c *control) receive() (net.Conn, error) {
 		closeAll(fds)
 		return nil, c.fail("nofd", 0, "message did not carry exactly one descriptor")
 	}
-	// Blocking first, as the protocol has it before ACK; net.FileConn then makes its own
-	// duplicate non-blocking for Go's poller.
-	if err := syscall.SetNonblock(fds[0], false); err != nil {
-		closeAll(fds)
-		return nil, c.fail("recv", errnoOf(err), "fcntl on the client descriptor")
-	}
+	// net.FileConn makes the descriptor non-blocking for Go's poller (O_NONBLOCK is the open file's,
+	// shared with the pool's copy; the pool never blocks on it), so it is not made blocking first.
 	f := os.NewFile(uintptr(fds[0]), "faas-client")
 	defer f.Close()
 	conn, err := net.FileConn(f)

@@ -89,6 +89,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
             if (n == -Native.EAGAIN) {
                 return;
             }
+            boolean more = n == MAX_LINE + 1; // a short read took all there was: epoll tells when there is more
             if (n <= 0) {
                 eof(n == 0 ? "its init closed the control connection" : "control connection error " + -n);
                 return;
@@ -112,6 +113,9 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                 } else {
                     line[lineLength++] = b;
                 }
+            }
+            if (!more) {
+                return;
             }
         }
     }

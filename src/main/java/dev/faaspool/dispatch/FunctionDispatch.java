@@ -202,6 +202,9 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
             }
             queued.pollFirst();
             published();
+            if (!reusesContainers()) {
+                pool.requestReconcile();
+            }
             handOff(x, s);
             return;
         }
@@ -215,8 +218,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
         Slot s;
         while ((s = idle.poll()) != null) {
             if (pool.take(s)) {
-                if (idle.isEmpty()) {
-                    pool.requestReconcile(); // the last idle one: the pool may want more
+                if (!reusesContainers()) {
+                    pool.requestReconcile(); // a taken oneshot container never comes back: its replacement starts now
                 }
                 return s;
             }

@@ -8,10 +8,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This process's copy of a connection a handler serves (see {@link HeldClient}), owned by its
- * function's event loop. When the request ends and the kernel says no byte was ever written to the
- * connection ({@link TcpInfo}), the client gets {@code 502 Bad Gateway} (the handler crashed, exited,
- * ran out of memory, or ended without answering) or {@code 504 Gateway Timeout} (it ran past the
- * request timeout) instead of a bare close. Once a byte was written, a response has begun: only the
+ * function's event loop. When the request ends with the handler failed and the kernel says no byte was
+ * ever written to the connection ({@link TcpInfo}), the client gets {@code 502 Bad Gateway} (the
+ * handler crashed, exited with an error, ran out of memory or was lost) or {@code 504 Gateway Timeout}
+ * (it ran past the request timeout) instead of a bare close. A handler that ended well (status 0) is
+ * taken at its word: it answered, or chose to close without one. Once a byte was written, a response has begun: only the
  * handler could finish it, and the connection is closed as it is.
  */
 final class ServedClient implements HeldClient {
@@ -33,7 +34,9 @@ final class ServedClient implements HeldClient {
     @Override
     public void end(HandlerExit exit) {
         loop.execute(() -> {
-            HttpErrorResponse answer = answerFor(answers.function(), exit, requestTimeout, TcpInfo.anythingWritten(fd));
+            // A handler that ended well answered, or chose to close without a word: no syscall to find out.
+            HttpErrorResponse answer = exit.ok() ? null
+                    : answerFor(answers.function(), exit, requestTimeout, TcpInfo.anythingWritten(fd));
             if (answer == null) {
                 answers.release(fd);
                 return;

@@ -252,15 +252,26 @@ public final class Pool implements AutoCloseable {
     private void requestReconcile() {
         if (!closing && reconcilePending.compareAndSet(false, true)) {
             try {
-                owner.execute(guard.guard("reconcile", this::reconcileAll));
+                // At most one every RECONCILE_GAP: under load, requests ask for one each; the owner's
+                // thread is not the dispatchers' to spend.
+                long wait = lastReconcileNanos + RECONCILE_GAP_NANOS - System.nanoTime();
+                if (wait > 0) {
+                    owner.schedule(guard.guard("reconcile", this::reconcileAll), wait, TimeUnit.NANOSECONDS);
+                } else {
+                    owner.execute(guard.guard("reconcile", this::reconcileAll));
+                }
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 reconcilePending.set(false);
             }
         }
     }
 
+    private static final long RECONCILE_GAP_NANOS = 2_000_000L;
+    private volatile long lastReconcileNanos = System.nanoTime() - RECONCILE_GAP_NANOS;
+
     private void reconcileAll() {
         reconcilePending.set(false);
+        lastReconcileNanos = System.nanoTime();
         if (closing) {
             return;
         }

@@ -55,7 +55,7 @@ class FailureIT {
         }
 
         pool.awaitFunction("fn", f -> f.get("warm").asInt() >= 2 && f.get("busy").asInt() == 0, Duration.ofSeconds(60));
-        pool.awaitLog(Pattern.compile("exited while warm; exit code 137"), Duration.ofSeconds(10));
+        pool.awaitLog(Pattern.compile("while warm; exit code 137"), Duration.ofSeconds(10));
         List<String> now = Docker.runningOf(pool.instance);
         assertTrue(now.stream().noneMatch(warm::contains), "the killed containers are gone: " + now);
     }
