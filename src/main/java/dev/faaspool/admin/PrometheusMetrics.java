@@ -83,7 +83,10 @@ public final class PrometheusMetrics {
                 .callback(cb -> fps.forEach(fp -> cb.call(fp.waiting(), fp.spec().name())))
                 .register(registry);
 
-        CounterWithCallback.builder().name("faas_requests").help("Requests by how they were served")
+        CounterWithCallback.builder().name("faas_requests")
+                .help("Connections by how they ended: warm, cold (a handler took them); rejected (503: no container in"
+                        + " time), overflow (503: admission), failed (502: not started), handler_failed (502),"
+                        + " timed_out (504), first_byte_timeout (408), client_gone (closed or reset before dispatch)")
                 .labelNames("function", "outcome")
                 .callback(cb -> requests.forEach((fn, c) -> {
                     cb.call(c.warm.sum(), fn, "warm");
@@ -92,6 +95,9 @@ public final class PrometheusMetrics {
                     cb.call(c.failed.sum(), fn, "failed");
                     cb.call(c.handlerFailed.sum(), fn, "handler_failed");
                     cb.call(c.timedOut.sum(), fn, "timed_out");
+                    cb.call(c.overflow.sum(), fn, "overflow");
+                    cb.call(c.firstByteTimeouts.sum(), fn, "first_byte_timeout");
+                    cb.call(c.gone.sum(), fn, "client_gone");
                 })).register(registry);
         CounterWithCallback.builder().name("faas_handler_exits")
                 .help("How requests' handlers ended: ok, error (exit status), signal, oom, timeout, lost")

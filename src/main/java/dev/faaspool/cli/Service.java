@@ -241,12 +241,18 @@ final class Service implements AutoCloseable {
             f.put("warm", fp.count(SlotState.WARM));
             f.put("busy", fp.count(SlotState.BUSY));
             f.put("waiting", fp.waiting());
-            f.put("requests", Map.of(
-                    "warm", c.warm.sum(),
-                    "cold", c.cold.sum(),
-                    "rejected", c.rejected.sum(),
-                    "failed", c.failed.sum(),
-                    "redispatched", c.redispatched.sum()));
+            Map<String, Object> requests = new LinkedHashMap<>();
+            requests.put("warm", c.warm.sum());
+            requests.put("cold", c.cold.sum());
+            requests.put("rejected", c.rejected.sum());
+            requests.put("overflow", c.overflow.sum());
+            requests.put("failed", c.failed.sum());
+            requests.put("handlerFailed", c.handlerFailed.sum());
+            requests.put("timedOut", c.timedOut.sum());
+            requests.put("firstByteTimeouts", c.firstByteTimeouts.sum());
+            requests.put("clientGone", c.gone.sum());
+            requests.put("redispatched", c.redispatched.sum());
+            f.put("requests", requests);
             fns.add(f);
         }
         Map<String, Object> s = new LinkedHashMap<>();
