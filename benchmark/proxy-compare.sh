@@ -142,9 +142,7 @@ functions:
     pool: { min: 2, max: 16, scaling: fixed }
     timeouts: { first-byte: 120s }
 EOF
-jfr=()
-[ "$profile" = 0 ] || jfr=(-XX:StartFlightRecording=filename="$raw/manager.jfr",settings=profile,delay=20s,duration=25s)
-started "$JAVA_HOME/bin/java" "${jfr[@]}" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
+started "$JAVA_HOME/bin/java" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
   --reports "$work/reports" --admin "127.0.0.1:$p_admin" --config "$work/pool.yaml"
 pool_pid="${pids[-1]}"
 for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_cpersistent $p_fork $p_idle; do wait_port "$p"; done
@@ -163,6 +161,13 @@ procs[faas-pool-persistent]="$java_pid" procs[faas-pool-persistent-c]="$java_pid
 procs[faas-pool-persistent-with-idle]="$java_pid"
 procs[nginx]="$(pgrep -f 'nginx: worker' | tr '\n' ' ')" procs[haproxy]="$(pgrep -x haproxy | tr '\n' ' ')"
 procs[direct]="$(pgrep -f "$bin/direct $p_direct" | tr '\n' ' ')" procs[fork-host]="$(pgrep -f "$bin/forkserver $p_fork_host" | head -n1)"
+# thread_split: "<tid>-<name> <user ticks> <system ticks>" for each thread of faas-pool's JVM.
+thread_split() {
+  local t
+  for t in /proc/"$java_pid"/task/*; do
+    printf '%s-%s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14, $15}' "$t/stat")"
+  done 2>/dev/null | sort
+}
 # The handlers' processes in the containers (by their command), for the total cost of a request.
 handler_ticks() { cpu_ticks $(pgrep -x hello) ; }
 hz="$(getconf CLK_TCK)"
@@ -172,10 +177,25 @@ run() {
   local name="$1" port="$2" c="$3" f t0 t1 rps
   f="$raw/$name-c$c.txt"
   wrk -t2 -c"$c" -d5s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  local profiling=0
+  if [ "$profile" = 1 ] && [ "$name" = faas-pool-persistent-c ] && [ "$c" = 8 ]; then
+    profiling=1
+    "$JAVA_HOME/bin/jcmd" "$java_pid" JFR.start name=bench settings=profile >/dev/null
+    thread_split >"$work/threads-before"
+  fi
   t0="$(cpu_ticks ${procs[$name]})" h0="$(handler_ticks)"
   wrk -t"$([ "$c" -gt 1 ] && echo 2 || echo 1)" -c"$c" -d"$duration" --latency -H 'Connection: close' \
     "http://127.0.0.1:$port/" >"$f" 2>&1
   t1="$(cpu_ticks ${procs[$name]})" h1="$(handler_ticks)"
+  if [ "$profiling" = 1 ]; then
+    thread_split >"$work/threads-after"
+    "$JAVA_HOME/bin/jcmd" "$java_pid" JFR.dump name=bench filename="$raw/manager.jfr" >/dev/null
+    "$JAVA_HOME/bin/jcmd" "$java_pid" JFR.stop name=bench >/dev/null
+    # Per thread, user and system ticks spent in this run, per 1,000 requests.
+    join "$work/threads-before" "$work/threads-after" | awk -v n="$(awk '/Requests\/sec/ {print $2}' "$f")" \
+      -v d="${duration%s}" '{u = $4 - $2; s = $5 - $3; if (u + s > 0) printf "%7.1f %-28s user %6.1f µs  system %6.1f µs per request\n", (u + s) * 1e4 / (n * d), $1, u * 1e4 / (n * d), s * 1e4 / (n * d)}' \
+      | sort -nr | cut -c9- >"$raw/manager-threads.txt"
+  fi
   rps="$(awk '/Requests\/sec/ {print $2}' "$f")"
   awk -v rps="$rps" -v d="${duration%s}" -v cpu="$(( (t1 - t0) ))" -v hz="$hz" -v hcpu="$(( h1 - h0 ))" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
@@ -270,7 +290,16 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
 } >"$out"
 if [ "$profile" = 1 ] && [ -f "$raw/manager.jfr" ]; then
   "$JAVA_HOME/bin/jfr" view --width 160 hot-methods "$raw/manager.jfr" >"$raw/hot-methods.txt" 2>&1 || true
-  { echo; echo "## Profile"; echo; echo "JFR (settings=profile) of the manager during the persistent runs; hottest methods:"; echo
-    echo '```'; head -n 30 "$raw/hot-methods.txt"; echo '```'; } >>"$out"
+  # Where the dispatch threads wait or work, native frames included: top frames of all samples.
+  "$JAVA_HOME/bin/jfr" print --events jdk.ExecutionSample,jdk.NativeMethodSample --stack-depth 1 "$raw/manager.jfr" \
+    | grep -A1 'stackTrace = \[' | grep -v 'stackTrace\|^--' | sed 's/line:.*//; s/^ *//' | sort | uniq -c | sort -rn \
+    | head -n 15 >"$raw/top-frames.txt" || true
+  { echo; echo "## Profile of the manager"
+    echo; echo "During the persistent (C handler) 8-connection run. CPU by thread (\`/proc/<pid>/task/*/stat\`):"; echo
+    echo '```'; head -n 8 "$raw/manager-threads.txt"; echo '```'
+    echo; echo "JFR (settings=profile), top frames of Java and native samples (a thread in \`epoll_wait\` is idle):"; echo
+    echo '```'; cat "$raw/top-frames.txt"; echo '```'
+    echo; echo "Hottest Java methods (\`jfr view hot-methods\`):"; echo
+    echo '```'; sed -n '4,18p' "$raw/hot-methods.txt"; echo '```'; } >>"$out"
 fi
 cat "$out"
