@@ -94,8 +94,7 @@ async function serve(handler) {
         closeFd(msg.fd);
         die(ctl, 'recv', Math.abs(e.errno || 0), e.code || e.message, `the client descriptor: ${e.message}`);
       }
-      send(ctl, 'ACK', 'ACK');
-      send(ctl, `RUN ${process.pid}`, 'RUN');
+      send(ctl, `ACK\nRUN ${process.pid}`, 'ACK'); // two lines, one write (PROTOCOL.md)
       const status = await run(handler, socket);
       await close(socket);
       try {

@@ -55,8 +55,7 @@ def serve(handler):
             conn = _receive(ctl)
             if conn is None:
                 return  # the pool is done with this container
-            _send(ctl, "ACK", "ACK")
-            _send(ctl, f"RUN {pid}", "RUN")
+            _send(ctl, f"ACK\nRUN {pid}", "ACK")  # two lines, one write (PROTOCOL.md)
             status = 0
             try:
                 handler(conn)

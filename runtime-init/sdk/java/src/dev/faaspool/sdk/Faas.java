@@ -115,8 +115,7 @@ public final class Faas {
             if (connection == null) {
                 return; // the pool is done with this container
             }
-            send("ACK", "ACK");
-            send("RUN " + pid, "RUN");
+            send("ACK\nRUN " + pid, "ACK"); // two lines, one write (PROTOCOL.md)
             int status = 0;
             try {
                 handler.handle(connection.socket());
