@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -35,7 +33,7 @@ class AdversarialIT {
     @TempDir
     Path work;
     private final List<PoolProcess> pools = new ArrayList<>();
-    private final Map<String, InetSocketAddress> address = new LinkedHashMap<>();
+    private final Functions functions = new Functions();
 
     @AfterEach
     void cleanUp() throws Exception {
@@ -44,26 +42,17 @@ class AdversarialIT {
         }
     }
 
-    /** Starts faas-pool on the functions {@code name -> yaml} (each gets a free port). */
+    /** Starts faas-pool on the functions {@code name -> yaml}, each on the hostile image. */
     private PoolProcess start(String test, Map<String, String> functions) throws Exception {
-        StringBuilder yaml = new StringBuilder("functions:\n");
-        for (Map.Entry<String, String> f : functions.entrySet()) {
-            int port = PoolProcess.freePort();
-            address.put(f.getKey(), new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            yaml.append("  ").append(f.getKey()).append(":\n    image: ").append(IMAGE).append("\n    listen: 127.0.0.1:")
-                    .append(port).append('\n').append(f.getValue().indent(4));
-        }
-        Path config = Files.writeString(work.resolve("pool.yaml"), yaml);
-        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
+        Map<String, String> withImage = new LinkedHashMap<>();
+        functions.forEach((fn, yaml) -> withImage.put(fn, "image: " + IMAGE + "\n" + yaml));
+        PoolProcess p = this.functions.start(work, test, withImage);
         pools.add(p);
-        for (String fn : functions.keySet()) {
-            p.awaitStdout(Pattern.compile(fn + ": \\d+/\\d+ warm"), Duration.ofSeconds(90));
-        }
         return p;
     }
 
     private HttpProbe.Response get(String fn, String path, int timeoutMillis) throws IOException {
-        return HttpProbe.get(address.get(fn), path, timeoutMillis);
+        return HttpProbe.get(functions.address(fn), path, timeoutMillis);
     }
 
     private static Map<String, String> fields(String body) {
@@ -227,7 +216,7 @@ class AdversarialIT {
         }
         // A response that began is the handler's: faas-pool adds nothing to it.
         try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(address.get("one"), 5_000);
+            s.connect(functions.address("one"), 5_000);
             s.setSoTimeout(30_000);
             s.getOutputStream().write("GET /partial HTTP/1.1\r\n\r\n".getBytes());
             String got = new String(s.getInputStream().readAllBytes());
