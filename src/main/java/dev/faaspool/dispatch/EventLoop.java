@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +64,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final TaskGuard guard;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final WakeUp wakeUp;
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private Handler[] handlers = new Handler[1024];
     private volatile boolean running = true;
@@ -87,6 +86,17 @@ public final class EventLoop implements Executor, AutoCloseable {
             throw new IllegalStateException("eventfd: errno " + -wakeFd);
         }
         Native.epollAdd(epfd, wakeFd, Native.EPOLLIN);
+        this.wakeUp = new WakeUp(new WakeUp.Signal() {
+            @Override
+            public void raise() {
+                Native.signal(wakeFd);
+            }
+
+            @Override
+            public void consume() {
+                Native.drainEventFd(wakeFd);
+            }
+        });
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -114,8 +124,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
-        if (!inLoop() && wakePending.compareAndSet(false, true)) {
-            Native.signal(wakeFd);
+        if (!inLoop()) {
+            wakeUp.request();
         }
     }
 
@@ -175,8 +185,7 @@ public final class EventLoop implements Executor, AutoCloseable {
                     int fd = Native.eventFd(events, i);
                     int mask = Native.eventMask(events, i);
                     if (fd == wakeFd) {
-                        wakePending.set(false);
-                        Native.drainEventFd(wakeFd);
+                        wakeUp.handled();
                         continue;
                     }
                     Handler h = fd < handlers.length ? handlers[fd] : null;
@@ -236,17 +245,23 @@ public final class EventLoop implements Executor, AutoCloseable {
     @Override
     public void close() {
         execute(() -> running = false);
+        if (inLoop()) {
+            return;
+        }
+        boolean done = false;
         try {
-            if (!inLoop()) {
-                stopped.await(5, TimeUnit.SECONDS);
-            }
+            done = stopped.await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!inLoop()) {
-            Native.close(wakeFd);
-            Native.close(epfd);
-            arena.close();
+        if (!done) {
+            // Its thread may still be in a handler using the buffer and the epoll set: freeing them
+            // under it would be a use after free. A daemon thread; the process exit reclaims both.
+            log.warn("event loop {} did not stop within 5 s; its epoll set is left open", name);
+            return;
         }
+        Native.close(wakeFd);
+        Native.close(epfd);
+        arena.close();
     }
 }
