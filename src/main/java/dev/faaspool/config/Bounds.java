@@ -53,6 +53,8 @@ public final class Bounds {
     public static final int MAX_CONTAINERS = 10_000;
     /** {@code timeouts.first-byte}: how long an accepted connection may stay silent. */
     public static final Duration MAX_FIRST_BYTE = Duration.ofMinutes(10);
+    /** {@code concurrency}: connections one container serves at once (Knative caps containerConcurrency at 1000). */
+    public static final int MAX_CONCURRENCY = 1000;
     /** {@code admission.connections}: each is a descriptor and a little memory, and no thread. */
     public static final int MAX_CONNECTIONS = 1_000_000;
 

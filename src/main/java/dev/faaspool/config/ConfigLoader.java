@@ -40,7 +40,8 @@ public final class ConfigLoader {
     private static final Set<String> HOST = Set.of("memory", "timezone");
     private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
     private static final Set<String> FUNCTION =
-            Set.of("image", "command", "env", "listen", "mode", "stdio", "pool", "limits", "timeouts", "admission");
+            Set.of("image", "command", "env", "listen", "mode", "stdio", "concurrency", "pool", "limits", "timeouts",
+                    "admission");
     private static final Set<String> POOL =
             Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm", "initial");
     private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
@@ -251,11 +252,16 @@ public final class ConfigLoader {
         FunctionSpec.Admission admission = build(a, () -> new FunctionSpec.Admission(connections, queued));
 
         boolean stdio = bool(f, "stdio", false);
+        int concurrency = f.integer("concurrency", Defaults.CONCURRENCY, 1, Bounds.MAX_CONCURRENCY);
+        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
+            throw f.error("concurrency", "above 1 needs mode: persistent (a " + mode.configName()
+                    + " init serves one connection at a time)");
+        }
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));
         Map<String, String> env = env(f);
         return build(f, () -> new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits,
-                timeouts, admission));
+                timeouts, admission, concurrency));
     }
 
     /** The handler's environment: names a shell accepts and the pool does not set itself, no NUL, 64 KiB at most. */

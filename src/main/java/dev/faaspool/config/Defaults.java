@@ -25,6 +25,8 @@ public final class Defaults {
     public static final Duration FIRST_BYTE = Duration.ofSeconds(10);
     /** Connections a function holds before a handler has them: 10,000 idle clients fit. */
     public static final int CONNECTIONS = 16_384;
+    /** {@code concurrency}: one connection per container at a time, as every handler can be served. */
+    public static final int CONCURRENCY = 1;
     /** Requests a function lets wait for a container. */
     public static final int QUEUED = 1_024;
     public static final int MAX_USES = 1000;

@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  *                ({@link Bounds#RESERVED_ENV_PREFIXES}), no NUL, at most {@link Bounds#MAX_ENV_BYTES} bytes
  * @param listen  the TCP address clients connect to
  * @param stdio   whether the handler also gets the connection as stdin and stdout (inetd style)
+ * @param concurrency connections one container serves at once, {@code 1..}{@link Bounds#MAX_CONCURRENCY}
+ *                (Knative's {@code containerConcurrency}); above 1 only in persistent mode, where the SDK
+ *                serves several at once (fork and oneshot inits take one at a time)
  */
 public record FunctionSpec(
         String name,
@@ -35,7 +38,8 @@ public record FunctionSpec(
         PoolSize pool,
         Limits limits,
         Timeouts timeouts,
-        Admission admission) {
+        Admission admission,
+        int concurrency) {
 
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
 
@@ -60,12 +64,28 @@ public record FunctionSpec(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(admission, "admission");
+        if (concurrency < 1 || concurrency > Bounds.MAX_CONCURRENCY) {
+            throw new IllegalArgumentException("concurrency must be within 1.." + Bounds.MAX_CONCURRENCY
+                    + " (was " + concurrency + ")");
+        }
+        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
+            throw new IllegalArgumentException("concurrency above 1 needs mode: persistent (a " + mode.configName()
+                    + " init serves one connection at a time)");
+        }
+    }
+
+    /** A function serving one connection per container at a time. */
+    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
+            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
+            Admission admission) {
+        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, Defaults.CONCURRENCY);
     }
 
     /** A function with the default admission bounds. */
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT);
+        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,
+                Defaults.CONCURRENCY);
     }
 
     /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
@@ -79,7 +99,8 @@ public record FunctionSpec(
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
-                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts, admission);
+                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts, admission,
+                concurrency);
     }
 
     /**

@@ -43,7 +43,8 @@ public final class ControlConnection implements AutoCloseable {
         if (m instanceof ControlMessage.Hello h) {
             if (h.version() != ControlMessage.VERSION) {
                 throw new ProtocolException("init speaks control protocol " + h.version()
-                        + ", this pool speaks " + ControlMessage.VERSION);
+                        + ", this pool speaks " + ControlMessage.VERSION
+                        + (h.version() < ControlMessage.VERSION ? " (rebuild the image with this faas-pool's runtime-init)" : ""));
             }
             return h;
         }

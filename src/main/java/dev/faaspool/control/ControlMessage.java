@@ -7,10 +7,13 @@ package dev.faaspool.control;
 public sealed interface ControlMessage {
 
     /** The protocol version this pool speaks. */
-    int VERSION = 1;
+    int VERSION = 2;
 
-    /** {@code HELLO <version> <pid>}: the init is connected and waits for a descriptor. */
-    record Hello(int version, long pid) implements ControlMessage {}
+    /**
+     * {@code HELLO <version> <pid> [<concurrency>]}: the init is connected and waits for a descriptor; it
+     * serves up to {@code concurrency} connections at once (1 when it does not say).
+     */
+    record Hello(int version, long pid, int concurrency) implements ControlMessage {}
 
     /** {@code ACK}: the init owns the descriptor it was sent. */
     record Ack() implements ControlMessage {}
@@ -18,8 +21,11 @@ public sealed interface ControlMessage {
     /** {@code RUN <pid>}: fork and persistent modes, the handler runs. */
     record Run(long pid) implements ControlMessage {}
 
-    /** {@code DONE <status>}: fork and persistent modes, the request ended; the slot is warm again. */
-    record Done(int status) implements ControlMessage {}
+    /**
+     * {@code DONE <status> <request>}: fork and persistent modes, request number {@code request} (in the
+     * order of the hand-offs on this connection, from 1) ended with {@code status}.
+     */
+    record Done(int status, long request) implements ControlMessage {}
 
     /** {@code FAIL <stage> <errno> <text>}: the init gave up on a request, or is about to exit. */
     record Fail(String stage, int errno, String text) implements ControlMessage {
@@ -43,7 +49,10 @@ public sealed interface ControlMessage {
             switch (f[0]) {
                 case "HELLO":
                     if (f.length >= 3) {
-                        return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2].split(" ", 2)[0]));
+                        int concurrency = f.length == 4 ? Integer.parseInt(f[3].split(" ", 2)[0]) : 1;
+                        if (concurrency >= 1) {
+                            return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2]), concurrency);
+                        }
                     }
                     break;
                 case "ACK":
@@ -54,8 +63,11 @@ public sealed interface ControlMessage {
                     }
                     break;
                 case "DONE":
-                    if (f.length >= 2) {
-                        return new Done(Integer.parseInt(f[1]));
+                    if (f.length >= 3) {
+                        long request = Long.parseLong(f[2]);
+                        if (request >= 1) {
+                            return new Done(Integer.parseInt(f[1]), request);
+                        }
                     }
                     break;
                 case "FAIL":

@@ -8,23 +8,30 @@ import dev.faaspool.pool.SlotChannel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One slot's control connection on its function's event loop, after the init's hello: the slot
- * protocol (runtime-init/PROTOCOL.md) in one place, as a state machine of what the init may say next.
+ * protocol (runtime-init/PROTOCOL.md, version 2) in one place, as a state machine of what the init may
+ * say next.
  *
  * <pre>
- *  IDLE --handOff--> ACK --ACK--> START --RUN--> DONE --DONE--> IDLE      (fork, persistent)
- *                                  START --EOF--> closed (the handler was exec'd)   (oneshot)
- *                                  START --FAIL exec--> 502; DONE (reuse) or closed (oneshot)
+ *  hand-off:  READY --handOff--> ACK --ACK--> START --RUN--> READY          (fork, persistent)
+ *                                             START --EOF--> closed (the handler was exec'd)   (oneshot)
+ *                                             START --FAIL exec--> 502; READY (reuse) or closed (oneshot)
+ *  requests:  each RUN (or FAIL exec, in reuse modes) adds request n to those running; DONE s n ends it
  * </pre>
+ *
+ * One hand-off is in progress at a time; with {@code concurrency} above 1, the requests that came before
+ * it may still run, and the next hand-off may follow as soon as this one's RUN is in.
  *
  * <ul>
  *   <li>Every wait has an absolute deadline (a timer, not a per-read timeout): an ACK trickled a byte at
  *       a time does not buy time.
  *   <li>Lines are bounded ({@value #MAX_LINE} bytes); a longer one, or anything said out of turn (a
- *       {@code DONE} ahead of time, a message while idle), is a protocol violation that retires the
- *       slot: it is never taken as the answer to a later request.
+ *       {@code DONE} naming a request that does not run, a message while idle), is a protocol violation
+ *       that retires the slot: it is never taken as the answer to a later request.
  *   <li>Any answer to a hand-off but a clean {@code ACK} means the container may hold the connection:
  *       the connection goes elsewhere only once that container is removed ({@link FunctionDispatch#notTaken}).
  * </ul>
@@ -36,7 +43,8 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     /** How long after the ACK the handler may take to start (fork: a fork and an exec). */
     static final long START_NANOS = 5_000_000_000L;
 
-    enum Expect { NOTHING, ACK, START, DONE, CLOSED }
+    /** Where the hand-off stands. */
+    enum Expect { READY, ACK, START, CLOSED }
 
     private final FunctionDispatch dispatch;
     private final EventLoop loop;
@@ -44,10 +52,17 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     private int fd;
     private final byte[] line = new byte[MAX_LINE + 1];
     private int lineLength;
-    private Expect expect = Expect.NOTHING;
+    private Expect expect = Expect.READY;
+    /** The hand-off in progress. */
     private Exchange current;
     private Lease lease;
     private EventLoop.Timer timer;
+    /** Hand-offs made on this connection: the number of the latest. */
+    private long handed;
+    /** The requests that run, by number: their DONE ends them. */
+    private final Map<Long, Lease> running = new HashMap<>(4);
+    /** Whether its dispatcher lists it as a slot with room (loop thread). */
+    boolean listed;
     private final Runnable closer;
 
     /** @param closer closes the connection's descriptor (and its owner object); called once, on the loop */
@@ -63,14 +78,29 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         return fd;
     }
 
+    Slot slot() {
+        return slot;
+    }
+
     Expect expecting() {
         return expect;
     }
 
-    /** Sends {@code x}'s descriptor to the init; its answer comes as events. Loop thread. */
+    /** Whether it may be given a connection now: no hand-off in progress, and open. */
+    boolean ready() {
+        return expect == Expect.READY;
+    }
+
+    /** How many requests run on it now. */
+    int runningCount() {
+        return running.size();
+    }
+
+    /** Sends {@code x}'s descriptor to the init; its answer comes as events. Loop thread, {@link #ready} only. */
     void handOff(Exchange x, Lease l) {
         current = x;
         lease = l;
+        handed++;
         x.stage = Exchange.Stage.HANDING;
         expect = Expect.ACK;
         long sent = Native.sendDescriptor(fd, (byte) 'F', x.fd);
@@ -121,6 +151,10 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     }
 
     private void message(ControlMessage m) {
+        if (m instanceof ControlMessage.Done d && expect != Expect.CLOSED) {
+            done(d);
+            return;
+        }
         switch (expect) {
             case ACK -> {
                 if (m instanceof ControlMessage.Ack) {
@@ -130,7 +164,8 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                     timer = loop.schedule(loop.now() + START_NANOS, () -> {
                         Exchange x = current;
                         Lease l = lease;
-                        expect = Expect.DONE;
+                        current = null;
+                        expect = Expect.READY;
                         dispatch.started(x, l);
                         dispatch.pool().failed(l, "no RUN within " + START_NANOS / 1_000_000 + " ms of its ACK");
                         close();
@@ -142,16 +177,25 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
             case START -> {
                 if (m instanceof ControlMessage.Run && dispatch.reusesContainers()) {
                     cancelTimer();
-                    expect = Expect.DONE;
-                    dispatch.started(current, lease);
+                    running.put(handed, lease);
+                    Exchange x = current;
+                    Lease l = lease;
                     current = null;
+                    lease = null;
+                    expect = Expect.READY;
+                    dispatch.started(x, l);
+                    dispatch.mayTakeMore(this, l);
                 } else if (m instanceof ControlMessage.Fail f && f.isExec()) {
                     cancelTimer();
                     Exchange x = current;
+                    Lease l = lease;
                     current = null;
-                    dispatch.startFailed(x, lease, f);
+                    lease = null;
+                    dispatch.startFailed(x, l, f);
                     if (dispatch.reusesContainers()) {
-                        expect = Expect.DONE; // the init reports DONE for the handler that did not start
+                        running.put(handed, l); // the init reports DONE for the handler that did not start
+                        expect = Expect.READY;
+                        dispatch.mayTakeMore(this, l);
                     } else {
                         close();
                     }
@@ -159,20 +203,21 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                     violation("the init said " + m + " where RUN or FAIL exec belongs");
                 }
             }
-            case DONE -> {
-                if (m instanceof ControlMessage.Done d) {
-                    Lease l = lease;
-                    lease = null;
-                    expect = Expect.NOTHING;
-                    if (dispatch.pool().finished(l, d.status())) {
-                        dispatch.slotFree(l.slot());
-                    }
-                } else {
-                    violation("the init said " + m + " where DONE belongs");
-                }
-            }
-            case NOTHING -> violation("the init said " + m + " while idle");
+            case READY -> violation("the init said " + m + (running.isEmpty() ? " while idle" : " with no hand-off"));
             case CLOSED -> { }
+        }
+    }
+
+    /** {@code DONE <status> <n>}: request n ends, if it runs. */
+    private void done(ControlMessage.Done d) {
+        Lease l = running.remove(d.request());
+        if (l == null) {
+            violation("the init said DONE for request " + d.request() + ", which "
+                    + (d.request() > handed ? "was never handed off" : "does not run"));
+            return;
+        }
+        if (dispatch.pool().finished(l, d.status()) && expect == Expect.READY) {
+            dispatch.slotFree(this);
         }
     }
 
@@ -191,14 +236,13 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                     violation(why + " before RUN");
                 }
             }
-            case DONE -> {
+            case READY -> {
                 expect = Expect.CLOSED;
-                dispatch.pool().failed(lease, why + " while serving");
-                close();
-            }
-            case NOTHING -> {
-                expect = Expect.CLOSED;
-                dispatch.pool().violated(slot, why + " while warm");
+                if (running.isEmpty()) {
+                    dispatch.pool().violated(slot, why + " while warm");
+                } else {
+                    dispatch.pool().failed(running.values().iterator().next(), why + " while serving");
+                }
                 close();
             }
             case CLOSED -> { }
@@ -217,7 +261,10 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         dispatch.notTaken(x, l, why);
     }
 
-    /** A message out of turn, or a line too long: the slot is retired; a request it had taken ends with it. */
+    /**
+     * A message out of turn, or a line too long: the slot is retired; the requests it had taken end with
+     * it, and a hand-off not yet acknowledged may go elsewhere once its container is gone.
+     */
     private void violation(String why) {
         cancelTimer();
         Expect was = expect;
@@ -225,16 +272,22 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         switch (was) {
             case ACK -> {
                 expect = Expect.ACK;
-                refused(why);
+                refused("protocol violation: " + why);
                 return;
             }
             case START -> {
-                dispatch.started(current, lease); // the slot holds the client: its end answers it
+                dispatch.started(current, lease); // the request holds the client: its end answers it
                 current = null;
                 dispatch.pool().failed(lease, "protocol violation: " + why);
             }
-            case DONE -> dispatch.pool().failed(lease, "protocol violation: " + why);
-            default -> dispatch.pool().violated(slot, "protocol violation: " + why);
+            case READY -> {
+                if (running.isEmpty()) {
+                    dispatch.pool().violated(slot, "protocol violation: " + why);
+                } else {
+                    dispatch.pool().failed(running.values().iterator().next(), "protocol violation: " + why);
+                }
+            }
+            case CLOSED -> { }
         }
         close();
     }
@@ -249,7 +302,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     /**
      * Closes the control connection: its init sees EOF. From any thread; idempotent. A hand-off waiting
      * for its ACK is then not taken (the container is being removed), and one taken but not yet
-     * started is given to the slot, whose end answers it.
+     * started is given to its request, whose end answers it.
      */
     @Override
     public void close() {
@@ -266,6 +319,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         loop.unregister(fd);
         closer.run();
         fd = -1;
+        running.clear(); // their ends are the slot's retirement's
         if (was == Expect.ACK && current != null) {
             Exchange x = current;
             Lease l = lease;

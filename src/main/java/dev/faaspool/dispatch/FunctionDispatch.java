@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       leaves the client a 502) and its client still there.
  *   <li><b>Served</b>: the slot holds it ({@link ServedClient}) until the request ends.
  * </ol>
- * Idle slots are taken last-in first-out (under light load the same few stay in use); a slot never
- * stays idle while a request waits.
+ * Slots with room are taken last-in first-out (under light load the same few stay in use); a slot never
+ * has room while a request waits. A slot has room when it serves fewer connections than its capacity
+ * ({@code concurrency}, 1 unless its function and its init say more) and no hand-off to it is in progress.
  */
 public final class FunctionDispatch implements FunctionPool.WarmSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FunctionDispatch.class);
@@ -55,7 +56,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
     private final Dispatcher answers;
     private ServerSocketChannel server;
     private int listenFd;
-    private final ArrayDeque<Slot> idle = new ArrayDeque<>();
+    /** Slots with room, as their control channels, most recent first; each listed at most once. */
+    private final ArrayDeque<ControlChannel> idle = new ArrayDeque<>();
     private final ArrayDeque<Exchange> queued = new ArrayDeque<>();
     /** Accepted connections still waiting for their first bytes. */
     private final java.util.Set<Exchange> waitingForBytes = new java.util.HashSet<>();
@@ -187,11 +189,15 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
             pool.violated(s, "its control connection cannot be watched");
             return;
         }
-        slotFree(s);
+        slotFree(ch);
     }
 
-    /** {@code s} is warm and free: the oldest waiting request gets it, or it joins the idle ones. Loop thread. */
-    void slotFree(Slot s) {
+    /**
+     * {@code ch}'s slot has room (it is warm and free, or serves fewer than its capacity) and no hand-off
+     * is in progress: the oldest waiting request gets it, or it is listed as a slot with room. Loop thread.
+     */
+    void slotFree(ControlChannel ch) {
+        Slot s = ch.slot();
         while (!queued.isEmpty()) {
             Exchange x = queued.peekFirst();
             if (!stillThere(x)) {
@@ -205,38 +211,42 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
             if (!reusesContainers()) {
                 pool.requestReconcile();
             }
-            handOff(x, s);
+            handOff(x, ch);
             return;
         }
-        if (s.state() == SlotState.WARM) {
-            idle.push(s);
+        if (!ch.listed && ch.ready() && (s.state() == SlotState.WARM || pool.hasRoom(s))) {
+            ch.listed = true;
+            idle.push(ch);
         }
     }
 
-    /** The most recently idle slot that is still warm, taken ({@code BUSY}); null when none. */
-    private Slot takeIdle() {
-        Slot s;
-        while ((s = idle.poll()) != null) {
-            if (pool.take(s)) {
+    /** The hand-off on {@code ch} was taken and its handler runs: its slot takes another if it has room. */
+    void mayTakeMore(ControlChannel ch, Lease l) {
+        if (pool.hasRoom(l.slot())) {
+            slotFree(ch);
+        }
+    }
+
+    /** The most recently listed slot that still has room, taken; null when none. */
+    private ControlChannel takeIdle() {
+        ControlChannel ch;
+        while ((ch = idle.poll()) != null) {
+            ch.listed = false;
+            if (ch.ready() && pool.take(ch.slot())) {
                 if (!reusesContainers()) {
                     pool.requestReconcile(); // a taken oneshot container never comes back: its replacement starts now
                 }
-                return s;
+                return ch;
             }
         }
         return null;
     }
 
-    private void handOff(Exchange x, Slot s) {
+    private void handOff(Exchange x, ControlChannel ch) {
         x.cancelTimer();
         x.leasedNanos = loop.now();
         x.attempts++;
-        Lease lease = pool.lease(s, x.waited);
-        if (!(s.channel() instanceof ControlChannel ch)) {
-            notTaken(x, lease, "its control connection is gone");
-            return;
-        }
-        ch.handOff(x, lease);
+        ch.handOff(x, pool.lease(ch.slot(), x.waited, x.acceptedNanos));
     }
 
     // ---- connections ----
@@ -303,9 +313,9 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
     /** Its first bytes are there: it is a request. */
     private void readable(Exchange x) {
         pool.arrived(x.acceptedNanos);
-        Slot s = queued.isEmpty() ? takeIdle() : null;
-        if (s != null) {
-            handOff(x, s);
+        ControlChannel ch = queued.isEmpty() ? takeIdle() : null;
+        if (ch != null) {
+            handOff(x, ch);
         } else {
             enqueue(x, false);
         }
@@ -373,7 +383,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
     void acked(Exchange x, Lease lease) {
         long now = loop.now();
         answers.taken(lease.cold(), x.acceptedNanos, x.leasedNanos, now);
-        pool.taken(lease, x.acceptedNanos);
+        pool.taken(lease);
     }
 
     /** The handler runs on {@code x} (or its end is the slot's business): the slot holds the connection. */
@@ -417,9 +427,9 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
             answers.unavailable(x.fd, "no container of function '" + function() + "' took the request ("
                     + x.attempts + " tried)");
         } else {
-            Slot s = queued.isEmpty() ? takeIdle() : null;
-            if (s != null) {
-                handOff(x, s);
+            ControlChannel ch = queued.isEmpty() ? takeIdle() : null;
+            if (ch != null) {
+                handOff(x, ch);
             } else {
                 enqueue(x, true);
             }

@@ -79,7 +79,8 @@ public final class FunctionPool {
 
     private static boolean sameContainers(FunctionSpec a, FunctionSpec b) {
         return a.image().equals(b.image()) && a.command().equals(b.command()) && a.env().equals(b.env())
-                && a.mode() == b.mode() && a.stdio() == b.stdio() && a.limits().equals(b.limits());
+                && a.mode() == b.mode() && a.stdio() == b.stdio() && a.limits().equals(b.limits())
+                && a.concurrency() == b.concurrency();
     }
 
     int generation() {
@@ -143,19 +144,40 @@ public final class FunctionPool {
     }
 
     /**
-     * Takes {@code s} for a request: {@code WARM -> BUSY}. False when it is not warm any more (the owner
-     * retired it meanwhile): it is then dropped.
+     * Takes {@code s} for a hand-off. An idle slot goes {@code WARM -> BUSY}; one that serves fewer
+     * connections than its {@link Slot#capacity} stays BUSY and takes one more. False when it cannot take
+     * one (the owner retired it meanwhile, or it serves as many as it may): the dispatcher then drops it.
+     * Dispatcher's event loop only.
      */
     public boolean take(Slot s) {
-        return s.transition(SlotState.WARM, SlotState.BUSY);
+        if (s.leases() == 0 ? !s.transition(SlotState.WARM, SlotState.BUSY)
+                : s.state() != SlotState.BUSY || s.leases() >= s.capacity()) {
+            return false;
+        }
+        s.leased();
+        return true;
     }
 
     /**
-     * A lease on {@code s}, just taken: cold when the request waited for it and it is a new container
-     * (one that served before was busy, not starting: that wait is queueing).
+     * Whether {@code s}, busy, may take another connection now: it serves fewer than its capacity, and is
+     * not to be recycled when those end. Dispatcher's event loop only.
      */
-    public Lease lease(Slot s, boolean waited) {
-        return new Lease(s, waited && s.uses() == 0);
+    public boolean hasRoom(Slot s) {
+        return s.state() == SlotState.BUSY && s.leases() < s.capacity() && !recycles(s);
+    }
+
+    /** Whether {@code s} is to be retired when it next has nothing to serve. */
+    private boolean recycles(Slot s) {
+        return s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation;
+    }
+
+    /**
+     * A lease on {@code s}, just taken, for the connection accepted at {@code acceptedNanos}: cold when
+     * the request waited for it and it is a new container (one that served before was busy, not starting:
+     * that wait is queueing).
+     */
+    public Lease lease(Slot s, boolean waited, long acceptedNanos) {
+        return new Lease(s, waited && s.uses() == 0, new Request(s, acceptedNanos));
     }
 
     /** How many requests wait for a slot now, as the dispatcher counts them; it publishes each change. */
@@ -173,40 +195,51 @@ public final class FunctionPool {
     }
 
     /**
-     * The init acknowledged the connection accepted at {@code acceptedNanos}: the request belongs to the
-     * slot from now on, and counts as one of its uses.
+     * The init acknowledged the lease's connection: the request belongs to the slot from now on, and
+     * counts as one of its uses.
      */
-    public void taken(Lease lease, long acceptedNanos) {
-        lease.slot().used();
-        lease.slot().clearEnded();
-        lease.slot().requestTaken(System.nanoTime());
-        lease.slot().requestAccepted(acceptedNanos);
-    }
-
-    /**
-     * The slot's handler runs on {@code client}: the slot keeps this process's copy of the connection
-     * until the request ends (oneshot: its container exits; otherwise: {@link #finished}), then closes
-     * it gracefully. A oneshot slot's control connection has nothing more to say and is closed now.
-     */
-    public void handedOff(Lease lease, HeldClient client) {
-        HeldClient late = lease.slot().holdClient(client);
-        if (late != null) {
-            late.end(lease.slot().ended());
+    public void taken(Lease lease) {
+        Slot s = lease.slot();
+        Request r = lease.request();
+        s.used();
+        r.taken(System.nanoTime());
+        s.running().add(r);
+        if (s.removed()) {
+            endLate(r); // its container went away before the ACK was read: nobody else will end it
         }
     }
 
     /**
-     * Fork and persistent modes: the handler said {@code DONE <status>}. Returns true when the slot is
-     * warm again (the caller, its dispatcher, may give it the next request at once); false when it was
-     * recycled, having served {@code max-uses} requests, or retired meanwhile.
+     * The slot's handler runs on {@code client}: the request keeps this process's copy of the connection
+     * until it ends (oneshot: its container exits; otherwise: {@link #finished}), then closes it
+     * gracefully.
+     */
+    public void handedOff(Lease lease, HeldClient client) {
+        Request r = lease.request();
+        HeldClient late = r.holdClient(client);
+        if (late != null) {
+            late.end(r.ended());
+        }
+    }
+
+    /**
+     * Fork and persistent modes: the handler said {@code DONE <status>} for the lease's request. Returns
+     * true when the slot may take another connection at once (its dispatcher may give it the next
+     * request); false when it was recycled, having served {@code max-uses} requests, or retired meanwhile,
+     * or serves as many as it may. Dispatcher's event loop only.
      */
     public boolean finished(Lease lease, int status) {
         Slot s = lease.slot();
+        Request r = lease.request();
         long now = System.nanoTime();
-        if (requestEnded(s, now)) {
-            endRequest(s, HandlerExit.ofStatus(status));
+        if (claim(r, HandlerExit.ofStatus(status), now)) {
+            apply(r, r.claimed());
         }
-        if (s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation) {
+        s.released();
+        if (s.leases() > 0) {
+            return hasRoom(s);
+        }
+        if (recycles(s)) {
             counters.recycledUsed.increment();
             owner.retire(this, s, null, null, null);
             return false;
@@ -220,16 +253,14 @@ public final class FunctionPool {
 
     /**
      * After it took a connection, the slot broke (its container died, its control connection broke, or
-     * no DONE came): it is retired, and the request, if it was still open, ends with what its container's
-     * exit tells.
+     * no DONE came): it is retired, and every request it ran ends with what its container's exit tells.
      */
     public void failed(Lease lease, String reason) {
         Slot s = lease.slot();
         if (s.state() != SlotState.RETIRED) {
             counters.recycledFailed.increment();
         }
-        boolean open = requestEnded(s, System.nanoTime());
-        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, null);
+        owner.retire(this, s, reason, null, null);
     }
 
     /** A container of this function took {@code nanos} from create to hello. */
@@ -239,33 +270,44 @@ public final class FunctionPool {
     }
 
     /**
-     * Ends the request {@code s} serves at {@code nowNanos}, if it still serves one, and records its
-     * service time. Exactly one caller gets true for each request (the dispatcher seeing DONE, the
-     * owner seeing the container exit, the timeout): that caller then calls {@link #endRequest}.
+     * Decides that {@code r} ended as {@code how} at {@code nowNanos}, and records its service time, if
+     * nobody decided before; true for the one caller that did, which then has it {@link #apply}ed.
      */
-    boolean requestEnded(Slot s, long nowNanos) {
-        long accepted = s.takeRequestAccepted();
-        if (accepted == 0) {
+    boolean claim(Request r, HandlerExit how, long nowNanos) {
+        if (!r.claim(how)) {
             return false;
         }
-        latency.record(LatencyKind.SERVICE, nowNanos - accepted);
-        demand.served(nowNanos - s.requestTakenNanos()); // the slot's time, without the wait for it
+        latency.record(LatencyKind.SERVICE, nowNanos - r.acceptedNanos());
+        demand.served(nowNanos - r.takenNanos()); // the slot's time, without the wait for it
         return true;
     }
 
     /**
-     * The request {@code s} served ended as {@code exit}: counted by cause, logged when the handler
-     * failed, and the client connection ended ({@link HeldClient#end}: answered if need be) in the
-     * background, never on the caller's thread (an answer may linger to read what the client sent).
+     * Acts on the end of the claimed {@code r}, once, as {@code exit} (its claim, or what the container's
+     * diagnosis made of a lost one): counted by cause, logged when the handler failed, and the client
+     * connection ended ({@link HeldClient#end}: answered if need be) in the background, never on the
+     * caller's thread (an answer may linger to read what the client sent).
      */
-    void endRequest(Slot s, HandlerExit exit) {
+    void apply(Request r, HandlerExit exit) {
+        if (!r.applied()) {
+            return;
+        }
+        r.slot().running().remove(r);
         counters.handlerExits.get(exit.cause()).increment();
         if (!exit.ok()) {
-            log.warn("{}: the handler on {} {}", spec.name(), s, exit.describe());
+            log.warn("{}: the handler on {} {}", spec.name(), r.slot(), exit.describe());
         }
-        HeldClient c = s.endClient(exit);
+        HeldClient c = r.endClient(exit);
         if (c != null) {
             c.end(exit);
+        }
+    }
+
+    /** A request taken after its slot's container was removed: it ended with the container. */
+    private void endLate(Request r) {
+        if (claim(r, HandlerExit.lost("its container went away during the hand-off"), System.nanoTime())
+                || r.claimed() != null) {
+            apply(r, r.claimed());
         }
     }
 
@@ -286,8 +328,7 @@ public final class FunctionPool {
         if (s.state() != SlotState.RETIRED) {
             counters.recycledFailed.increment();
         }
-        boolean open = requestEnded(s, System.nanoTime());
-        owner.retire(this, s, reason, open ? HandlerExit.lost(reason) : null, null);
+        owner.retire(this, s, reason, null, null);
     }
 
     /** How many slots are in {@code state} now. */
@@ -375,7 +416,10 @@ public final class FunctionPool {
             int warm, int busy, int expiring) {
         int short_;
         if (spec.mode().reusesContainers()) {
-            int serving = busyFreesSoonerThanAStart ? Math.max(busy, waiting) : busy + waiting;
+            // Requests wait only when every busy container serves as many as it may: each new one takes
+            // concurrency of them.
+            int waitingContainers = Math.ceilDiv(waiting, spec.concurrency());
+            int serving = busyFreesSoonerThanAStart ? Math.max(busy, waitingContainers) : busy + waitingContainers;
             short_ = Math.max(target, serving) - (starting + warm + busy - expiring);
         } else {
             short_ = target + waiting - (starting + warm);

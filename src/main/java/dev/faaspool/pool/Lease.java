@@ -1,13 +1,14 @@
 package dev.faaspool.pool;
 
 /**
- * A slot a dispatcher holds ({@link SlotState#BUSY}), with its control connection: nobody else reads
- * from or closes that connection until the dispatcher ends the lease with {@link FunctionPool#handedOff}
- * (the handler serves the request; the container is recycled when it exits), {@link FunctionPool#done}
- * (the init took the connection but could not start the handler) or {@link FunctionPool#notTaken}
- * (the slot is retired; the connection may go to another slot).
+ * One hand-off of a connection to a slot its dispatcher took ({@link FunctionPool#take}), and the
+ * request it becomes once the init acknowledges it. The dispatcher ends the lease with
+ * {@link FunctionPool#finished} ({@code DONE}), {@link FunctionPool#failed} (the slot broke while it
+ * ran) or {@link FunctionPool#notTaken} (the slot did not take it; it is retired, and the connection
+ * may go to another slot once its container is gone).
  *
- * @param cold whether the request waited for a container to start (none was warm when it asked, and the
- *             slot it got is a new one rather than a busy one come free)
+ * @param cold    whether the request waited for a container to start (none was warm when it asked, and the
+ *                slot it got is a new one rather than a busy one come free)
+ * @param request the request, from the init's {@code ACK} ({@link FunctionPool#taken}) on
  */
-public record Lease(Slot slot, boolean cold) {}
+public record Lease(Slot slot, boolean cold, Request request) {}

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * a time, and each is logged with the container's exit code, OOM flag and last output lines.
  *
  * <h2>Ending a request</h2>
- * A request ends exactly once ({@link FunctionPool#requestEnded}): by {@code DONE} (fork, persistent),
+ * A request ends exactly once ({@link FunctionPool#claim}, then {@link FunctionPool#apply}): by
+ * {@code DONE} (fork, persistent),
  * by its container's exit (oneshot: the exit code from the engine's event; a failure is diagnosed with
  * the container's OOM flag and last output), or by the request timeout. Its handler's end is counted
  * by cause, a failure is logged with function and slot, and a client that was sent nothing is answered
@@ -329,12 +330,17 @@ public final class Pool implements AutoCloseable {
 
     private void tick(FunctionPool fp, Slot s, Demand.Snapshot demand, ScalingPolicy.Target target, long now) {
         FunctionSpec spec = fp.spec();
-        long accepted = s.requestAcceptedNanos();
-        if (s.state() == SlotState.BUSY && accepted != 0 && now - accepted > spec.timeouts().request().toNanos()) {
-            if (fp.requestEnded(s, now)) {
-                fp.counters().recycledTimeout.increment();
-                retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis() + " ms request timeout",
-                        HandlerExit.timeout(spec.timeouts().request().toMillis()), null);
+        if (s.state() == SlotState.BUSY) {
+            long timeout = spec.timeouts().request().toNanos();
+            for (Request r : s.running()) {
+                if (now - r.acceptedNanos() > timeout
+                        && fp.claim(r, HandlerExit.timeout(spec.timeouts().request().toMillis()), now)) {
+                    // Removing the container stops it, and the requests beside it end with the container.
+                    fp.counters().recycledTimeout.increment();
+                    retire(fp, s, "its request ran past the " + spec.timeouts().request().toMillis()
+                            + " ms request timeout", null, null);
+                    return;
+                }
             }
         } else if (s.state() == SlotState.WARM
                 && ((fp.draining() && fp.waiting() == 0) || s.generation() != fp.generation())
@@ -477,19 +483,21 @@ public final class Pool implements AutoCloseable {
                 retire(fp, s, "its container exited while warm", null, null);
             }
             case BUSY -> {
-                boolean open = fp.requestEnded(s, System.nanoTime());
                 if (fp.spec().mode().reusesContainers()) {
                     fp.counters().recycledFailed.increment();
-                    retire(fp, s, "its container exited while serving", open ? HandlerExit.lost("its container exited")
-                            : null, null);
+                    retire(fp, s, "its container exited while serving", HandlerExit.lost("its container exited"), null);
                 } else {
                     fp.counters().recycledUsed.increment(); // oneshot: the handler finished
-                    if (open && exitCode == 0) {
-                        fp.endRequest(s, HandlerExit.ofStatus(0)); // the common case: no inspect on its path
-                        retire(fp, s, null, null, null);
-                    } else {
-                        retire(fp, s, null, open ? HandlerExit.lost("its container exited") : null, null);
+                    if (exitCode == 0) {
+                        HandlerExit ok = HandlerExit.ofStatus(0); // the common case: no inspect on its path
+                        long now = System.nanoTime();
+                        for (Request r : s.running()) {
+                            if (fp.claim(r, ok, now)) {
+                                fp.apply(r, ok);
+                            }
+                        }
                     }
+                    retire(fp, s, null, HandlerExit.lost("its container exited"), null);
                 }
             }
             case RETIRED -> { }
@@ -543,13 +551,22 @@ public final class Pool implements AutoCloseable {
 
     /**
      * Takes {@code s} out of its pool for good and removes its container. With a {@code reason} the
-     * retirement is unexpected and logged, with the container's diagnosis. With {@code end}, the request
-     * the slot served ended that way (see {@link SlotOwner#retire}). {@code removed}, if any, runs once
+     * retirement is unexpected and logged, with the container's diagnosis. Every request the slot still
+     * runs ends as {@code end} (null: lost, for the {@code reason}), once the container is gone; a lost
+     * end is refined by the container's own exit (OOM, signal, status). {@code removed}, if any, runs once
      * the container is gone.
      */
     private void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed) {
         SlotState was = s.retire();
-        if (was == SlotState.RETIRED && removed == null && end == null) {
+        if (was == SlotState.RETIRED && removed == null) {
+            // Its clean-up runs or ran; one that ran cannot see a request claimed since: apply it here.
+            if (s.removed()) {
+                for (Request r : s.running()) {
+                    if (r.claimed() != null) {
+                        fp.apply(r, r.claimed());
+                    }
+                }
+            }
             return;
         }
         cleanUp(fp, s, was, reason, end, removed);
@@ -557,25 +574,30 @@ public final class Pool implements AutoCloseable {
 
     /**
      * Removes a slot that just left state {@code was} for RETIRED: its container first, then its files.
-     * The container's diagnosis (for a {@code reason}, or a {@link HandlerExit.Cause#LOST} end) is read
-     * before the removal; the request's {@code end} is applied after it, when nothing can write to the
-     * client any more.
+     * The requests it still runs are decided now (see {@link #retire}); the container's diagnosis (for a
+     * {@code reason}, or a lost request) is read before the removal; the requests' ends are applied after
+     * it, when nothing can write to their clients any more.
      */
     private void cleanUp(FunctionPool fp, Slot s, SlotState was, String reason, HandlerExit end, Runnable removed) {
         fp.slots().remove(s.id());
         s.closeControl();
         String id = s.containerId();
         String name = fp.spec().name();
+        HandlerExit how = end != null ? end : HandlerExit.lost(reason != null ? reason : "its container was removed");
+        long now = System.nanoTime();
+        boolean lost = false;
+        for (Request r : s.running()) {
+            fp.claim(r, how, now);
+            lost |= r.claimed() != null && r.claimed().cause() == HandlerExit.Cause.LOST;
+        }
+        boolean diagnosed = id != null && (reason != null || lost);
         Runnable remove = () -> {
-            HandlerExit ended = end;
+            ContainerExit exit = null;
             try {
-                if (id != null && (reason != null || (end != null && end.cause() == HandlerExit.Cause.LOST))) {
-                    ContainerExit exit = diagnose(id);
+                if (diagnosed) {
+                    exit = diagnose(id);
                     if (reason != null) {
                         log.warn("{}: retiring {}: {}; {}", name, s, reason, exit == null ? "no diagnosis" : exit.describe());
-                    }
-                    if (exit != null && end != null && end.cause() == HandlerExit.Cause.LOST) {
-                        ended = HandlerExit.ofContainer(exit);
                     }
                 } else if (reason != null) {
                     log.warn("{}: retiring {}: {}", name, s, reason);
@@ -587,8 +609,11 @@ public final class Pool implements AutoCloseable {
                         byContainer.remove(id);
                     }
                 } finally {
-                    if (ended != null) {
-                        fp.endRequest(s, ended);
+                    s.markRemoved(); // from here, a request taken late ends itself (FunctionPool#taken)
+                    for (Request r : s.running()) {
+                        fp.claim(r, how, System.nanoTime()); // taken while the container was being removed
+                        HandlerExit c = r.claimed();
+                        fp.apply(r, exit != null && c.cause() == HandlerExit.Cause.LOST ? HandlerExit.ofContainer(exit) : c);
                     }
                     s.removeFiles();
                     if (removed != null) {
@@ -687,18 +712,16 @@ public final class Pool implements AutoCloseable {
         closeQuietly(exitWatch);
         owner.shutdownNow();
         List<Slot> all = new ArrayList<>();
-        List<HeldClient> unanswered = new ArrayList<>();
+        Map<Slot, FunctionPool> poolOf = new java.util.HashMap<>();
         for (FunctionPool fp : functions.values()) {
             for (Slot s : fp.slots().values()) {
                 s.retire();
                 s.closeControl();
-                if (fp.requestEnded(s, System.nanoTime())) {
-                    HeldClient c = s.endClient(STOPPED);
-                    if (c != null) {
-                        unanswered.add(c); // answered once its container is gone
-                    }
+                for (Request r : s.running()) {
+                    fp.claim(r, STOPPED, System.nanoTime()); // answered once its container is gone
                 }
                 all.add(s);
+                poolOf.put(s, fp);
             }
             fp.slots().clear();
         }
@@ -725,10 +748,13 @@ public final class Pool implements AutoCloseable {
         }
         removeAll(ids);
         sweepRemaining();
-        for (HeldClient c : unanswered) {
-            guard.run("close", "", () -> c.end(STOPPED));
-        }
         for (Slot s : all) {
+            s.markRemoved();
+            FunctionPool fp = poolOf.get(s);
+            for (Request r : s.running()) {
+                fp.claim(r, STOPPED, System.nanoTime());
+                guard.run("close", fp.spec().name() + " " + s, () -> fp.apply(r, r.claimed()));
+            }
             s.removeFiles();
         }
         byContainer.clear();

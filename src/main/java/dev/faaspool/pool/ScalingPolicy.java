@@ -139,7 +139,7 @@ final class ScalingPolicy {
         double l = rate * unavailableSeconds(spec, d);
         boolean oneFewerIsAmple = spec.mode() == HandlerMode.ONESHOT
                 ? erlangB(held - 1, l) <= COLD_RISK / BAND
-                : l + (Z + Z_BAND) * Math.sqrt(l) < held - 0.5;
+                : l + (Z + Z_BAND) * Math.sqrt(l) < (held - 1.0) * spec.concurrency() + 0.5;
         return oneFewerIsAmple ? wanted : held;
     }
 
@@ -148,10 +148,14 @@ final class ScalingPolicy {
     /** Fork, persistent: the headroom beyond {@link #Z}, in standard deviations, that one fewer must keep. */
     static final double Z_BAND = 0.5;
 
-    /** Slots that serve {@code rate} requests/s with the headroom of the function's mode. */
+    /**
+     * Slots that serve {@code rate} requests/s with the headroom of the function's mode. Little's law
+     * counts connections in flight; a container serves {@code concurrency} of them at once.
+     */
     static int slots(FunctionSpec spec, Demand.Snapshot d, double rate) {
         double seconds = unavailableSeconds(spec, d);
-        return spec.mode() == HandlerMode.ONESHOT ? erlangLoss(rate * seconds) : littleLaw(rate, seconds);
+        return spec.mode() == HandlerMode.ONESHOT ? erlangLoss(rate * seconds)
+                : Math.ceilDiv(littleLaw(rate, seconds), spec.concurrency());
     }
 
     /**

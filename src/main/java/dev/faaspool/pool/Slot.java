@@ -2,6 +2,8 @@ package dev.faaspool.pool;
 
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -20,14 +22,17 @@ public final class Slot {
     private volatile ControlConnection control;
     private volatile SlotChannel channel;
     private boolean controlClosed; // guarded by this
-    private final AtomicReference<HeldClient> client = new AtomicReference<>();
-    /** How the request it served ended, once known; read when the hand-off finishes after the end. */
-    private volatile HandlerExit ended;
+    /** The requests it serves now, from their ACK until their end is applied. */
+    private final Set<Request> running = ConcurrentHashMap.newKeySet();
+    /** Set once its container is gone: a request taken after that is ended by whoever took it. */
+    private volatile boolean removed;
     // Written by the thread that holds the slot in its current state, read by the owner's checks.
     private volatile long warmSinceNanos;
-    private final java.util.concurrent.atomic.AtomicLong requestAcceptedNanos = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long requestTakenNanos;
     private volatile int uses;
+    /** Connections it may serve at once: the function's concurrency, as far as its init said it can. */
+    private volatile int capacity = 1;
+    /** Hand-offs its dispatcher made and has not ended; on the dispatcher's event loop only. */
+    private int leases;
 
     private final int generation;
 
@@ -117,27 +122,39 @@ public final class Slot {
         this.warmSinceNanos = nanos;
     }
 
-    /** When the request it serves now was accepted; 0 when it serves none. */
-    long requestAcceptedNanos() {
-        return requestAcceptedNanos.get();
+    /** The requests it serves now (a live view). */
+    Set<Request> running() {
+        return running;
     }
 
-    void requestAccepted(long nanos) {
-        requestAcceptedNanos.set(nanos);
+    boolean removed() {
+        return removed;
     }
 
-    /** Ends the request it serves: returns when it was accepted, or 0 when it serves none (any more). */
-    long takeRequestAccepted() {
-        return requestAcceptedNanos.getAndSet(0);
+    void markRemoved() {
+        removed = true;
     }
 
-    /** When the init took the request it serves now (its ACK). */
-    long requestTakenNanos() {
-        return requestTakenNanos;
+    /** How many connections it may serve at once (1 unless its function and its init both allow more). */
+    public int capacity() {
+        return capacity;
     }
 
-    void requestTaken(long nanos) {
-        this.requestTakenNanos = nanos;
+    void capacity(int n) {
+        capacity = n;
+    }
+
+    /** Dispatcher's event loop only: hand-offs not yet ended. */
+    int leases() {
+        return leases;
+    }
+
+    void leased() {
+        leases++;
+    }
+
+    void released() {
+        leases--;
     }
 
     /** How many requests it has been handed. */
@@ -193,41 +210,6 @@ public final class Slot {
             e.close();
             e.removeFiles();
         }
-    }
-
-    /**
-     * Keeps this process's copy of the client connection the slot's handler serves, until the request
-     * ends ({@link #endClient}). When it ended already (the container exited before the hand-off
-     * finished), returns the connection for the caller to end with {@link #ended()}; else null.
-     */
-    HeldClient holdClient(HeldClient c) {
-        client.set(c);
-        return ended != null || state() == SlotState.RETIRED ? client.getAndSet(null) : null;
-    }
-
-    /**
-     * The request ended as {@code exit}: returns the held connection for the caller to end (once,
-     * whoever gets it), or null when there is none yet, in which case {@link #holdClient} returns it.
-     */
-    HeldClient endClient(HandlerExit exit) {
-        ended = exit;
-        return client.getAndSet(null);
-    }
-
-    /** How the last request ended, or a lost end when that is not known. */
-    HandlerExit ended() {
-        HandlerExit e = ended;
-        return e != null ? e : HandlerExit.lost("its container went away during the hand-off");
-    }
-
-    /** Whether this process holds a client connection for the slot's handler now. */
-    boolean holdsClient() {
-        return client.get() != null;
-    }
-
-    /** Ready for the next request: no outcome of an earlier one is pending. */
-    void clearEnded() {
-        ended = null;
     }
 
     @Override

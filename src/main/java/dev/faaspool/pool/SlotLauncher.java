@@ -81,7 +81,10 @@ final class SlotLauncher {
         try {
             ControlConnection c = slot.endpoint().accept(left(deadline));
             slot.control(c);
-            c.awaitHello(left(deadline));
+            ControlMessage.Hello hello = c.awaitHello(left(deadline));
+            // The function's concurrency, as far as the init said it can: an SDK that serves one at a time
+            // gets one at a time, whatever the configuration asks.
+            slot.capacity(Math.max(1, Math.min(spec.concurrency(), hello.concurrency())));
         } catch (SocketTimeoutException e) {
             throw new LaunchException("its init did not connect and say hello within "
                     + spec.timeouts().start().toMillis() + " ms", exitOf(slot), e);
@@ -115,6 +118,9 @@ final class SlotLauncher {
         env.put("FAAS_MODE", spec.mode().configName());
         if (spec.stdio()) {
             env.put("FAAS_STDIO", "1");
+        }
+        if (spec.mode() == dev.faaspool.config.HandlerMode.PERSISTENT) {
+            env.put("FAAS_CONCURRENCY", Integer.toString(spec.concurrency()));
         }
         Map<String, String> labels = Map.of(
                 Labels.INSTANCE, instance,

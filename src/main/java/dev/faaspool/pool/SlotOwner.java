@@ -7,10 +7,10 @@ interface SlotOwner {
 
     /**
      * Take {@code s} out of its pool for good and remove its container; with a {@code reason} the
-     * retirement is unexpected and logged. With {@code end}, the slot's request ended (the caller won
-     * {@link FunctionPool#requestEnded}) and is ended that way once the container is gone; a
-     * {@link HandlerExit.Cause#LOST} end is refined by the container's own exit (OOM, signal, status).
-     * With {@code removed}, run it once the container is gone (on a pool thread).
+     * retirement is unexpected and logged. Every request the slot still runs ends as {@code end} (null:
+     * lost, for the reason) once the container is gone; a {@link HandlerExit.Cause#LOST} end is refined
+     * by the container's own exit (OOM, signal, status). With {@code removed}, run it once the container
+     * is gone (on a pool thread).
      */
     void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed);
 }

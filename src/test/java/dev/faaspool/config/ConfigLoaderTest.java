@@ -132,7 +132,19 @@ class ConfigLoaderTest {
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of admission, command, env, image, limits, listen, mode, pool, stdio, timeouts");
+                "unknown field; expected one of admission, command, concurrency, env, image, limits, listen, mode, pool, stdio, timeouts");
+    }
+
+    @Test
+    void concurrencyIsReadAndNeedsPersistentMode() throws Exception {
+        FunctionSpec f = single(load(write("c.yaml", HELLO + "    mode: persistent\n    concurrency: 8\n")));
+        assertEquals(8, f.concurrency());
+        assertEquals(1, single(load(write("d.yaml", HELLO))).concurrency());
+        Path fork = write("f.yaml", HELLO + "    concurrency: 2\n");
+        assertError(loadFails(fork), fork, 5, "functions.hello.concurrency",
+                "above 1 needs mode: persistent (a oneshot init serves one connection at a time)");
+        Path big = write("b.yaml", HELLO + "    mode: persistent\n    concurrency: 1001\n");
+        assertError(loadFails(big), big, 6, "functions.hello.concurrency", "must be <= 1000 (was 1001)");
     }
 
     @Test

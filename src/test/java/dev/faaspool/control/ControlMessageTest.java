@@ -72,7 +72,8 @@ class ControlMessageTest {
 
     @Test
     void parsesHello() throws ProtocolException {
-        assertEquals(new ControlMessage.Hello(1, 42), ControlMessage.parse("HELLO 1 42"));
+        assertEquals(new ControlMessage.Hello(2, 42, 1), ControlMessage.parse("HELLO 2 42"));
+        assertEquals(new ControlMessage.Hello(2, 42, 4), ControlMessage.parse("HELLO 2 42 4"));
     }
 
     @Test
@@ -101,12 +102,14 @@ class ControlMessageTest {
 
     @Test
     void ignoresTrailingFieldsALaterVersionMayAdd() throws ProtocolException {
-        assertEquals(new ControlMessage.Hello(1, 42), ControlMessage.parse("HELLO 1 42 fork"));
+        assertEquals(new ControlMessage.Hello(2, 42, 4), ControlMessage.parse("HELLO 2 42 4 fork"));
+        assertEquals(new ControlMessage.Done(0, 3), ControlMessage.parse("DONE 0 3 12ms"));
         assertEquals(new ControlMessage.Ack(), ControlMessage.parse("ACK 3"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"HELLO", "HELLO x 1", "HELLO 1", "HELLO 1 x", "BYE", "",
+    @ValueSource(strings = {"HELLO", "HELLO x 1", "HELLO 1", "HELLO 1 x", "HELLO 2 42 0", "HELLO 2 42 x", "BYE", "",
+            "DONE", "DONE 0", "DONE 0 0", "DONE 0 -1", "DONE x 1", "DONE 0 x",
             "FAIL exec", "FAIL exec two text", "hello 1 42"})
     void rejectsLinesTheProtocolDoesNotDefine(String line) {
         ProtocolException e = assertThrows(ProtocolException.class, () -> ControlMessage.parse(line));
@@ -180,16 +183,17 @@ class ControlMessageTest {
     @Test
     void awaitHelloReturnsTheInitsHello() throws Exception {
         connect();
-        send("HELLO 1 42\n");
-        assertEquals(new ControlMessage.Hello(1, 42), connection.awaitHello(WAIT));
+        send("HELLO 2 42\n");
+        assertEquals(new ControlMessage.Hello(2, 42, 1), connection.awaitHello(WAIT));
     }
 
     @Test
     void aHelloOfAnotherProtocolVersionIsRejectedNamingBothVersions() throws Exception {
         connect();
-        send("HELLO 2 42\n");
+        send("HELLO 1 42\n");
         ProtocolException e = assertThrows(ProtocolException.class, () -> connection.awaitHello(WAIT));
-        assertEquals("init speaks control protocol 2, this pool speaks 1", e.getMessage());
+        assertEquals("init speaks control protocol 1, this pool speaks 2 (rebuild the image with this faas-pool's"
+                + " runtime-init)", e.getMessage());
     }
 
     @Test
@@ -218,7 +222,7 @@ class ControlMessageTest {
     @Test
     void aLineLongerThan128BytesIsAProtocolError() throws Exception {
         connect();
-        send("HELLO 1 " + "9".repeat(200));
+        send("HELLO 2 " + "9".repeat(200));
         ProtocolException e = assertThrows(ProtocolException.class, () -> connection.awaitHello(WAIT));
         assertEquals("control line longer than 128 bytes", e.getMessage());
     }
@@ -226,7 +230,7 @@ class ControlMessageTest {
     @Test
     void aConnectionThatEndsInsideALineIsAProtocolError() throws Exception {
         connect();
-        send("HELLO 1");
+        send("HELLO 2");
         init.close();
         ProtocolException e = assertThrows(ProtocolException.class, () -> connection.awaitHello(WAIT));
         assertEquals("control connection ended inside a line", e.getMessage());
@@ -235,8 +239,8 @@ class ControlMessageTest {
     @Test
     void linesThatArriveTogetherAreReadOneAtATime() throws Exception {
         connect();
-        send("HELLO 1 7\nACK\n");
-        assertEquals(new ControlMessage.Hello(1, 7), connection.awaitHello(WAIT));
+        send("HELLO 2 7\nACK\n");
+        assertEquals(new ControlMessage.Hello(2, 7, 1), connection.awaitHello(WAIT));
         assertEquals(new ControlMessage.Ack(), connection.awaitStart(WAIT));
     }
 
@@ -320,8 +324,8 @@ class ControlMessageTest {
 
     private void connectAndSayHello() throws IOException {
         connect();
-        send("HELLO 1 42\n");
-        assertEquals(new ControlMessage.Hello(1, 42), connection.awaitHello(WAIT));
+        send("HELLO 2 42\n");
+        assertEquals(new ControlMessage.Hello(2, 42, 1), connection.awaitHello(WAIT));
     }
 
     private void send(String text) throws IOException {

@@ -64,13 +64,17 @@ class FunctionDispatchTest {
     }
 
     private void start(HandlerMode mode, String acquire, int queued) throws IOException {
+        start(mode, acquire, queued, 1);
+    }
+
+    private void start(HandlerMode mode, String acquire, int queued, int concurrency) throws IOException {
         FunctionSpec spec = new FunctionSpec("fn", "img", List.of(), java.util.Map.of(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), mode, false,
                 FunctionSpec.PoolSize.fixed(0, 8, Defaults.MAX_USES, Defaults.IDLE_TTL),
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
                 new FunctionSpec.Timeouts(dev.faaspool.config.Units.parseDuration(acquire), Defaults.START,
                         Defaults.REQUEST, Duration.ofMillis(300)),
-                new FunctionSpec.Admission(64, queued));
+                new FunctionSpec.Admission(64, queued), concurrency);
         fixture = new PoolFixture(tmp);
         pool = fixture.pool(spec);
         loop = new EventLoop("test", System::nanoTime, guard);
@@ -129,6 +133,11 @@ class FunctionDispatchTest {
         return new Init(fixture.warmSlot(pool));
     }
 
+    /** An init that serves up to {@code capacity} connections at once. */
+    private Init init(int capacity) throws IOException {
+        return new Init(fixture.warmSlot(pool, capacity));
+    }
+
     private Socket client(String send) throws IOException {
         Socket c = new Socket();
         c.connect(dispatch.address(), 5_000);
@@ -163,13 +172,101 @@ class FunctionDispatchTest {
                 FileDescriptor fd = init.takeClient(5_000);
                 init.say("ACK\nRUN 7\n");
                 Init.answer(fd);
-                init.say("DONE 0\n"); // faas-pool's copy closes now: the client sees the end
+                init.say("DONE 0 " + (i + 1) + "\n"); // faas-pool's copy closes now: the client sees the end
                 assertEquals(RESPONSE, readAll(c));
             }
         }
         assertEquals(3, counters.warm.sum() + counters.cold.sum());
         await(() -> PoolFixture.count(pool, SlotState.WARM) == 1, "the slot is warm again");
         assertEquals(List.of(), fixture.owner.retired);
+    }
+
+    /**
+     * {@code concurrency: 3}: one container takes three connections, each as soon as the last one's RUN
+     * is in; a fourth waits until one of them is DONE, whatever the order they end in.
+     */
+    @Test
+    void aContainerWithConcurrencyTakesThatManyAtOnceAndTheirDonesMayComeInAnyOrder() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8, 3);
+        Init init = init(3);
+        Socket[] c = new Socket[4];
+        FileDescriptor[] fd = new FileDescriptor[4];
+        try {
+            for (int i = 0; i < 3; i++) {
+                c[i] = client(REQUEST);
+                fd[i] = init.takeClient(5_000);
+                init.say("ACK\nRUN 7\n");
+            }
+            await(() -> PoolFixture.count(pool, SlotState.BUSY) == 1, "one container serves all three");
+            c[3] = client(REQUEST);
+            await(() -> pool.waiting() == 1, "the fourth waits: the container serves as many as it may");
+            init.socket().setSoTimeout(200);
+            try {
+                init.socket().getInputStream().read();
+                throw new AssertionError("a fourth connection was handed to a container that serves three");
+            } catch (SocketTimeoutException expected) {
+                // nothing came
+            }
+            Init.answer(fd[1]);
+            init.say("DONE 0 2\n"); // the second ends first
+            assertEquals(RESPONSE, readAll(c[1]));
+            fd[3] = init.takeClient(5_000); // request 4 takes its place
+            init.say("ACK\nRUN 7\n");
+            for (int i : new int[] {3, 0, 2}) {
+                Init.answer(fd[i]);
+                init.say("DONE 0 " + (i + 1) + "\n");
+                assertEquals(RESPONSE, readAll(c[i]));
+            }
+        } finally {
+            for (Socket s : c) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+        await(() -> PoolFixture.count(pool, SlotState.WARM) == 1, "idle again once all four are done");
+        assertEquals(4, counters.warm.sum() + counters.cold.sum());
+        assertEquals(List.of(), fixture.owner.retired);
+    }
+
+    /** A DONE for a request that does not run, beside others that do, retires the container: all end with it. */
+    @Test
+    void aDoneNamingNoRunningRequestRetiresAConcurrentContainerAndItsRequestsAreAnswered() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8, 2);
+        Init init = init(2);
+        try (Socket a = client(REQUEST); Socket b = client(REQUEST)) {
+            init.takeClient(5_000);
+            init.say("ACK\nRUN 7\n");
+            init.takeClient(5_000);
+            init.say("ACK\nRUN 7\nDONE 0 2\nDONE 0 2\n"); // request 2 twice
+            await(() -> fixture.owner.retired.size() == 1, "the second DONE retires the container");
+            assertTrue(fixture.owner.retired.get(0).contains("DONE for request 2, which does not run"),
+                    fixture.owner.retired.toString());
+            init.socket().close(); // its removal
+            String r = readAll(a); // request 1 ran in the retired container and was sent nothing
+            assertTrue(r.startsWith("HTTP/1.1 502 "), r);
+        }
+    }
+
+    /** A DONE for the hand-off in progress, before its ACK, is not an answer: the request goes elsewhere. */
+    @Test
+    void aDoneBeforeTheAckIsARefusalAndTheRequestGoesToAnotherSlot() throws Exception {
+        start(HandlerMode.PERSISTENT, "10s", 8);
+        Init early = init();
+        try (Socket c = client(REQUEST)) {
+            FileDescriptor kept = early.takeClient(5_000);
+            early.say("DONE 0 1\n");
+            await(() -> fixture.owner.retired.size() == 1, "the early DONE retires its slot");
+            Init good = init();
+            FileDescriptor fd = good.takeClient(5_000);
+            new java.io.FileInputStream(kept).close();
+            good.say("ACK\nRUN 8\n");
+            Init.answer(fd);
+            good.say("DONE 0 1\n");
+            assertEquals(RESPONSE, readAll(c));
+        }
+        assertTrue(fixture.owner.retired.get(0).contains("does not run"), fixture.owner.retired.toString());
+        assertEquals(1, counters.redispatched.sum());
     }
 
     @Test
@@ -183,7 +280,7 @@ class FunctionDispatchTest {
             new java.io.FileInputStream(kept).close(); // its container's removal closes its copy
             good.say("ACK\nRUN 8\n");
             Init.answer(fd);
-            good.say("DONE 0\n");
+            good.say("DONE 0 1\n");
             assertEquals(RESPONSE, readAll(c));
         }
         assertEquals(1, fixture.owner.retired.size(), fixture.owner.retired.toString());
@@ -213,9 +310,9 @@ class FunctionDispatchTest {
     void aLineTooLongOrADoneAheadOfTimeRetiresTheSlotAndIsNeverAnAnswer() throws Exception {
         start(HandlerMode.PERSISTENT, "5s", 8);
         Init early = init();
-        early.say("DONE 0\n"); // while idle: it may not be taken for a later request's end
+        early.say("DONE 0 1\n"); // while idle: it may not be taken for a later request's end
         await(() -> fixture.owner.retired.size() == 1, "the early DONE retires its slot");
-        assertTrue(fixture.owner.retired.get(0).contains("Done") && fixture.owner.retired.get(0).contains("while idle"),
+        assertTrue(fixture.owner.retired.get(0).contains("DONE for request 1, which was never handed off"),
                 fixture.owner.retired.toString());
 
         List<Init> two = List.of(init(), init());
@@ -227,7 +324,7 @@ class FunctionDispatchTest {
             new java.io.FileInputStream(first.fd()).close(); // its container's removal closes its copy
             other.say("ACK\nRUN 9\n");
             Init.answer(fd);
-            other.say("DONE 0\n");
+            other.say("DONE 0 1\n");
             assertEquals(RESPONSE, readAll(c));
         }
         assertEquals(2, fixture.owner.retired.size(), fixture.owner.retired.toString());

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,10 +130,10 @@ class FunctionPoolTest {
     void aLeaseIsColdOnlyForARequestThatWaitedForANewContainer() {
         FunctionPool pool = pool(2, 16);
         Slot fresh = warmSlot(pool);
-        assertTrue(pool.lease(fresh, true).cold());
-        assertFalse(pool.lease(fresh, false).cold());
+        assertTrue(pool.lease(fresh, true, 0).cold());
+        assertFalse(pool.lease(fresh, false, 0).cold());
         fresh.used();
-        assertFalse(pool.lease(fresh, true).cold(), "a busy one come free: queueing, not a cold start");
+        assertFalse(pool.lease(fresh, true, 0).cold(), "a busy one come free: queueing, not a cold start");
     }
 
     @Test
@@ -156,8 +157,8 @@ class FunctionPoolTest {
         withControlConnection(t, tmp.resolve("t"));
 
         Runnable after = () -> { };
-        pool.notTaken(new Lease(s, false), "init did not answer", after);
-        pool.notTaken(new Lease(t, true), "init closed", after);
+        pool.notTaken(new Lease(s, false, new Request(s, 0)), "init did not answer", after);
+        pool.notTaken(new Lease(t, true, new Request(t, 0)), "init closed", after);
 
         assertEquals(List.of(new Retirement(pool, s, "init did not answer", true),
                 new Retirement(pool, t, "init closed", true)), owner.retired);
@@ -174,28 +175,30 @@ class FunctionPoolTest {
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
         Slot s = warmSlot(pool);
         withControlConnection(s, tmp.resolve("s"));
-        s.transition(SlotState.WARM, SlotState.BUSY);
-        Lease lease = new Lease(s, false);
+        assertTrue(pool.take(s));
+        Lease lease = pool.lease(s, false, System.nanoTime());
         List<HandlerExit> ended = new CopyOnWriteArrayList<>();
-        pool.taken(lease, System.nanoTime());
+        pool.taken(lease);
         pool.handedOff(lease, ended::add);
 
         // The request timeout wins the race with a DONE that comes late.
-        assertTrue(pool.requestEnded(s, System.nanoTime()));
-        pool.endRequest(s, HandlerExit.timeout(30_000));
+        assertTrue(pool.claim(lease.request(), HandlerExit.timeout(30_000), System.nanoTime()));
+        pool.apply(lease.request(), HandlerExit.timeout(30_000));
         pool.finished(lease, 0);
-        assertFalse(pool.requestEnded(s, System.nanoTime()), "ended once");
+        assertFalse(pool.claim(lease.request(), HandlerExit.ofStatus(0), System.nanoTime()), "ended once");
         assertEquals(List.of(HandlerExit.timeout(30_000)), ended);
         assertEquals(1, pool.counters().handlerExits.get(HandlerExit.Cause.TIMEOUT).sum());
         assertEquals(0, pool.counters().handlerExits.get(HandlerExit.Cause.OK).sum());
 
-        // The next request on the same slot starts clean: its end is its own.
-        s.transition(SlotState.WARM, SlotState.BUSY);
-        pool.taken(lease, System.nanoTime());
-        pool.handedOff(lease, ended::add);
+        // The next request on the same slot is a request of its own: its end is its own.
+        assertTrue(pool.take(s));
+        Lease next = pool.lease(s, false, System.nanoTime());
+        pool.taken(next);
+        pool.handedOff(next, ended::add);
         assertEquals(1, ended.size(), "not ended at hand-off by the last request's outcome");
-        pool.finished(lease, 3);
+        pool.finished(next, 3);
         assertEquals(HandlerExit.Cause.ERROR, ended.get(1).cause());
+        assertEquals(Set.of(), s.running(), "nothing runs once both ended");
     }
 
     @Test
@@ -203,15 +206,74 @@ class FunctionPoolTest {
         FunctionPool pool = pool(1, 4);
         Slot s = warmSlot(pool);
         withControlConnection(s, tmp.resolve("s"));
-        s.transition(SlotState.WARM, SlotState.BUSY);
-        Lease lease = new Lease(s, false);
-        pool.taken(lease, System.nanoTime());
+        assertTrue(pool.take(s));
+        Lease lease = pool.lease(s, false, System.nanoTime());
+        pool.taken(lease);
         // The owner saw the container exit (oneshot: the handler ran and died) before the dispatcher held the client.
-        assertTrue(pool.requestEnded(s, System.nanoTime()));
-        pool.endRequest(s, HandlerExit.ofStatus(139));
+        assertTrue(pool.claim(lease.request(), HandlerExit.ofStatus(139), System.nanoTime()));
+        pool.apply(lease.request(), HandlerExit.ofStatus(139));
         List<HandlerExit> ended = new CopyOnWriteArrayList<>();
         pool.handedOff(lease, ended::add);
         assertEquals(List.of(HandlerExit.ofStatus(139)), ended);
+    }
+
+    @Test
+    void aRequestTakenAfterItsContainerWasRemovedEndsItself(@TempDir Path tmp) throws Exception {
+        FunctionPool pool = pool(1, 4);
+        Slot s = warmSlot(pool);
+        withControlConnection(s, tmp.resolve("s"));
+        assertTrue(pool.take(s));
+        Lease lease = pool.lease(s, false, System.nanoTime());
+        s.retire();
+        s.markRemoved(); // the container went away while its ACK was on its way
+        pool.taken(lease);
+        List<HandlerExit> ended = new CopyOnWriteArrayList<>();
+        pool.handedOff(lease, ended::add);
+        assertEquals(1, ended.size());
+        assertEquals(HandlerExit.Cause.LOST, ended.get(0).cause());
+    }
+
+    /** {@code concurrency: 3}: a slot takes three hand-offs, stays busy until the last ends, then is warm. */
+    @Test
+    void aSlotWithConcurrencyTakesUpToItsCapacityAndIsWarmOnceTheLastEnds(@TempDir Path tmp) throws Exception {
+        FunctionSpec spec = new FunctionSpec("api", "img", List.of(), Map.of(), LISTEN, HandlerMode.PERSISTENT, false,
+                new FunctionSpec.PoolSize(1, 4, Defaults.MAX_USES, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST),
+                FunctionSpec.Admission.DEFAULT, 3);
+        FunctionPool pool = new FunctionPool(spec, owner, new FunctionLatency("api"));
+        Slot s = warmSlot(pool);
+        s.capacity(3);
+        withControlConnection(s, tmp.resolve("s"));
+        List<Lease> leases = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            assertTrue(pool.take(s));
+            Lease l = pool.lease(s, false, System.nanoTime());
+            pool.taken(l);
+            leases.add(l);
+            assertEquals(SlotState.BUSY, s.state());
+            assertEquals(i < 2, pool.hasRoom(s), "room for " + (2 - i) + " more");
+        }
+        assertTrue(pool.finished(leases.get(1), 0), "room again: the dispatcher may hand it the next");
+        assertEquals(SlotState.BUSY, s.state(), "two still run");
+        assertTrue(pool.finished(leases.get(0), 0));
+        assertTrue(pool.finished(leases.get(2), 0));
+        assertEquals(SlotState.WARM, s.state(), "idle once the last ended");
+        assertEquals(3, pool.counters().handlerExits.get(HandlerExit.Cause.OK).sum());
+        assertEquals(3, s.uses());
+    }
+
+    @Test
+    void containersToStartCountConnectionsPerContainer() {
+        FunctionSpec spec = new FunctionSpec("api", "img", List.of(), Map.of(), LISTEN, HandlerMode.PERSISTENT, false,
+                new FunctionSpec.PoolSize(0, 50, Defaults.MAX_USES, Defaults.IDLE_TTL),
+                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
+                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST),
+                FunctionSpec.Admission.DEFAULT, 4);
+        // 9 requests wait beside 2 full containers: 3 more containers of 4 each, not 9.
+        assertEquals(3, FunctionPool.toStart(spec, 0, 9, false, 0, 0, 2, 0));
+        assertEquals(1, FunctionPool.toStart(spec, 0, 4, false, 0, 0, 2, 0));
+        assertEquals(0, FunctionPool.toStart(spec, 0, 0, false, 0, 0, 2, 0));
     }
 
     @Test

@@ -48,9 +48,13 @@ public final class PoolFixture implements AutoCloseable {
                 fp.slots().remove(s.id());
             }
             s.closeControl(); // as the container's removal would: its init sees EOF
-            if (end != null) {
-                ends.add(end);
-                fp.endRequest(s, end);
+            HandlerExit how = end != null ? end : HandlerExit.lost(reason != null ? reason : "removed");
+            s.markRemoved();
+            for (Request r : s.running()) {
+                if (fp.claim(r, how, System.nanoTime()) || r.claimed() != null) {
+                    ends.add(r.claimed());
+                    fp.apply(r, r.claimed());
+                }
             }
             if (removed != null) {
                 removed.run();
@@ -64,7 +68,13 @@ public final class PoolFixture implements AutoCloseable {
 
     /** A slot whose init (the returned socket) said hello; it goes to the pool's dispatcher as warm. */
     public AFUNIXSocket warmSlot(FunctionPool pool) throws IOException {
+        return warmSlot(pool, 1);
+    }
+
+    /** A warm slot whose init said it serves up to {@code capacity} connections at once. */
+    public AFUNIXSocket warmSlot(FunctionPool pool, int capacity) throws IOException {
         Slot s = new Slot(pool.spec().name() + "-" + seq.incrementAndGet(), pool.spec().name(), System.nanoTime());
+        s.capacity(capacity);
         Path d = dir.resolve(s.id());
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
