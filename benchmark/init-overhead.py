@@ -76,7 +76,7 @@ def spawn(cmd, handler, path, mode, server):
     conn, _ = server.accept()
     hello = line(conn)
     took = time.perf_counter() - start
-    assert hello.startswith("HELLO 1 "), hello
+    assert hello.startswith("HELLO 2 ") and hello.endswith(" 1"), hello
     return p, conn, took
 
 
@@ -113,7 +113,7 @@ def fork(cmd, path, server):
     assert line(conn) == "ACK"
     assert line(conn).startswith("RUN ")
     run = time.perf_counter() - start
-    assert line(conn) == "DONE 0"
+    assert line(conn) == "DONE 0 1"
     for s in (a, b, conn):
         s.close()
     assert p.wait() == 0

@@ -3,12 +3,13 @@
  *
  *   faas-init <command> [args...]
  *
- * Speaks control protocol version 1 (PROTOCOL.md next to this file). FAAS_MODE picks the mode:
- *   oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
- *   fork               connect -> HELLO, then per connection: recvmsg -> ACK -> spawn the handler
- *                      (clone with CLONE_VM|CLONE_VFORK, then exec) -> RUN <pid> -> waitpid ->
- *                      DONE <status>; EOF from the pool ends it.
+ * Speaks control protocol version 2 (PROTOCOL.md next to this file). FAAS_MODE picks the mode:
+ *   oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
+ *   fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg -> ACK ->
+ *                      spawn the handler (clone with CLONE_VM|CLONE_VFORK, then exec) -> RUN <pid> ->
+ *                      waitpid -> DONE <status> <n>; EOF from the pool ends it.
  *   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+ * Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
  * The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
  * LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
  * The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
@@ -29,7 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
+#define CONCURRENCY 1 /* connections served at once: one, in oneshot and fork mode */
 #define DEFAULT_CONTROL_SOCK "/control.sock"
 #define CLIENT_FD 3
 #define CONTROL_FD_MIN 10 /* keeps the control connection clear of 0-3, which the handler gets */
@@ -278,12 +280,12 @@ static int spawn_child(void *arg)
 }
 
 /*
- * fork mode: runs the handler on one connection, reporting RUN or FAIL, then DONE. The handler's
- * process is made with clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of the init's
- * address space, and clone returns once the child has exec'd or failed to, so its result is known
- * without a pipe. (Measured on this project's VM: fork+exec+wait ~3.9 ms, this ~1.3 ms.)
+ * fork mode: runs the handler on connection `req` (the req-th descriptor on this control connection,
+ * from 1), reporting RUN or FAIL, then DONE <status> <req>. The handler's process is made with
+ * clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of the init's address space, and clone
+ * returns once the child has exec'd or failed to, so its result is known without a pipe. (Measured on this project's VM: fork+exec+wait ~3.9 ms, this ~1.3 ms.)
  */
-static void serve_forked(int ctl, int fd, char *argv[], int stdio)
+static void serve_forked(int ctl, int fd, char *argv[], int stdio, unsigned long req)
 {
 	static char stack[SPAWN_STACK] __attribute__((aligned(16)));
 	struct spawn sp = { .fd = fd, .stdio = stdio, .argv = argv, .err = 0 };
@@ -292,14 +294,14 @@ static void serve_forked(int ctl, int fd, char *argv[], int stdio)
 	close(fd);
 	if (child < 0) {
 		send_line(ctl, "FAIL fork %d %s", err, strerror(err));
-		send_line(ctl, "DONE %d", EXIT_CONTROL);
+		send_line(ctl, "DONE %d %lu", EXIT_CONTROL, req);
 		return;
 	}
 	if (err)
 		send_line(ctl, "FAIL exec %d %s", err, strerror(err));
 	else
 		send_line(ctl, "RUN %d", (int)child);
-	send_line(ctl, "DONE %d", wait_handler(child));
+	send_line(ctl, "DONE %d %lu", wait_handler(child), req);
 }
 
 int main(int argc, char *argv[])
@@ -334,17 +336,17 @@ int main(int argc, char *argv[])
 	if (!path || !*path)
 		path = DEFAULT_CONTROL_SOCK;
 	int ctl = connect_control(path);
-	if (send_line(ctl, "HELLO %d %d", PROTOCOL_VERSION, (int)getpid()) < 0)
+	if (send_line(ctl, "HELLO %d %d %d", PROTOCOL_VERSION, (int)getpid(), CONCURRENCY) < 0)
 		fail(-1, EXIT_CONTROL, "hello", errno, "send HELLO");
 
 	if (mode == FORK) {
-		for (;;) {
+		for (unsigned long req = 1;; req++) {
 			int fd = receive_client(ctl);
 			if (fd < 0)
 				return 0; /* the pool is done with this container */
 			if (send_line(ctl, "ACK") < 0)
 				fail(-1, EXIT_CONTROL, "ack", errno, "send ACK");
-			serve_forked(ctl, fd, &argv[1], stdio);
+			serve_forked(ctl, fd, &argv[1], stdio, req);
 		}
 	}
 

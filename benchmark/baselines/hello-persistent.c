@@ -1,9 +1,10 @@
 /*
  * hello-persistent: examples/hello-c/hello.c as a persistent-mode handler written straight to the
  * control protocol (runtime-init/PROTOCOL.md), without an SDK: the leanest handler side a hand-off can
- * have, so that the benchmark measures the hand-off, not a language runtime. Per connection: recvmsg
- * the descriptor, "ACK\nRUN <pid>\n" in one write, read the request head, answer, shut down, close,
- * "DONE 0". Run under faas-init with FAAS_MODE=persistent (the init execs it at once).
+ * have, so that the benchmark measures the hand-off, not a language runtime. Protocol version 2:
+ * "HELLO 2 <pid> 1" (one connection at a time), then per connection n = 1, 2, ...: recvmsg the
+ * descriptor, "ACK\nRUN <pid>\n" in one write, read the request head, answer, shut down, close,
+ * "DONE 0 <n>". Run under faas-init with FAAS_MODE=persistent (the init execs it at once).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -53,11 +54,11 @@ int main(void)
 	if (ctl < 0 || connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return 1;
 	char line[64];
-	int n = snprintf(line, sizeof(line), "HELLO 1 %d\n", (int)getpid());
+	int n = snprintf(line, sizeof(line), "HELLO 2 %d 1\n", (int)getpid());
 	if (write(ctl, line, n) != n)
 		return 1;
 	int run = snprintf(line, sizeof(line), "ACK\nRUN %d\n", (int)getpid());
-	for (;;) {
+	for (unsigned long nth = 1;; nth++) {
 		int fd = receive_fd(ctl);
 		if (fd < 0)
 			return 0; /* the pool closed the control connection */
@@ -79,8 +80,10 @@ int main(void)
 		ssize_t w = write(fd, RESPONSE, sizeof(RESPONSE) - 1);
 		shutdown(fd, SHUT_WR);
 		close(fd);
-		const char *done = w == (ssize_t)sizeof(RESPONSE) - 1 ? "DONE 0\n" : "DONE 1\n";
-		if (write(ctl, done, 7) != 7)
+		int status = w == (ssize_t)sizeof(RESPONSE) - 1 ? 0 : 1;
+		char done[32];
+		int len = snprintf(done, sizeof(done), "DONE %d %lu\n", status, nth);
+		if (write(ctl, done, len) != len)
 			return 1;
 	}
 }

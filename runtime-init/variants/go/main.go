@@ -3,13 +3,16 @@
 //
 //	faas-init-go <command> [args...]
 //
-// Speaks control protocol version 1 (runtime-init/PROTOCOL.md) exactly as the C init
+// Speaks control protocol version 2 (runtime-init/PROTOCOL.md) exactly as the C init
 // (runtime-init/faas-init.c) does. FAAS_MODE picks the mode:
 //
-//	oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
-//	fork               connect -> HELLO, then per connection: recvmsg -> ACK -> fork, exec the
-//	                   handler -> RUN <pid> -> wait -> DONE <status>; EOF from the pool ends it.
+//	oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
+//	fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg -> ACK ->
+//	                   fork, exec the handler -> RUN <pid> -> wait -> DONE <status> <n>; EOF from the
+//	                   pool ends it.
 //	persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+//
+// Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
 //
 // The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
 // LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
@@ -41,7 +44,8 @@ import (
 )
 
 const (
-	protocolVersion    = 1
+	protocolVersion    = 2
+	concurrency        = 1 // connections served at once: one, in oneshot and fork mode
 	defaultControlSock = "/control.sock"
 	clientFD           = 3
 	reportFD           = 4  // in the fork-mode helper: where exec failures are reported
@@ -293,10 +297,10 @@ func waitHandler(child int) int {
 	}
 }
 
-// serveForked, in fork mode, runs the handler on one connection, reporting RUN or FAIL, then DONE.
-// The child is this program again as execHelper (see runHelper): the connection at 3, the report pipe
-// at 4.
-func serveForked(ctl, fd int, argv []string) {
+// serveForked, in fork mode, runs the handler on connection req (the req-th descriptor on this
+// control connection, from 1), reporting RUN or FAIL, then DONE <status> <req>. The child is this
+// program again as execHelper (see runHelper): the connection at 3, the report pipe at 4.
+func serveForked(ctl, fd int, argv []string, req uint64) {
 	var report [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		fail(ctl, exitControl, "fork", errnoOf(err), "pipe")
@@ -310,7 +314,7 @@ func serveForked(ctl, fd int, argv []string) {
 	if err != nil {
 		e := errnoOf(err)
 		sendLine(ctl, "FAIL fork %d %s", int(e), strerror(e))
-		sendLine(ctl, "DONE %d", exitControl)
+		sendLine(ctl, "DONE %d %d", exitControl, req)
 		syscall.Close(report[0])
 		return
 	}
@@ -329,7 +333,7 @@ func serveForked(ctl, fd int, argv []string) {
 	} else {
 		sendLine(ctl, "RUN %d", child)
 	}
-	sendLine(ctl, "DONE %d", waitHandler(child))
+	sendLine(ctl, "DONE %d %d", waitHandler(child), req)
 }
 
 // runHelper is the fork-mode child: the connection is at 3 and the report pipe at 4 (ForkExec put
@@ -377,12 +381,12 @@ func main() {
 		path = defaultControlSock
 	}
 	ctl := connectControl(path)
-	if err := sendLine(ctl, "HELLO %d %d", protocolVersion, os.Getpid()); err != nil {
+	if err := sendLine(ctl, "HELLO %d %d %d", protocolVersion, os.Getpid(), concurrency); err != nil {
 		fail(-1, exitControl, "hello", errnoOf(err), "send HELLO")
 	}
 
 	if mode == "fork" {
-		for {
+		for req := uint64(1); ; req++ {
 			fd := receiveClient(ctl)
 			if fd < 0 {
 				os.Exit(0) // the pool is done with this container
@@ -390,7 +394,7 @@ func main() {
 			if err := sendLine(ctl, "ACK"); err != nil {
 				fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
 			}
-			serveForked(ctl, fd, argv)
+			serveForked(ctl, fd, argv, req)
 		}
 	}
 

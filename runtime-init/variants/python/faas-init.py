@@ -4,12 +4,14 @@ handler on them.
 
     faas-init.py <command> [args...]
 
-Speaks control protocol version 1 (runtime-init/PROTOCOL.md) exactly as the C init
+Speaks control protocol version 2 (runtime-init/PROTOCOL.md) exactly as the C init
 (runtime-init/faas-init.c) does. FAAS_MODE picks the mode:
-  oneshot (default)  connect -> HELLO -> recvmsg -> ACK -> exec the handler on the connection.
-  fork               connect -> HELLO, then per connection: recvmsg -> ACK -> fork, exec the
-                     handler -> RUN <pid> -> waitpid -> DONE <status>; EOF from the pool ends it.
+  oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
+  fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg -> ACK ->
+                     fork, exec the handler -> RUN <pid> -> waitpid -> DONE <status> <n>; EOF from the
+                     pool ends it.
   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
 The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
 LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
 The control connection is close-on-exec (Python's descriptors are non-inheritable): in oneshot mode a
@@ -29,7 +31,8 @@ import signal
 import socket
 import sys
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+CONCURRENCY = 1  # connections served at once: one, in oneshot and fork mode
 DEFAULT_CONTROL_SOCK = "/control.sock"
 CLIENT_FD = 3
 CONTROL_FD_MIN = 10  # keeps the control connection clear of 0-3, which the handler gets
@@ -174,8 +177,9 @@ def wait_handler(child):
             return 128 + os.WTERMSIG(status)
 
 
-def serve_forked(ctl, fd, argv, stdio):
-    """fork mode: runs the handler on one connection, reporting RUN or FAIL, then DONE."""
+def serve_forked(ctl, fd, argv, stdio, req):
+    """fork mode: runs the handler on connection req (the req-th descriptor on this control
+    connection, from 1), reporting RUN or FAIL, then DONE <status> <req>."""
     try:
         report_r, report_w = os.pipe()  # non-inheritable: O_CLOEXEC
     except OSError as e:
@@ -185,7 +189,7 @@ def serve_forked(ctl, fd, argv, stdio):
     except OSError as e:
         os.close(fd)
         try_send_line(ctl, "FAIL fork %d %s" % (e.errno, os.strerror(e.errno)))
-        try_send_line(ctl, "DONE %d" % EXIT_CONTROL)
+        try_send_line(ctl, "DONE %d %d" % (EXIT_CONTROL, req))
         os.close(report_r)
         os.close(report_w)
         return
@@ -211,7 +215,7 @@ def serve_forked(ctl, fd, argv, stdio):
         try_send_line(ctl, "FAIL exec %d %s" % (err, os.strerror(err)))
     else:
         try_send_line(ctl, "RUN %d" % child)
-    try_send_line(ctl, "DONE %d" % wait_handler(child))
+    try_send_line(ctl, "DONE %d %d" % (wait_handler(child), req))
 
 
 def main():
@@ -236,11 +240,12 @@ def main():
     path = os.environ.get("FAAS_CONTROL_SOCK") or DEFAULT_CONTROL_SOCK
     ctl = connect_control(path)
     try:
-        send_line(ctl, "HELLO %d %d" % (PROTOCOL_VERSION, os.getpid()))
+        send_line(ctl, "HELLO %d %d %d" % (PROTOCOL_VERSION, os.getpid(), CONCURRENCY))
     except OSError as e:
         fail(None, EXIT_CONTROL, "hello", e.errno, "send HELLO")
 
     if mode == "fork":
+        req = 0
         while True:
             fd = receive_client(ctl)
             if fd is None:
@@ -249,7 +254,8 @@ def main():
                 send_line(ctl, "ACK")
             except OSError as e:
                 fail(None, EXIT_CONTROL, "ack", e.errno, "send ACK")
-            serve_forked(ctl, fd, argv, stdio)
+            req += 1
+            serve_forked(ctl, fd, argv, stdio, req)
 
     fd = receive_client(ctl)
     if fd is None:

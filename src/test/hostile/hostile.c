@@ -410,10 +410,12 @@ static const char *read_request(char *buf, size_t size)
 }
 
 /*
- * A persistent-mode "SDK" that breaks the control protocol (hostile --control MODE, FAAS_MODE=persistent):
+ * A persistent-mode "SDK" that breaks the control protocol (hostile --control MODE, FAAS_MODE=persistent),
+ * version 2 where it keeps to it ("HELLO 2 <pid> 1", hand-offs numbered from 1):
  *   never-ack    says HELLO, takes each descriptor and never answers: the pool must give up at its
  *                ACK deadline, remove the container, and not retry without bound.
- *   wrong-reply  answers each hand-off with "DONE 0" instead of ACK, and serves the client anyway.
+ *   wrong-reply  answers hand-off n with "DONE 0 <n>" instead of ACK (an early DONE: it names the
+ *                request just handed off, which has no RUN yet), and serves the client anyway.
  */
 static int hostile_control(const char *how)
 {
@@ -426,10 +428,10 @@ static int hostile_control(const char *how)
 	if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return 1;
 	char hello[64];
-	int n = snprintf(hello, sizeof(hello), "HELLO 1 %d\n", (int)getpid());
+	int n = snprintf(hello, sizeof(hello), "HELLO 2 %d 1\n", (int)getpid());
 	if (write_all(ctl, hello, n) < 0)
 		return 1;
-	for (;;) {
+	for (unsigned long req = 0;;) {
 		char byte;
 		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 		union {
@@ -445,9 +447,12 @@ static int hostile_control(const char *how)
 			continue;
 		int fd;
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		req++; /* hand-offs are numbered from 1, as the pool numbers them */
 		fprintf(stderr, "hostile: took a connection (%s)\n", how);
 		if (strcmp(how, "wrong-reply") == 0) {
-			write_all(ctl, "DONE 0\n", 7);
+			char done[32];
+			int len = snprintf(done, sizeof(done), "DONE 0 %lu\n", req);
+			write_all(ctl, done, len);
 			in_fd = out_fd = fd;
 			static char request[4096];
 			read_request(request, sizeof(request));

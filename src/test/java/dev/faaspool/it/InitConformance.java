@@ -27,7 +27,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 /**
  * The conformance suite of every faas-init implementation, run as a black box on the host against a
  * control socket of the test's own: exit codes, one-line errors, its side of control protocol
- * version 1 in each mode, and the handler conventions (runtime-init/PROTOCOL.md). Each implementation
+ * version 2 in each mode, and the handler conventions (runtime-init/PROTOCOL.md). Each implementation
  * is a subclass naming the command that runs it.
  */
 abstract class InitConformance {
@@ -83,12 +83,14 @@ abstract class InitConformance {
     }
 
     @Test
-    void saysHelloWithProtocolVersionAndPid() throws Exception {
+    void saysHelloWithProtocolVersionPidAndConcurrencyOne() throws Exception {
         Control c = control();
         Process p = init(c.path, Map.of(), "/bin/true");
         AFUNIXSocket s = c.accept();
-        Matcher hello = HELLO.matcher(c.line(s));
-        assertTrue(hello.matches());
+        String line = c.line(s);
+        Matcher hello = HELLO.matcher(line);
+        assertTrue(hello.matches(), line);
+        assertEquals(p.pid(), Long.parseLong(hello.group(1)), "the init's own pid");
         s.close();
         assertEquals(1, exit(p), "the pool went away before sending a descriptor");
         assertOneLine(p, "control socket closed before a descriptor arrived");
@@ -216,7 +218,7 @@ abstract class InitConformance {
                 assertEquals("ACK", c.line(s));
                 Matcher run = Pattern.compile("RUN (\\d+)").matcher(c.line(s));
                 assertTrue(run.matches());
-                assertEquals("DONE 0", c.line(s));
+                assertEquals("DONE 0 " + (i + 1), c.line(s));
                 assertEquals("fd=3 blocking=True others=[] listen=1/" + run.group(1) + "/connection stdio=False",
                         tcp.clientReadAll(), "LISTEN_PID is the forked handler's");
                 handlerPids.add(run.group(1));
@@ -238,7 +240,7 @@ abstract class InitConformance {
             send(s, tcp.serverFd());
             assertEquals("ACK", c.line(s));
             assertTrue(c.line(s).startsWith("RUN "));
-            assertEquals("DONE 7", c.line(s));
+            assertEquals("DONE 7 1", c.line(s));
         }
         s.close();
         assertEquals(0, exit(p));
@@ -252,12 +254,39 @@ abstract class InitConformance {
                 send(s2, tcp.serverFd());
                 assertEquals("ACK", c2.line(s2));
                 assertEquals("FAIL exec 2 No such file or directory", c2.line(s2));
-                assertEquals("DONE 127", c2.line(s2));
+                assertEquals("DONE 127 " + (i + 1), c2.line(s2));
             }
         }
         assertTrue(q.isAlive(), "an exec failure ends the request, not the init");
         s2.close();
         assertEquals(0, exit(q));
+    }
+
+    /**
+     * Version 2: DONE names the request that ended, numbered by the order the descriptors arrived on
+     * this control connection, from 1. Each handler here exits with its own request's number (a file
+     * the test bumps), so a DONE that named the wrong request, or carried the wrong status, shows.
+     */
+    @Test
+    void forkModeNumbersTheRequestsInDoneFromOne() throws Exception {
+        Path counter = Files.writeString(dir.resolve("count"), "0");
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_MODE", "fork"),
+                "sh", "-c", "n=$(( $(cat \"$1\") + 1 )); echo $n > \"$1\"; exit $(( 40 + n ))", "sh", counter.toString());
+        AFUNIXSocket s = c.accept();
+        assertTrue(HELLO.matcher(c.line(s)).matches());
+        for (int n = 1; n <= 3; n++) {
+            try (TcpPair tcp = new TcpPair()) {
+                send(s, tcp.serverFd());
+                tcp.server.close();
+                assertEquals("ACK", c.line(s));
+                assertTrue(c.line(s).startsWith("RUN "));
+                assertEquals("DONE " + (40 + n) + " " + n, c.line(s), "hand-off " + n);
+            }
+        }
+        assertEquals("3", Files.readString(counter).strip(), "three handlers ran, one per hand-off");
+        s.close();
+        assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
     }
 
     @Test
@@ -297,7 +326,7 @@ abstract class InitConformance {
                 assertEquals("ACK", c.line(s));
                 if (mode.equals("fork")) {
                     assertTrue(c.line(s).startsWith("RUN "));
-                    assertEquals("DONE 0", c.line(s));
+                    assertEquals("DONE 0 1", c.line(s));
                     s.close();
                 }
                 assertEquals(expected, tcp.clientReadAll(), mode + " mode");
@@ -336,7 +365,8 @@ abstract class InitConformance {
     /** Runs its arguments with the soft open-file limit lowered to 256, below any usual hard limit. */
     private static final List<String> LOW_NOFILE = List.of("sh", "-c", "ulimit -S -n 256 && exec \"$@\"", "sh");
 
-    private static final Pattern HELLO = Pattern.compile("HELLO 1 (\\d+)");
+    /** Version 2, the init's pid, and a concurrency of 1: oneshot and fork mode serve one connection at a time. */
+    private static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) 1");
 
     // --- harness ---
 
