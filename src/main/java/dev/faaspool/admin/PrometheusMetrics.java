@@ -82,6 +82,11 @@ public final class PrometheusMetrics {
                 .labelNames("function")
                 .callback(cb -> fps.forEach(fp -> cb.call(fp.waiting(), fp.spec().name())))
                 .register(registry);
+        GaugeWithCallback.builder().name("faas_pool_running_requests")
+                .help("Requests the function's containers run now (several per container with concurrency above 1)")
+                .labelNames("function")
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.running(), fp.spec().name())))
+                .register(registry);
 
         CounterWithCallback.builder().name("faas_requests")
                 .help("Connections by how they ended: warm, cold (a handler took them); rejected (503: no container in"

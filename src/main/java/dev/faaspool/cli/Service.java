@@ -241,6 +241,8 @@ final class Service implements AutoCloseable {
             f.put("warm", fp.count(SlotState.WARM));
             f.put("busy", fp.count(SlotState.BUSY));
             f.put("waiting", fp.waiting());
+            f.put("concurrency", fp.spec().concurrency());
+            f.put("running", fp.running());
             Map<String, Object> requests = new LinkedHashMap<>();
             requests.put("warm", c.warm.sum());
             requests.put("cold", c.cold.sum());

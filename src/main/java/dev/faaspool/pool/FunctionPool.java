@@ -348,6 +348,15 @@ public final class FunctionPool {
         return spec.mode().reusesContainers() ? n + count(SlotState.BUSY) : n;
     }
 
+    /** How many requests its containers run now (a container with concurrency above 1 may run several). */
+    public int running() {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            n += s.running().size();
+        }
+        return n;
+    }
+
     /** How many requests are waiting for a slot now. */
     public int waiting() {
         return waiting;
@@ -408,8 +417,9 @@ public final class FunctionPool {
      *       and each waiting request needs one more;
      *   <li>fork, persistent: busy containers come back, so the target counts them too, and waiting
      *       requests need containers beyond the busy ones (none beyond, when a busy one usually frees
-     *       sooner than a container starts). The {@code expiring} ones, about to be recycled, count as
-     *       gone: their replacements start ahead.
+     *       sooner than a container starts), one for each {@code concurrency} of them (requests wait
+     *       only when every busy container runs as many as it may). The {@code expiring} ones, about to
+     *       be recycled, count as gone: their replacements start ahead.
      * </ul>
      */
     static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
