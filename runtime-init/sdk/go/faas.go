@@ -1,11 +1,13 @@
 // Package faas is the faas-pool persistent-mode SDK for Go: a handler process takes client
 // connections from the pool in a loop, so its start leaves the request path.
 //
-// It speaks control protocol version 1 (runtime-init/PROTOCOL.md, "persistent"; the contract shared
+// It speaks control protocol version 2 (runtime-init/PROTOCOL.md, "persistent"; the contract shared
 // by every SDK is runtime-init/sdk/README.md): Serve connects to $FAAS_CONTROL_SOCK (default
-// /control.sock), says "HELLO 1 <pid>", then takes one client connection at a time -- the byte 'F'
-// carrying one descriptor (SCM_RIGHTS) -- and answers "ACK", "RUN <pid>", runs the handler on it,
-// closes it and says "DONE 0" ("DONE 1" if the handler returned an error or panicked).
+// /control.sock), says "HELLO 2 <pid> <concurrency>", then takes client connections -- the byte 'F'
+// carrying one descriptor (SCM_RIGHTS) -- answering "ACK" and "RUN <pid>" for each, runs the handler
+// on it in a goroutine of its own, closes it and says "DONE 0 <n>" ("DONE 1 <n>" if the handler
+// returned an error or panicked), n numbering the requests from 1. Up to <concurrency> handlers run
+// at once: $FAAS_CONCURRENCY (1 when unset or invalid, at most 1000), or fewer with ServeConcurrent.
 //
 //	import faas "faaspool.dev/sdk"
 //
@@ -23,30 +25,51 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
 // ProtocolVersion is the control protocol version this package speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // DefaultControlSock is where the control socket is when $FAAS_CONTROL_SOCK is unset or empty.
 const DefaultControlSock = "/control.sock"
+
+// MaxConcurrency caps the concurrency $FAAS_CONCURRENCY asks for.
+const MaxConcurrency = 1000
 
 const (
 	maxLine = 128 // bytes, with the newline (PROTOCOL.md)
 	maxFDs  = 4   // room to notice, and close, descriptors beyond the one expected
 )
 
-// Serve serves client connections from the pool with handler, one at a time.
+// Serve serves client connections from the pool with handler, up to $FAAS_CONCURRENCY at once (one
+// when the variable is unset, empty or not a positive integer; at most MaxConcurrency).
 //
-// The handler gets the client's TCP connection as a net.Conn (a *net.TCPConn); Serve closes it
-// after the handler returns. A handler error or panic ends that request with "DONE 1" and one line
-// on stderr; Serve then takes the next connection. Serve returns nil when the pool closes the control
-// connection (the process should exit 0), and an error naming the failed step on a control-socket or
-// protocol failure, after reporting it to the pool as "FAIL <stage> <errno> <text>" (the process
-// should exit 1).
+// The handler gets the client's TCP connection as a net.Conn (a *net.TCPConn), each in a goroutine
+// of its own; Serve closes the connection after the handler returns. With a concurrency above 1,
+// handlers run concurrently: state they share needs locking. A handler error or panic ends that
+// request with "DONE 1 <n>" and one line on stderr; Serve serves on. Serve returns nil when the pool
+// closes the control connection (the process should exit 0), once the handlers still running have
+// returned, and an error naming the failed step on a control-socket or protocol failure, after
+// reporting it to the pool as "FAIL <stage> <errno> <text>" (the process should exit 1).
 func Serve(handler func(net.Conn) error) error {
+	return serve(0, handler)
+}
+
+// ServeConcurrent is Serve for a handler that serves at most max connections at once: it serves the
+// smaller of max (1 if below 1) and $FAAS_CONCURRENCY at once.
+func ServeConcurrent(max int, handler func(net.Conn) error) error {
+	if max < 1 {
+		max = 1
+	}
+	return serve(max, handler)
+}
+
+// serve is Serve with at most max handlers at once, max 0 meaning $FAAS_CONCURRENCY's.
+func serve(max int, handler func(net.Conn) error) error {
 	path := os.Getenv("FAAS_CONTROL_SOCK")
 	if path == "" {
 		path = DefaultControlSock
@@ -55,35 +78,68 @@ func Serve(handler func(net.Conn) error) error {
 	if err != nil {
 		return fmt.Errorf("faas-sdk: connect to %s: %w", path, unwrapSyscall(err))
 	}
-	ctl := &control{c}
+	ctl := &control{UnixConn: c}
 	defer c.Close()
 
+	concurrency := envConcurrency(os.Getenv("FAAS_CONCURRENCY"))
+	if max > 0 && max < concurrency {
+		concurrency = max
+	}
 	pid := os.Getpid()
-	if err := ctl.send("HELLO %d %d", ProtocolVersion, pid); err != nil {
+	if err := ctl.send("HELLO %d %d %d", ProtocolVersion, pid, concurrency); err != nil {
 		return fmt.Errorf("faas-sdk: send HELLO: %w", err)
 	}
-	for {
+	// A slot per running handler: the receiver takes one before it receives, so it never receives
+	// while all of them run, however many descriptors the pool sends.
+	slots := make(chan struct{}, concurrency)
+	var running sync.WaitGroup
+	for request := uint64(1); ; request++ {
+		slots <- struct{}{}
 		conn, err := ctl.receive()
 		if err != nil {
 			return err
 		}
 		if conn == nil {
-			return nil // the pool is done with this container
+			running.Wait() // the pool is done with this container: let the handlers finish
+			return nil
 		}
 		// ACK and RUN in one write: one system call here, one wake-up of the pool (PROTOCOL.md: lines
-		// are a stream; the pool reads both at once).
+		// are a stream; the pool reads both at once). Before the handler starts, so before its DONE.
 		if err := ctl.sendRaw(fmt.Sprintf("ACK\nRUN %d\n", pid)); err != nil {
 			conn.Close()
 			return fmt.Errorf("faas-sdk: send ACK: %w", err)
 		}
-		status := 0
-		if err := run(handler, conn); err != nil {
-			status = 1
-			logf("handler failed: %v", err)
-		}
-		conn.Close()
-		_ = ctl.send("DONE %d", status) // if the pool went away, the next receive sees it
+		running.Add(1)
+		go func(conn net.Conn, request uint64) {
+			defer running.Done()
+			status := 0
+			if err := run(handler, conn); err != nil {
+				status = 1
+				logf("handler failed: %v", err)
+			}
+			conn.Close()
+			_ = ctl.send("DONE %d %d", status, request) // if the pool went away, the receiver sees it
+			<-slots
+		}(conn, request)
 	}
+}
+
+// envConcurrency is the concurrency $FAAS_CONCURRENCY asks for: a positive decimal integer, at most
+// MaxConcurrency; anything else means 1.
+func envConcurrency(value string) int {
+	if value == "" || strings.Trim(value, "0123456789") != "" {
+		return 1
+	}
+	n, err := strconv.Atoi(value)
+	switch {
+	case err != nil: // all digits, so out of range: too many
+		return MaxConcurrency
+	case n < 1:
+		return 1
+	case n > MaxConcurrency:
+		return MaxConcurrency
+	}
+	return n
 }
 
 // run calls the handler, turning a panic into an error.
@@ -96,11 +152,16 @@ func run(handler func(net.Conn) error, conn net.Conn) (err error) {
 	return handler(conn)
 }
 
+// control is the control connection. Its lines go out whole, one write each, however many
+// goroutines send them.
 type control struct {
 	*net.UnixConn
+	mu sync.Mutex
 }
 
 func (c *control) sendRaw(lines string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	_, err := c.Write([]byte(lines))
 	return unwrapSyscall(err)
 }
@@ -110,8 +171,7 @@ func (c *control) send(format string, args ...interface{}) error {
 	if len(line) > maxLine-1 {
 		line = line[:maxLine-1]
 	}
-	_, err := c.Write([]byte(line + "\n"))
-	return unwrapSyscall(err)
+	return c.sendRaw(line + "\n")
 }
 
 // fail reports a protocol failure to the pool (best effort) and returns it as an error.

@@ -3,11 +3,14 @@
  * faas-pool persistent-mode SDK for Node.js (18 and later): a handler process takes client
  * connections from the pool in a loop, so its start and requires leave the request path.
  *
- * Speaks control protocol version 1 (runtime-init/PROTOCOL.md, "persistent"; the contract shared by
+ * Speaks control protocol version 2 (runtime-init/PROTOCOL.md, "persistent"; the contract shared by
  * every SDK is runtime-init/sdk/README.md): serve() connects to $FAAS_CONTROL_SOCK (default
- * /control.sock), says "HELLO 1 <pid>", then takes one client connection at a time -- the byte 'F'
- * carrying one descriptor (SCM_RIGHTS) -- and answers "ACK", "RUN <pid>", runs the handler on it,
- * closes it and says "DONE 0" ("DONE 1" if the handler threw or its promise rejected).
+ * /control.sock), says "HELLO 2 <pid> <concurrency>", then takes client connections -- the byte 'F'
+ * carrying one descriptor (SCM_RIGHTS) -- answering "ACK" and "RUN <pid>" for each, runs the handler
+ * on it, closes it and says "DONE 0 <n>" ("DONE 1 <n>" if the handler threw or its promise
+ * rejected), n numbering the requests from 1. Up to <concurrency> handlers run at once (the next
+ * connection is received without awaiting the last handler): $FAAS_CONCURRENCY (1 when unset or not
+ * a positive integer, at most 1000), or fewer with serve(handler, { concurrency: n }).
  *
  *   const { serve } = require('faas-sdk');
  *   serve(async (socket) => { socket.end('HTTP/1.0 200 OK\r\n\r\nhello\n'); });
@@ -24,12 +27,14 @@ const { Worker } = require('worker_threads');
 const ADDON = path.join(__dirname, 'faas_fd.node');
 const { connect } = require(ADDON);
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const DEFAULT_CONTROL_SOCK = '/control.sock';
+const MAX_CONCURRENCY = 1000; // caps what $FAAS_CONCURRENCY asks for
 const MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
 
 // The receiver thread: one blocking recvFd per 'next' from the main thread, so nothing is received
-// while a request runs and the thread never sits in recvmsg when the process wants to exit.
+// while all the handlers the SDK announced run, and the thread never sits in recvmsg when the
+// process wants to exit.
 const RECEIVER = `
 const { parentPort, workerData } = require('worker_threads');
 const { recvFd } = require(workerData.addon);
@@ -45,22 +50,27 @@ parentPort.on('message', () => {
 `;
 
 /**
- * Serves client connections from the pool with `handler(socket)`, one at a time.
+ * Serves client connections from the pool with `handler(socket)`, up to $FAAS_CONCURRENCY at once (1
+ * when unset, empty or not a positive integer; at most 1000), or at most `options.concurrency` (below
+ * 1 counts as 1) when that is fewer.
  *
  * `socket` is a net.Socket on the client's TCP connection. The request ends when the promise the
  * handler returns settles (a plain return value counts as resolved): the SDK then ends the socket,
- * letting what the handler wrote flush, destroys it and, once it has closed, says DONE -- `DONE 1`
- * if the handler threw or its promise rejected (logged as one line on stderr), else `DONE 0` -- and
- * takes the next connection.
+ * letting what the handler wrote flush, destroys it and, once it has closed, says DONE -- `DONE 1 <n>`
+ * if the handler threw or its promise rejected (logged as one line on stderr), else `DONE 0 <n>`.
+ * With a concurrency above 1 the SDK takes the next connection without awaiting the handler, so
+ * handlers' awaits interleave.
  *
- * Returns a promise that resolves when the pool closes the control connection. A control-socket
- * or protocol failure is reported to the pool as "FAIL <stage> <errno> <text>" and ends the process
- * with exit code 1, after one line on stderr prefixed "faas-sdk:".
+ * Returns a promise that resolves when the pool closes the control connection, once the handlers
+ * still running have settled. A control-socket or protocol failure is reported to the pool as
+ * "FAIL <stage> <errno> <text>" and ends the process with exit code 1, after one line on stderr
+ * prefixed "faas-sdk:".
  *
  * @param {(socket: net.Socket) => (Promise<void>|void)} handler
+ * @param {{concurrency?: number}} [options]
  * @returns {Promise<void>}
  */
-async function serve(handler) {
+async function serve(handler, options = {}) {
   const sockPath = process.env.FAAS_CONTROL_SOCK || DEFAULT_CONTROL_SOCK;
   let ctl;
   try {
@@ -68,17 +78,23 @@ async function serve(handler) {
   } catch (e) {
     die(-1, null, 0, '', e.message);
   }
-  send(ctl, `HELLO ${PROTOCOL_VERSION} ${process.pid}`, 'HELLO');
+  const concurrency = concurrencyOf(process.env.FAAS_CONCURRENCY, options && options.concurrency);
+  send(ctl, `HELLO ${PROTOCOL_VERSION} ${process.pid} ${concurrency}`, 'HELLO');
 
   const receiver = new Worker(RECEIVER, { eval: true, workerData: { ctl, addon: ADDON } });
+  const running = new Set(); // the requests whose DONE is not out yet
   try {
-    for (;;) {
+    for (let request = 1; ; request++) {
+      while (running.size >= concurrency) {
+        await Promise.race(running); // receive nothing while all of them run
+      }
       const msg = await receive(receiver, ctl);
       if (msg.error) {
         die(ctl, 'recv', msg.errno, msg.strerror, msg.error);
       }
       if (msg.byte < 0) {
-        return; // the pool is done with this container
+        await Promise.all(running); // the pool is done with this container: let the handlers finish
+        return;
       }
       if (msg.byte !== 0x46 /* 'F' */) {
         closeFd(msg.fd);
@@ -95,17 +111,43 @@ async function serve(handler) {
         die(ctl, 'recv', Math.abs(e.errno || 0), e.code || e.message, `the client descriptor: ${e.message}`);
       }
       send(ctl, `ACK\nRUN ${process.pid}`, 'ACK'); // two lines, one write (PROTOCOL.md)
-      const status = await run(handler, socket);
-      await close(socket);
-      try {
-        writeLine(ctl, `DONE ${status}`);
-      } catch (e) {
-        // the pool went away: the next receive sees it
-      }
+      const done = serveOne(ctl, handler, socket, request).finally(() => running.delete(done));
+      running.add(done);
     }
   } finally {
     await receiver.terminate();
     closeFd(ctl);
+  }
+}
+
+/**
+ * How many connections to serve at once: `env` ($FAAS_CONCURRENCY) when it is a positive decimal
+ * integer, at most MAX_CONCURRENCY, else 1; no more than `requested` unless that is undefined or null.
+ */
+function concurrencyOf(env, requested) {
+  let n = 1;
+  if (typeof env === 'string' && /^[0-9]+$/.test(env)) {
+    n = Math.max(1, Math.min(Number(env), MAX_CONCURRENCY));
+  }
+  if (requested !== undefined && requested !== null) {
+    n = Math.min(n, Math.max(1, Math.floor(Number(requested)) || 1));
+  }
+  return n;
+}
+
+/** One request: the handler, the socket's close, then DONE. Never rejects. */
+async function serveOne(ctl, handler, socket, request) {
+  const status = await run(handler, socket);
+  try {
+    await close(socket);
+  } catch (e) {
+    log(`connection close failed: ${e.message}`);
+  }
+  try {
+    // Written synchronously, on this thread: lines of concurrent requests cannot interleave.
+    writeLine(ctl, `DONE ${status} ${request}`);
+  } catch (e) {
+    // the pool went away: the receiver sees it
   }
 }
 
@@ -216,4 +258,4 @@ function die(ctl, stage, errno, reason, what) {
   process.exit(1);
 }
 
-module.exports = { serve, PROTOCOL_VERSION };
+module.exports = { serve, PROTOCOL_VERSION, MAX_CONCURRENCY };

@@ -3,7 +3,7 @@
  * as an N-API addon (ABI-stable: the same binary loads in every Node.js release with N-API 8).
  *
  *   connect(path)  -> fd        a blocking, close-on-exec AF_UNIX stream connection to the pool
- *   recvFd(ctlFd)  -> {byte, fd} BLOCKS for the next message of control protocol version 1
+ *   recvFd(ctlFd)  -> {byte, fd} BLOCKS for the next message of control protocol version 2
  *                               (runtime-init/PROTOCOL.md): byte is the message byte, or -1 at EOF;
  *                               fd is the descriptor it carried when it carried exactly one (made
  *                               blocking and close-on-exec), else -1 with every descriptor closed.

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * A line echo handler on the Java SDK (runtime-init/sdk/java), the one SdkConformanceIT runs: it
  * reads one line from the client and answers "echo <line>"; the line "raise" makes it throw instead,
- * which the SDK reports as DONE 1 before it takes the next connection. Runs as a single source file:
- * {@code java -cp faas-sdk.jar Echo.java}.
+ * which the SDK reports as DONE 1. Runs as a single source file: {@code java -cp faas-sdk.jar Echo.java};
+ * an argument, {@code Echo.java <max>}, asks the SDK to serve at most {@code <max>} connections at
+ * once ({@code Faas.serve(handler, max)}); {@code $FAAS_CONCURRENCY} says how many it may.
  */
 public class Echo {
     static void handle(Socket socket) throws Exception {
@@ -24,6 +25,10 @@ public class Echo {
     }
 
     public static void main(String[] args) {
-        Faas.serve(Echo::handle);
+        if (args.length > 0) {
+            Faas.serve(Echo::handle, Integer.parseInt(args[0]));
+        } else {
+            Faas.serve(Echo::handle);
+        }
     }
 }

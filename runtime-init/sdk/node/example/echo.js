@@ -1,7 +1,8 @@
 'use strict';
 // A line echo handler on faas-sdk (runtime-init/sdk/node), the one SdkConformanceIT runs: it reads
 // one line from the client and answers "echo <line>"; the line "raise" makes it throw instead, which
-// the SDK reports as DONE 1 before it takes the next connection.
+// the SDK reports as DONE 1. An argument, "echo.js <max>", asks the SDK to serve at most <max>
+// connections at once (serve's concurrency option); $FAAS_CONCURRENCY says how many it may.
 const { serve } = require('faas-sdk');
 
 function readLine(socket) {
@@ -23,10 +24,11 @@ function readLine(socket) {
   });
 }
 
+const options = process.argv.length > 2 ? { concurrency: Number(process.argv[2]) } : undefined;
 serve(async (socket) => {
   const line = await readLine(socket);
   if (line === 'raise') {
     throw new Error('asked to fail');
   }
   socket.end(`echo ${line}\n`);
-});
+}, options);

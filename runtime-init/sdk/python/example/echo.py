@@ -2,8 +2,11 @@
 """A line echo handler on faas_sdk (runtime-init/sdk/python), the one SdkConformanceIT runs.
 
 Reads one line from the client and answers "echo <line>"; the line "raise" makes the handler raise
-instead, which the SDK reports as DONE 1 before it takes the next connection.
+instead, which the SDK reports as DONE 1. An argument, "echo.py <max>", asks the SDK to serve at most
+<max> connections at once (serve's concurrency); $FAAS_CONCURRENCY says how many it may.
 """
+import sys
+
 import faas_sdk
 
 
@@ -15,4 +18,7 @@ def handle(sock):
     sock.sendall(f"echo {line}\n".encode())
 
 
-faas_sdk.serve(handle)
+if len(sys.argv) > 1:
+    faas_sdk.serve(handle, concurrency=int(sys.argv[1]))
+else:
+    faas_sdk.serve(handle)

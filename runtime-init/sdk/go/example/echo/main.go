@@ -1,6 +1,8 @@
 // Command echo is a line echo handler on the Go SDK (runtime-init/sdk/go), the one SdkConformanceIT
 // runs: it reads one line from the client and answers "echo <line>"; the line "raise" makes it
-// return an error instead, which the SDK reports as DONE 1 before it takes the next connection.
+// return an error instead, which the SDK reports as DONE 1. An argument, "echo <max>", asks the SDK
+// to serve at most <max> connections at once (faas.ServeConcurrent); $FAAS_CONCURRENCY says how many
+// it may.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	faas "faaspool.dev/sdk"
@@ -28,7 +31,18 @@ func handle(c net.Conn) error {
 }
 
 func main() {
-	if err := faas.Serve(handle); err != nil {
+	var err error
+	if len(os.Args) > 1 {
+		max, perr := strconv.Atoi(os.Args[1])
+		if perr != nil {
+			fmt.Fprintln(os.Stderr, "usage: echo [max-concurrency]")
+			os.Exit(2)
+		}
+		err = faas.ServeConcurrent(max, handle)
+	} else {
+		err = faas.Serve(handle)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

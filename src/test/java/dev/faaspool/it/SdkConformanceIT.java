@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,8 +32,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 /**
  * The persistent-mode SDKs (runtime-init/sdk/README.md) as a black box on the host: for each
  * language, its example echo handler (runtime-init/sdk/LANG/example/) runs against a control socket
- * of the test's own, which plays the pool's side of control protocol version 1 with real loopback TCP
- * connections. The handler answers {@code echo <line>} to a line, and throws on the line {@code raise}.
+ * of the test's own, which plays the pool's side of control protocol version 2 with real loopback TCP
+ * connections. The handler answers {@code echo <line>} to a line, and throws on the line {@code raise};
+ * an argument asks the SDK's API for at most that many connections at once.
  *
  * <p>{@link #buildTheSdks()} runs runtime-init/sdk/build.sh (idempotent) and {@code go build}s the Go
  * handler; the handlers run with the host's python3, node, go and a JDK 17 when there is one.
@@ -41,7 +44,9 @@ class SdkConformanceIT {
     static final Path STAGED = Path.of(System.getProperty("faaspool.runtimeBuild", "target/runtime-init"))
             .toAbsolutePath().resolve("sdk");
     static final int TIMEOUT_SECONDS = 30;
-    static final Pattern HELLO = Pattern.compile("HELLO 1 (\\d+)");
+    static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) (\\d+)");
+    /** How long a test waits to show that something does not happen. */
+    static final long QUIET_MILLIS = 300;
 
     @TempDir
     static Path bin;
@@ -56,6 +61,13 @@ class SdkConformanceIT {
                 case GO -> List.of(bin.resolve("go-echo").toString());
                 case JAVA -> javaCommand(STAGED.resolve("java/faas-sdk.jar"), SDK.resolve("java/example/Echo.java"));
             };
+        }
+
+        /** The command with the example's argument: serve at most {@code max} connections at once. */
+        List<String> command(int max) {
+            List<String> cmd = new ArrayList<>(command());
+            cmd.add(String.valueOf(max));
+            return cmd;
         }
 
         Map<String, String> env() {
@@ -93,7 +105,7 @@ class SdkConformanceIT {
     @EnumSource(Sdk.class)
     void oneProcessServesConnectionsOneAfterAnotherUntilThePoolCloses(Sdk sdk) throws Exception {
         Handler h = start(sdk);
-        String pid = h.hello();
+        String pid = h.hello(1);
         long sockets = h.socketsOpen();
         for (int i = 0; i < 3; i++) {
             try (TcpPair tcp = new TcpPair()) {
@@ -103,7 +115,7 @@ class SdkConformanceIT {
                 h.send(tcp.serverFd());
                 assertEquals("ACK", h.line());
                 assertEquals("RUN " + pid, h.line(), "the process that said HELLO runs every request");
-                assertEquals("DONE 0", h.line());
+                assertEquals("DONE 0 " + (i + 1), h.line(), "requests are numbered from 1");
                 tcp.server.close(); // as the pool does after DONE: the client sees EOF if the SDK closed too
                 assertEquals("echo request " + i + "\n", tcp.clientReadAll());
                 assertEquals(sockets, h.socketsOpen(), "the SDK closed its descriptor of the connection");
@@ -118,14 +130,16 @@ class SdkConformanceIT {
     @EnumSource(Sdk.class)
     void aHandlerThatFailsEndsItsRequestWithDone1AndTheProcessServesOn(Sdk sdk) throws Exception {
         Handler h = start(sdk);
-        String pid = h.hello();
+        String pid = h.hello(1);
+        int request = 0;
         for (String line : List.of("raise", "after")) {
+            request++;
             try (TcpPair tcp = new TcpPair()) {
                 tcp.clientWrite(line + "\n");
                 h.send(tcp.serverFd());
                 assertEquals("ACK", h.line());
                 assertEquals("RUN " + pid, h.line());
-                assertEquals(line.equals("raise") ? "DONE 1" : "DONE 0", h.line());
+                assertEquals((line.equals("raise") ? "DONE 1 " : "DONE 0 ") + request, h.line());
                 tcp.server.close();
                 assertEquals(line.equals("raise") ? "" : "echo after\n", tcp.clientReadAll());
             }
@@ -142,7 +156,7 @@ class SdkConformanceIT {
     @EnumSource(Sdk.class)
     void aMessageWithoutADescriptorIsRefusedAndEndsTheProcess(Sdk sdk) throws Exception {
         Handler h = start(sdk);
-        h.hello();
+        h.hello(1);
         h.sendByte('F');
         assertEquals("FAIL nofd 0 message did not carry exactly one descriptor", h.line());
         assertEquals(1, h.exit());
@@ -153,7 +167,7 @@ class SdkConformanceIT {
     @EnumSource(Sdk.class)
     void anUnknownMessageIsAProtocolError(Sdk sdk) throws Exception {
         Handler h = start(sdk);
-        h.hello();
+        h.hello(1);
         try (TcpPair tcp = new TcpPair()) {
             h.control.setOutboundFileDescriptors(tcp.serverFd());
             h.sendByte('X');
@@ -176,18 +190,178 @@ class SdkConformanceIT {
                 && err.get(0).toLowerCase(Locale.ROOT).endsWith("no such file or directory"), err.get(0));
     }
 
+    /**
+     * {@code FAAS_CONCURRENCY=4}: HELLO announces 4, and the SDK takes a next connection while the
+     * handlers before it still run. The echo handler blocks until its client sends a line, and no
+     * client sends one before all four RUN lines are in, so four handlers run at once; ended in reverse
+     * order, each DONE names its own request.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void withAConcurrencyOf4FourRequestsRunAtOnceAndEachDoneNamesItsRequest(Sdk sdk) throws Exception {
+        Handler h = start(sdk.command(), env(sdk, "4"));
+        String pid = h.hello(4);
+        long sockets = h.socketsOpen();
+        List<TcpPair> tcps = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 4; i++) {
+                TcpPair tcp = new TcpPair();
+                tcps.add(tcp);
+                h.send(tcp.serverFd()); // as the pool does: only after the last hand-off's RUN
+                assertEquals("ACK", h.line(), "request " + i);
+                assertEquals("RUN " + pid, h.line(), "request " + i);
+            }
+            for (int i = 4; i >= 1; i--) {
+                TcpPair tcp = tcps.get(i - 1);
+                tcp.clientWrite("request " + i + "\n");
+                assertEquals("DONE 0 " + i, h.line(), "the handler that could end was request " + i + "'s");
+                tcp.server.close();
+                assertEquals("echo request " + i + "\n", tcp.clientReadAll());
+            }
+            assertEquals(sockets, h.socketsOpen(), "the SDK closed its descriptors of the connections");
+        } finally {
+            for (TcpPair tcp : tcps) {
+                tcp.close();
+            }
+        }
+        h.control.close();
+        assertEquals(0, h.exit(), "the pool closing the control connection ends the handler: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    /**
+     * Without FAAS_CONCURRENCY, HELLO announces 1 and the SDK receives nothing while its handler runs:
+     * a second descriptor sent meanwhile (a pool that does not keep the count) stays unanswered until
+     * the first request's DONE.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void withoutFaasConcurrencyOneRequestRunsAtATime(Sdk sdk) throws Exception {
+        notMoreThanTheAnnouncedConcurrencyRuns(start(sdk), 1);
+    }
+
+    /** FAAS_CONCURRENCY=2: a third descriptor waits for one of the two running requests to end. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void withAConcurrencyOf2AThirdDescriptorWaitsForADone(Sdk sdk) throws Exception {
+        notMoreThanTheAnnouncedConcurrencyRuns(start(sdk.command(), env(sdk, "2")), 2);
+    }
+
+    /**
+     * FAAS_CONCURRENCY beyond what the program asked for through the SDK's API (the example's
+     * argument): the smaller is announced; what is not a positive integer means 1; more than 1000 means
+     * 1000.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void theAnnouncedConcurrencyIsFaasConcurrencyCappedByTheApiAndAt1000(Sdk sdk) throws Exception {
+        record Case(String env, Integer max, int announced) {}
+        List<Case> cases = List.of(
+                new Case("4", 2, 2), new Case("3", 8, 3), new Case(null, 8, 1), new Case("", null, 1),
+                new Case("0", null, 1), new Case("2x", null, 1), new Case("-2", null, 1), new Case("5000", null, 1000));
+        for (Case c : cases) {
+            Handler h = start(c.max() == null ? sdk.command() : sdk.command(c.max()), env(sdk, c.env()));
+            h.hello(c.announced(), "FAAS_CONCURRENCY=" + c.env() + ", the API's at most " + c.max());
+            h.control.close();
+            assertEquals(0, h.exit(), c + ": " + h.stderr());
+            assertEquals(List.of(), h.stderr(), c.toString());
+            h.close();
+        }
+    }
+
+    /**
+     * EOF on the control connection while handlers run: the SDK receives no more, lets them finish
+     * (their DONE has nowhere to go) and exits 0.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void atEofTheRunningHandlersFinishBeforeTheProcessExits(Sdk sdk) throws Exception {
+        Handler h = start(sdk.command(), env(sdk, "2"));
+        String pid = h.hello(2);
+        try (TcpPair first = new TcpPair(); TcpPair second = new TcpPair()) {
+            for (TcpPair tcp : List.of(first, second)) {
+                h.send(tcp.serverFd());
+                assertEquals("ACK", h.line());
+                assertEquals("RUN " + pid, h.line());
+                tcp.server.close(); // the handler's copy is the one left
+            }
+            h.control.close();
+            Thread.sleep(QUIET_MILLIS);
+            assertTrue(h.process.isAlive(), "the SDK exited with handlers running: " + h.stderr());
+            for (TcpPair tcp : List.of(second, first)) {
+                tcp.clientWrite("late\n");
+                assertEquals("echo late\n", tcp.clientReadAll());
+            }
+        }
+        assertEquals(0, h.exit(), "the handlers done, the handler exits 0: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    /**
+     * Hands off {@code n} connections whose handlers block, then one more, which must not be received
+     * while the {@code n} run; ending request 1 lets it in.
+     */
+    private void notMoreThanTheAnnouncedConcurrencyRuns(Handler h, int n) throws Exception {
+        String pid = h.hello(n);
+        List<TcpPair> tcps = new ArrayList<>();
+        try {
+            for (int i = 1; i <= n + 1; i++) {
+                TcpPair tcp = new TcpPair();
+                tcps.add(tcp);
+                h.send(tcp.serverFd());
+                if (i <= n) {
+                    assertEquals("ACK", h.line(), "request " + i);
+                    assertEquals("RUN " + pid, h.line(), "request " + i);
+                }
+            }
+            Thread.sleep(QUIET_MILLIS);
+            assertEquals(0, h.available(), "the SDK answered a hand-off beyond its concurrency of " + n);
+            tcps.get(0).clientWrite("request 1\n");
+            assertEquals("DONE 0 1", h.line());
+            assertEquals("ACK", h.line(), "request " + (n + 1) + " is received once request 1 ended");
+            assertEquals("RUN " + pid, h.line());
+            tcps.get(0).server.close();
+            assertEquals("echo request 1\n", tcps.get(0).clientReadAll());
+            for (int i = 2; i <= n + 1; i++) {
+                TcpPair tcp = tcps.get(i - 1);
+                tcp.clientWrite("request " + i + "\n");
+                assertEquals("DONE 0 " + i, h.line());
+                tcp.server.close();
+                assertEquals("echo request " + i + "\n", tcp.clientReadAll());
+            }
+        } finally {
+            for (TcpPair tcp : tcps) {
+                tcp.close();
+            }
+        }
+        h.control.close();
+        assertEquals(0, h.exit(), "the pool closing the control connection ends the handler: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    /** An SDK's environment with FAAS_CONCURRENCY set to {@code concurrency} (unset when null). */
+    private static Map<String, String> env(Sdk sdk, String concurrency) {
+        Map<String, String> env = new HashMap<>(sdk.env());
+        if (concurrency != null) {
+            env.put("FAAS_CONCURRENCY", concurrency);
+        }
+        return env;
+    }
+
     /** The Python SDK's serve_http: an http.server.BaseHTTPRequestHandler subclass per connection. */
     @Test
     void pythonServeHttpRunsABaseHttpRequestHandlerOnEachConnection() throws Exception {
         Handler h = start(List.of("python3", SDK.resolve("python/example/http_hello.py").toString()), Sdk.PYTHON.env());
-        String pid = h.hello();
+        String pid = h.hello(1);
+        int request = 0;
         for (String path : List.of("/", "/raise", "/again")) {
+            request++;
             try (TcpPair tcp = new TcpPair()) {
                 tcp.clientWrite("GET " + path + " HTTP/1.0\r\nHost: fn\r\n\r\n");
                 h.send(tcp.serverFd());
                 assertEquals("ACK", h.line());
                 assertEquals("RUN " + pid, h.line());
-                assertEquals(path.equals("/raise") ? "DONE 1" : "DONE 0", h.line());
+                assertEquals((path.equals("/raise") ? "DONE 1 " : "DONE 0 ") + request, h.line());
                 tcp.server.close();
                 String response = tcp.clientReadAll();
                 if (path.equals("/raise")) {
@@ -214,23 +388,45 @@ class SdkConformanceIT {
             this.control = control;
         }
 
-        /** Reads HELLO and returns its pid, which must be the handler's own. */
-        String hello() throws IOException {
-            Matcher m = HELLO.matcher(line());
-            assertTrue(m.matches(), m.toString());
+        /** Reads HELLO and returns its pid, which must be the handler's own; the concurrency it announces is checked. */
+        String hello(int concurrency) throws IOException {
+            return hello(concurrency, "HELLO announces the concurrency");
+        }
+
+        String hello(int concurrency, String what) throws IOException {
+            String line = line();
+            Matcher m = HELLO.matcher(line);
+            assertTrue(m.matches(), line);
             assertEquals(String.valueOf(process.pid()), m.group(1), "HELLO carries the handler's pid");
+            assertEquals(String.valueOf(concurrency), m.group(2), what + ": " + line);
             return m.group(1);
+        }
+
+        /** The bytes the handler wrote that no line() has read yet. */
+        int available() throws IOException {
+            return control.getInputStream().available();
+        }
+
+        /** Ends the handler process and closes the test's side (for a test that starts several). */
+        void close() throws Exception {
+            process.destroyForcibly();
+            control.close();
         }
 
         String line() throws IOException {
             StringBuilder sb = new StringBuilder();
             InputStream in = control.getInputStream();
             int b;
-            while ((b = in.read()) != '\n') {
-                if (b < 0) {
-                    throw new IOException("EOF after '" + sb + "'; stderr: " + stderr());
+            try {
+                while ((b = in.read()) != '\n') {
+                    if (b < 0) {
+                        throw new IOException("EOF after '" + sb + "'; stderr: " + stderr());
+                    }
+                    sb.append((char) b);
                 }
-                sb.append((char) b);
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("no line within " + TIMEOUT_SECONDS + " s (after '" + sb + "'); stderr: "
+                        + stderr(), e);
             }
             return sb.toString();
         }
@@ -277,7 +473,7 @@ class SdkConformanceIT {
     }
 
     private Handler start(List<String> command, Map<String, String> env) throws IOException {
-        Path path = dir.resolve("control.sock");
+        Path path = dir.resolve("control-" + processes.size() + ".sock"); // a test may start several
         AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(path));
         open.add(server);
         Process p = spawn(command, env, path);

@@ -9,6 +9,11 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
@@ -17,12 +22,18 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * The faas-pool persistent-mode SDK for Java (17 and later): a handler process takes client
  * connections from the pool in a loop, so the JVM's start and class loading leave the request path.
  *
- * <p>Speaks control protocol version 1 ({@code runtime-init/PROTOCOL.md}, "persistent"; the contract
+ * <p>Speaks control protocol version 2 ({@code runtime-init/PROTOCOL.md}, "persistent"; the contract
  * shared by every SDK is {@code runtime-init/sdk/README.md}): {@link #serve(Handler)} connects to
- * {@code $FAAS_CONTROL_SOCK} (default {@code /control.sock}), says {@code HELLO 1 <pid>}, then takes
- * one client connection at a time -- the byte {@code F} carrying one descriptor ({@code SCM_RIGHTS},
- * received with junixsocket) -- and answers {@code ACK}, {@code RUN <pid>}, runs the handler on it,
- * closes it and says {@code DONE 0} ({@code DONE 1} if the handler threw).
+ * {@code $FAAS_CONTROL_SOCK} (default {@code /control.sock}), says {@code HELLO 2 <pid> <concurrency>},
+ * then takes client connections -- the byte {@code F} carrying one descriptor ({@code SCM_RIGHTS},
+ * received with junixsocket) -- answering {@code ACK} and {@code RUN <pid>} for each, runs the handler
+ * on it, closes it and says {@code DONE 0 <n>} ({@code DONE 1 <n>} if the handler threw), {@code n}
+ * numbering the requests from 1.
+ *
+ * <p>Up to {@code <concurrency>} handlers run at once, on a pool of as many platform threads:
+ * {@code $FAAS_CONCURRENCY} (1 when unset or not a positive integer, at most {@link #MAX_CONCURRENCY}),
+ * or fewer with {@link #serve(Handler, int)}. With a concurrency of 1 the handler runs on the calling
+ * thread, one connection after another.
  *
  * <pre>{@code
  * public static void main(String[] args) {
@@ -32,7 +43,9 @@ import org.newsclub.net.unix.FileDescriptorCast;
  */
 public final class Faas {
     /** The control protocol version this SDK speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
+    /** The most connections an SDK serves at once, whatever {@code $FAAS_CONCURRENCY} asks for. */
+    public static final int MAX_CONCURRENCY = 1000;
     /** Where the control socket is when {@code $FAAS_CONTROL_SOCK} is unset or empty. */
     public static final String DEFAULT_CONTROL_SOCK = "/control.sock";
 
@@ -61,6 +74,8 @@ public final class Faas {
     private final AFUNIXSocket control;
     private final InputStream in;
     private final OutputStream out;
+    /** A line could not be written: the pool closed the control connection (see receive()). */
+    private boolean controlLost; // guarded by this, as writeLine is
 
     private Faas(AFUNIXSocket control) throws IOException {
         this.control = control;
@@ -69,19 +84,33 @@ public final class Faas {
     }
 
     /**
-     * Serves client connections from the pool with {@code handler}, one at a time.
+     * Serves client connections from the pool with {@code handler}, up to {@code $FAAS_CONCURRENCY} at
+     * once (1 when unset, empty or not a positive integer; at most {@link #MAX_CONCURRENCY}).
      *
      * <p>The handler gets the client's TCP connection as a blocking {@link Socket}; the SDK closes it
-     * after the handler returns or throws. An exception from the handler ends that request with
-     * {@code DONE 1} and one line on stderr; the SDK then takes the next connection.
+     * after the handler returns or throws. With a concurrency above 1 the handler runs on several
+     * threads at once: state it shares needs locking. An exception from the handler ends that request
+     * with {@code DONE 1 <n>} and one line on stderr; the SDK serves on.
      *
-     * <p>Returns when the pool closes the control connection. A control-socket or protocol failure is
-     * reported to the pool as {@code FAIL <stage> <errno> <text>} and ends the JVM with exit code 1,
-     * after one line on stderr prefixed {@code faas-sdk:}.
+     * <p>Returns when the pool closes the control connection, once the handlers still running have
+     * returned. A control-socket or protocol failure is reported to the pool as
+     * {@code FAIL <stage> <errno> <text>} and ends the JVM with exit code 1, after one line on stderr
+     * prefixed {@code faas-sdk:}.
      *
      * @param handler called for each connection
      */
     public static void serve(Handler handler) {
+        serve(handler, MAX_CONCURRENCY);
+    }
+
+    /**
+     * {@link #serve(Handler)} for a handler that serves at most {@code maxConcurrency} connections at
+     * once: the SDK serves the smaller of that and {@code $FAAS_CONCURRENCY} at once.
+     *
+     * @param handler called for each connection
+     * @param maxConcurrency the most connections the handler serves at once; below 1 counts as 1
+     */
+    public static void serve(Handler handler, int maxConcurrency) {
         String env = System.getenv("FAAS_CONTROL_SOCK");
         String path = env == null || env.isEmpty() ? DEFAULT_CONTROL_SOCK : env;
         Faas faas;
@@ -93,10 +122,25 @@ public final class Faas {
             throw exit("connect to " + path + ": " + reason(e));
         }
         try {
-            faas.loop(handler);
+            faas.loop(handler, Math.min(concurrency(System.getenv("FAAS_CONCURRENCY")), Math.max(1, maxConcurrency)));
         } finally {
             faas.closeControl();
         }
+    }
+
+    /**
+     * The concurrency {@code $FAAS_CONCURRENCY} asks for: a positive decimal integer, at most
+     * {@link #MAX_CONCURRENCY}; anything else (null included) means 1.
+     */
+    static int concurrency(String value) {
+        if (value == null || !value.matches("[0-9]+")) {
+            return 1;
+        }
+        String digits = value.replaceFirst("^0+", "");
+        if (digits.length() > 4) {
+            return MAX_CONCURRENCY;
+        }
+        return digits.isEmpty() ? 1 : Math.min(Integer.parseInt(digits), MAX_CONCURRENCY);
     }
 
     private void closeControl() {
@@ -107,30 +151,64 @@ public final class Faas {
         }
     }
 
-    private void loop(Handler handler) {
+    private void loop(Handler handler, int concurrency) {
         long pid = ProcessHandle.current().pid();
-        send("HELLO " + PROTOCOL_VERSION + " " + pid, "HELLO");
-        for (;;) {
-            Connection connection = receive();
-            if (connection == null) {
-                return; // the pool is done with this container
+        send("HELLO " + PROTOCOL_VERSION + " " + pid + " " + concurrency, "HELLO");
+        // A permit per running handler: the receiver takes one before it receives, so it never
+        // receives while all of them run, however many descriptors the pool sends.
+        Semaphore slots = new Semaphore(concurrency);
+        ExecutorService threads = concurrency == 1 ? null : Executors.newFixedThreadPool(concurrency, handlerThreads());
+        try {
+            for (long request = 1; ; request++) {
+                slots.acquireUninterruptibly();
+                Connection connection = receive();
+                if (connection == null) { // the pool is done with this container: let the handlers finish
+                    slots.release();
+                    slots.acquireUninterruptibly(concurrency);
+                    return;
+                }
+                send("ACK\nRUN " + pid, "ACK"); // two lines, one write (PROTOCOL.md)
+                long n = request;
+                if (threads == null) {
+                    run(handler, connection, n, slots);
+                } else {
+                    threads.execute(() -> run(handler, connection, n, slots));
+                }
             }
-            send("ACK\nRUN " + pid, "ACK"); // two lines, one write (PROTOCOL.md)
-            int status = 0;
-            try {
-                handler.handle(connection.socket());
-            } catch (Exception e) {
-                status = 1;
-                log("handler failed: " + e);
-            } finally {
-                connection.close();
-            }
-            try {
-                writeLine("DONE " + status);
-            } catch (IOException e) {
-                // the pool went away: the next receive sees it
+        } finally {
+            if (threads != null) {
+                threads.shutdown();
             }
         }
+    }
+
+    /** Runs the handler on one connection, closes it, says DONE and frees the handler's permit. */
+    private void run(Handler handler, Connection connection, long request, Semaphore slots) {
+        int status = 1;
+        try {
+            handler.handle(connection.socket());
+            status = 0;
+        } catch (Exception e) {
+            log("handler failed: " + e);
+        } finally {
+            connection.close();
+            try {
+                writeLine("DONE " + status + " " + request);
+            } catch (IOException e) {
+                // the pool went away: the receiver sees it
+            }
+            slots.release();
+        }
+    }
+
+    /** Daemon platform threads, faas-handler-1 and on: a JVM that exits does not wait for them. */
+    private static ThreadFactory handlerThreads() {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread t = new Thread(task, "faas-handler-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** A client connection: the socket the handler gets, and the descriptor it was cast from. */
@@ -162,6 +240,11 @@ public final class Faas {
             b = in.read(); // one byte: the ancillary data arrives with it
             fds = control.getReceivedFileDescriptors();
         } catch (IOException e) {
+            if (controlLost()) {
+                // junixsocket closes a socket a write failed on ("Broken pipe"), so the read that
+                // would have seen the pool's EOF fails "Not open": the pool is done all the same.
+                return null;
+            }
             throw fail("recv", "recvmsg", reason(e));
         }
         int count = fds == null ? 0 : fds.length;
@@ -199,12 +282,22 @@ public final class Faas {
         }
     }
 
-    private void writeLine(String line) throws IOException {
+    /** Writes one line in one write; lines from several handler threads go out whole, in turn. */
+    private synchronized void writeLine(String line) throws IOException {
         byte[] bytes = line.getBytes(StandardCharsets.US_ASCII);
         byte[] framed = Arrays.copyOf(bytes, Math.min(bytes.length, MAX_LINE - 1) + 1);
         framed[framed.length - 1] = '\n';
-        out.write(framed);
-        out.flush();
+        try {
+            out.write(framed);
+            out.flush();
+        } catch (IOException e) {
+            controlLost = true; // before the lock is free, so a read the closed socket failed sees it
+            throw e;
+        }
+    }
+
+    private synchronized boolean controlLost() {
+        return controlLost;
     }
 
     private void send(String line, String what) {

@@ -4,7 +4,8 @@ import java.net.Socket;
 
 /**
  * A function's handler in persistent mode: called by {@link Faas#serve(Handler)} once per client
- * connection, one connection at a time.
+ * connection, on several threads at once when the SDK serves several connections at once
+ * ({@code $FAAS_CONCURRENCY} above 1): state the calls share needs locking.
  */
 @FunctionalInterface
 public interface Handler {
