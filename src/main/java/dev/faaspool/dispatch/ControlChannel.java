@@ -211,6 +211,10 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     /** {@code DONE <status> <n>}: request n ends, if it runs. */
     private void done(ControlMessage.Done d) {
         Lease l = running.remove(d.request());
+        if (l == null && expect == Expect.ACK) {
+            refused("the init answered " + d + " instead of ACK"); // no answer to the hand-off it names
+            return;
+        }
         if (l == null) {
             violation("the init said DONE for request " + d.request() + ", which "
                     + (d.request() > handed ? "was never handed off" : "does not run"));

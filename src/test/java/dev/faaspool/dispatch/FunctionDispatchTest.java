@@ -265,7 +265,7 @@ class FunctionDispatchTest {
             good.say("DONE 0 1\n");
             assertEquals(RESPONSE, readAll(c));
         }
-        assertTrue(fixture.owner.retired.get(0).contains("does not run"), fixture.owner.retired.toString());
+        assertTrue(fixture.owner.retired.get(0).contains("instead of ACK"), fixture.owner.retired.toString());
         assertEquals(1, counters.redispatched.sum());
     }
 
