@@ -109,19 +109,30 @@ func serve(max int, handler func(net.Conn) error) error {
 			conn.Close()
 			return fmt.Errorf("faas-sdk: send ACK: %w", err)
 		}
+		if concurrency == 1 {
+			// One at a time: on this goroutine, as before concurrency existed (no hand-over to another).
+			serveOne(ctl, handler, conn, request)
+			<-slots
+			continue
+		}
 		running.Add(1)
 		go func(conn net.Conn, request uint64) {
 			defer running.Done()
-			status := 0
-			if err := run(handler, conn); err != nil {
-				status = 1
-				logf("handler failed: %v", err)
-			}
-			conn.Close()
-			_ = ctl.send("DONE %d %d", status, request) // if the pool went away, the receiver sees it
+			serveOne(ctl, handler, conn, request)
 			<-slots
 		}(conn, request)
 	}
+}
+
+// serveOne runs the handler on request number request, closes its connection and says DONE.
+func serveOne(ctl *control, handler func(net.Conn) error, conn net.Conn, request uint64) {
+	status := 0
+	if err := run(handler, conn); err != nil {
+		status = 1
+		logf("handler failed: %v", err)
+	}
+	conn.Close()
+	_ = ctl.send("DONE %d %d", status, request) // if the pool went away, the receiver sees it
 }
 
 // envConcurrency is the concurrency $FAAS_CONCURRENCY asks for: a positive decimal integer, at most

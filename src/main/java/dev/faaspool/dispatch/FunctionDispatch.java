@@ -360,10 +360,14 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
                 + pool.spec().timeouts().acquire().toMillis() + " ms";
     }
 
-    /** Whether the queued {@code x}'s client is still there; if not, it is dropped from the queue. */
+    /**
+     * Whether the queued {@code x}'s client is still there; if not, it is dropped from the queue. Its
+     * request bytes were there when it was queued and nobody reads them but a handler, so only a reset
+     * can have taken the client away (one that half-closed after sending is still there to answer): one
+     * {@code getsockopt}, no peek.
+     */
     private boolean stillThere(Exchange x) {
-        long peeked = Native.peek(x.fd, loop.buffer(), 1);
-        if (peeked > 0 && !TcpInfo.reset(x.fd)) {
+        if (!TcpInfo.reset(x.fd)) {
             return true;
         }
         queued.remove(x);

@@ -184,8 +184,10 @@ public final class FunctionPool {
     public void waiting(int n) {
         int before = waiting;
         waiting = n;
-        if (n > before) {
-            owner.requestReconcile(); // a need: the owner may start containers for it
+        if (n > before && slots.size() < spec.pool().max()) {
+            // A need the owner may start containers for. At max there is none to start (a retirement
+            // asks for its replacement itself): asking would only spend the owner's thread per request.
+            owner.requestReconcile();
         }
     }
 
