@@ -4,13 +4,14 @@
 # run with the same client (wrk, a new TCP connection per request: Connection: close) and the same
 # handler logic (examples/hello-c: read the request head, answer 200 with a fixed 22-byte body).
 #
-#   benchmark/proxy-compare.sh [--duration 10s] [--profile]
+#   benchmark/proxy-compare.sh [--duration 10s] [--runs 1] [--profile]
 #
 # Writes benchmark/results/proxy-compare.md (and raw wrk output under benchmark/results/raw-proxy/):
 # requests/s and p50/p99 at 1 and 8 connections per system; faas-pool's own CPU time per request
 # (from /proc/<pid>/stat); threads and RSS with 10,000 idle connections open, whether a container was
-# occupied for them, and another function's p50 meanwhile. With --profile, a JFR recording of the
-# manager under the persistent 8-connection load and its hottest methods.
+# occupied for them, and another function's p50 meanwhile. With --runs N, each point is measured N times
+# and the run with the median requests/s is reported. With --profile, a JFR recording of the manager
+# under the persistent 8-connection load and its hottest methods.
 #
 # Everything it starts runs in its own process group and is stopped on exit; its faas-pool instance is
 # bench-proxy (its containers are removed when it stops). Ports 127.0.0.1:28200..28209.
@@ -19,10 +20,12 @@ source "$(dirname "$0")/../bin/lib.sh"
 cd "$FAAS_ROOT"
 
 duration=10s
+runs=1
 profile=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift ;;
+    --runs) runs="$2"; shift ;;
     --profile) profile=1 ;;
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "proxy-compare.sh: unknown option $1" ;;
@@ -33,7 +36,7 @@ done
 base=28200
 p_direct=$((base + 1)) p_nginx=$((base + 2)) p_haproxy=$((base + 3)) p_fork_host=$((base + 4))
 p_persistent=$((base + 5)) p_fork=$((base + 6)) p_idle=$((base + 7)) p_cpersistent=$((base + 8))
-p_admin=$((base + 9))
+p_admin=$((base + 9)) p_conc=$((base + 10))
 bench="$FAAS_ROOT/benchmark"
 out="$bench/results/proxy-compare.md"
 raw="$bench/results/raw-proxy"
@@ -125,6 +128,12 @@ functions:
     listen: 127.0.0.1:$p_persistent
     mode: persistent
     pool: { min: 8, max: 8, scaling: fixed, max-uses: 1000000 }
+  persistent-conc:
+    image: bench-hello-go:latest
+    listen: 127.0.0.1:$p_conc
+    mode: persistent
+    concurrency: 4
+    pool: { min: 2, max: 2, scaling: fixed, max-uses: 1000000 }
   persistent-c:
     image: bench-hello-persistent:latest
     listen: 127.0.0.1:$p_cpersistent
@@ -145,7 +154,7 @@ EOF
 started "$JAVA_HOME/bin/java" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
   --reports "$work/reports" --admin "127.0.0.1:$p_admin" --config "$work/pool.yaml"
 pool_pid="${pids[-1]}"
-for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_cpersistent $p_fork $p_idle; do wait_port "$p"; done
+for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_conc $p_cpersistent $p_fork $p_idle; do wait_port "$p"; done
 for _ in $(seq 1 300); do
   curl -s "http://127.0.0.1:$p_admin/readyz" | grep -q . && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p_admin/readyz")" = 200 ] && break
   sleep 0.2
@@ -158,7 +167,7 @@ cpu_ticks() { local p s=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + 
 # nginx's worker, HAProxy, the epoll server itself, the fork server (not its children).
 declare -A procs
 procs[faas-pool-persistent]="$java_pid" procs[faas-pool-persistent-c]="$java_pid" procs[faas-pool-fork]="$java_pid"
-procs[faas-pool-persistent-with-idle]="$java_pid"
+procs[faas-pool-persistent-with-idle]="$java_pid" procs[faas-pool-persistent-conc]="$java_pid"
 procs[nginx]="$(pgrep -f 'nginx: worker' | tr '\n' ' ')" procs[haproxy]="$(pgrep -x haproxy | tr '\n' ' ')"
 procs[direct]="$(pgrep -f "$bin/direct $p_direct" | tr '\n' ' ')" procs[fork-host]="$(pgrep -f "$bin/forkserver $p_fork_host" | head -n1)"
 # thread_split: "<tid>-<name> <user ticks> <system ticks>" for each thread of faas-pool's JVM.
@@ -172,13 +181,21 @@ thread_split() {
 handler_ticks() { cpu_ticks $(pgrep -x hello) ; }
 hz="$(getconf CLK_TCK)"
 
-# run <system> <port> <connections>: one wrk run; prints "rps p50_ms p99_ms cpu_us_per_request".
+# run <system> <port> <connections>: $runs wrk runs after a warm-up; prints the median one's
+# "rps p50_ms p99_ms cpu_us_per_request handler_cpu_us_per_request".
 run() {
+  local i
+  wrk -t2 -c"$3" -d5s -H 'Connection: close' "http://127.0.0.1:$2/" >/dev/null 2>&1 || true
+  for i in $(seq 1 "$runs"); do measure "$@" "$i"; done | sort -n -k1,1 | sed -n "$(( (runs + 1) / 2 ))p"
+}
+
+# measure <system> <port> <connections> <run>: one wrk run; prints its figures (see run).
+measure() {
   local name="$1" port="$2" c="$3" f t0 t1 rps
   f="$raw/$name-c$c.txt"
-  wrk -t2 -c"$c" -d5s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  [ "$4" = 1 ] || f="$raw/$name-c$c.run$4.txt"
   local profiling=0
-  if [ "$profile" = 1 ] && [ "$name" = faas-pool-persistent-c ] && [ "$c" = 8 ]; then
+  if [ "$profile" = 1 ] && [ "$name" = faas-pool-persistent-c ] && [ "$c" = 8 ] && [ "$4" = 1 ]; then
     profiling=1
     "$JAVA_HOME/bin/jcmd" "$java_pid" JFR.start name=bench settings=profile >/dev/null
     thread_split >"$work/threads-before"
@@ -208,6 +225,7 @@ run() {
 declare -A R
 systems=("epoll server (the ceiling):direct:$p_direct" "nginx -> epoll server:nginx:$p_nginx"
   "HAProxy -> epoll server:haproxy:$p_haproxy" "faas-pool persistent, Go SDK:faas-pool-persistent:$p_persistent"
+  "faas-pool persistent, Go SDK, 2 containers x concurrency 4:faas-pool-persistent-conc:$p_conc"
   "faas-pool persistent, C handler:faas-pool-persistent-c:$p_cpersistent"
   "faas-pool fork, C hello:faas-pool-fork:$p_fork" "fork+exec per connection, host:fork-host:$p_fork_host")
 for s in "${systems[@]}"; do
@@ -251,7 +269,8 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   echo
   echo "\`benchmark/proxy-compare.sh --duration $duration\` at $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
   echo "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(uname -r). wrk, \`Connection: close\`"
-  echo "(a new TCP connection per request), one run per point; the same handler logic everywhere."
+  echo "(a new TCP connection per request), $([ "$runs" = 1 ] && echo "one run per point" || echo "the median of $runs runs per point");"
+  echo "the same handler logic everywhere."
   echo
   echo "| system | 1 conn: req/s | p50 ms | 8 conns: req/s | p50 ms | p99 ms | CPU µs/request: the proxy or manager | handler |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
