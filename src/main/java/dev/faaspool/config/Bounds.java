@@ -64,6 +64,18 @@ public final class Bounds {
     public static final long MAX_MEMORY = 1L << 40;
     /** {@code limits.tmp}: 64 GiB of tmpfs, which is memory too. */
     public static final long MAX_TMP = 64L << 30;
+    /** {@code limits.cpus}: Docker's smallest quota, 0.01 CPU, in thousandths. */
+    public static final long MIN_MILLI_CPUS = 10;
+    /** {@code limits.cpus}: 1024 CPUs. */
+    public static final long MAX_MILLI_CPUS = 1024 * 1000L;
+    /** {@code limits.shm}: like tmp, memory. */
+    public static final long MAX_SHM = 64L << 30;
+    /** {@code limits.nofile}: below 16 not even an interpreter starts. */
+    public static final long MIN_NOFILE = 16;
+    /** {@code limits.nofile}: the kernel's default {@code fs.nr_open}. */
+    public static final long MAX_NOFILE = 1L << 20;
+    /** {@code runtime}: the OCI runtimes faas-pool knows how to run a function under. */
+    public static final java.util.Set<String> RUNTIMES = java.util.Set.of("runc", "runsc");
     /** {@code limits.pids}: the kernel's {@code PID_MAX_LIMIT}; no cgroup can hold more. */
     public static final long MAX_PIDS = 4_194_304;
     /** {@code host.memory}: 1 PiB. */

@@ -40,11 +40,11 @@ public final class ConfigLoader {
     private static final Set<String> HOST = Set.of("memory", "timezone");
     private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
     private static final Set<String> FUNCTION =
-            Set.of("image", "command", "env", "listen", "mode", "stdio", "concurrency", "pool", "limits", "timeouts",
-                    "admission");
+            Set.of("image", "command", "env", "listen", "mode", "stdio", "concurrency", "isolation", "seccomp",
+                    "runtime", "pool", "limits", "timeouts", "admission");
     private static final Set<String> POOL =
             Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm", "initial");
-    private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user");
+    private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user", "cpus", "shm", "nofile");
     private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request", "first-byte");
     private static final Set<String> ADMISSION = Set.of("connections", "queued");
 
@@ -235,7 +235,11 @@ public final class ConfigLoader {
         long tmp = l.bytes("tmp", Defaults.TMP, Bounds.MAX_TMP);
         String user = l.string("user", Defaults.USER);
         check(l, "user", Bounds.userProblem(user));
-        FunctionSpec.Limits limits = build(l, () -> new FunctionSpec.Limits(memory, pids, tmp, user));
+        long milliCpus = milliCpus(l);
+        long shm = l.bytes("shm", Defaults.SHM, Bounds.MAX_SHM);
+        long nofile = l.integer("nofile", (int) Defaults.NOFILE, Bounds.MIN_NOFILE, Bounds.MAX_NOFILE);
+        FunctionSpec.Limits limits = build(l, () -> new FunctionSpec.Limits(memory, pids, tmp, user, milliCpus, shm,
+                nofile));
 
         YamlSection t = f.section("timeouts");
         t.allowOnly(TIMEOUTS);
@@ -257,11 +261,71 @@ public final class ConfigLoader {
             throw f.error("concurrency", "above 1 needs mode: persistent (a " + mode.configName()
                     + " init serves one connection at a time)");
         }
+        FunctionSpec.Sandbox sandbox = sandbox(f, mode);
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));
         Map<String, String> env = env(f);
         return build(f, () -> new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits,
-                timeouts, admission, concurrency));
+                timeouts, admission, concurrency, sandbox));
+    }
+
+    /** {@code limits.cpus}: a decimal number of CPUs with at most three decimals, as thousandths. */
+    private static long milliCpus(YamlSection l) throws ConfigException {
+        String text = l.string("cpus", null);
+        if (text == null) {
+            return Defaults.MILLI_CPUS;
+        }
+        if (!text.matches("[0-9]{1,7}(\\.[0-9]{1,3})?")) {
+            throw l.error("cpus", "must be a number of CPUs such as 1 or 0.5, at most three decimals (was '" + text + "')");
+        }
+        String[] parts = text.split("\\.");
+        long milli = Long.parseLong(parts[0]) * 1000
+                + (parts.length == 2 ? Long.parseLong((parts[1] + "00").substring(0, 3)) : 0);
+        if (milli < Bounds.MIN_MILLI_CPUS || milli > Bounds.MAX_MILLI_CPUS) {
+            throw l.error("cpus", "must be within 0.01.." + Bounds.MAX_MILLI_CPUS / 1000 + " (was " + text + ")");
+        }
+        return milli;
+    }
+
+    /** {@code isolation}, {@code seccomp} and {@code runtime}, each checked against the mode and the known names. */
+    private static FunctionSpec.Sandbox sandbox(YamlSection f, HandlerMode mode) throws ConfigException {
+        FunctionSpec.Sandbox d = FunctionSpec.Sandbox.defaultFor(mode);
+        Isolation isolation = d.isolation();
+        String text = f.string("isolation", null);
+        if (text != null) {
+            isolation = null;
+            for (Isolation i : Isolation.values()) {
+                if (i.configName().equals(text)) {
+                    isolation = i;
+                }
+            }
+            if (isolation == null) {
+                throw f.error("isolation", "must be request or container (was '" + text + "')");
+            }
+            String problem = FunctionSpec.Sandbox.problem(isolation, mode);
+            if (problem != null) {
+                throw f.error("isolation", problem);
+            }
+        }
+        Seccomp seccomp = d.seccomp();
+        text = f.string("seccomp", null);
+        if (text != null) {
+            seccomp = null;
+            for (Seccomp s : Seccomp.values()) {
+                if (s.configName().equals(text)) {
+                    seccomp = s;
+                }
+            }
+            if (seccomp == null) {
+                throw f.error("seccomp", "must be faas, default or unconfined-not-recommended (was '" + text + "')");
+            }
+        }
+        String runtime = f.string("runtime", d.runtime());
+        if (!Bounds.RUNTIMES.contains(runtime)) {
+            throw f.error("runtime", "must be one of " + new java.util.TreeSet<>(Bounds.RUNTIMES) + " (was '"
+                    + runtime + "')");
+        }
+        return new FunctionSpec.Sandbox(isolation, seccomp, runtime);
     }
 
     /** The handler's environment: names a shell accepts and the pool does not set itself, no NUL, 64 KiB at most. */

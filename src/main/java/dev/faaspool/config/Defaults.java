@@ -16,6 +16,14 @@ public final class Defaults {
     public static final long MEMORY = 64L << 20;
     public static final int PIDS = 64;
     public static final long TMP = 16L << 20;
+    /** {@code limits.cpus}: one CPU's worth of quota per container, in thousandths of a CPU. */
+    public static final long MILLI_CPUS = 1000;
+    /** {@code limits.shm}: the size of {@code /dev/shm} (Docker's is 64 MiB, outside every other limit). */
+    public static final long SHM = 1L << 20;
+    /** {@code limits.nofile}: open descriptors per process (Docker's engine default is far higher). */
+    public static final long NOFILE = 1024;
+    /** {@code runtime}: the OCI runtime of the engine's default. */
+    public static final String RUNTIME = "runc";
     /** nobody:nogroup; the pool makes each slot's control socket reachable for this user only. */
     public static final String USER = "65534:65534";
     public static final Duration ACQUIRE = Duration.ofSeconds(10);

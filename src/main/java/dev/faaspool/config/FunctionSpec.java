@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  *                ({@link Bounds#RESERVED_ENV_PREFIXES}), no NUL, at most {@link Bounds#MAX_ENV_BYTES} bytes
  * @param listen  the TCP address clients connect to
  * @param stdio   whether the handler also gets the connection as stdin and stdout (inetd style)
+ * @param sandbox how a request is kept from others and from the host beyond the fixed confinement:
+ *                isolation, seccomp profile, OCI runtime
  * @param concurrency connections one container serves at once, {@code 1..}{@link Bounds#MAX_CONCURRENCY}
  *                (Knative's {@code containerConcurrency}); above 1 only in persistent mode, where the SDK
  *                serves several at once (fork and oneshot inits take one at a time)
@@ -39,7 +41,8 @@ public record FunctionSpec(
         Limits limits,
         Timeouts timeouts,
         Admission admission,
-        int concurrency) {
+        int concurrency,
+        Sandbox sandbox) {
 
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
 
@@ -72,20 +75,70 @@ public record FunctionSpec(
             throw new IllegalArgumentException("concurrency above 1 needs mode: persistent (a " + mode.configName()
                     + " init serves one connection at a time)");
         }
+        Objects.requireNonNull(sandbox, "sandbox");
+        String problem = Sandbox.problem(sandbox.isolation(), mode);
+        if (problem != null) {
+            throw new IllegalArgumentException("isolation " + problem);
+        }
+    }
+
+    /** A function with the default sandbox of its mode. */
+    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
+            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
+            Admission admission, int concurrency) {
+        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, concurrency,
+                Sandbox.defaultFor(mode));
+    }
+
+    /**
+     * How a function's requests are kept apart and its containers confined, beyond what every container
+     * gets (no network, read-only root, no capabilities, no privilege gain, limits).
+     *
+     * @param isolation what a request can see of the requests before it ({@link Isolation})
+     * @param seccomp   the seccomp profile ({@link Seccomp})
+     * @param runtime   the engine's OCI runtime: one of {@link Bounds#RUNTIMES} ({@code runsc}: gVisor)
+     */
+    public record Sandbox(Isolation isolation, Seccomp seccomp, String runtime) {
+        public Sandbox {
+            Objects.requireNonNull(isolation, "isolation");
+            Objects.requireNonNull(seccomp, "seccomp");
+            Objects.requireNonNull(runtime, "runtime");
+            if (!Bounds.RUNTIMES.contains(runtime)) {
+                throw new IllegalArgumentException("runtime must be one of " + new java.util.TreeSet<>(Bounds.RUNTIMES)
+                        + " (was '" + runtime + "')");
+            }
+        }
+
+        /** Request isolation where the mode allows it, faas-pool's seccomp profile, runc. */
+        public static Sandbox defaultFor(HandlerMode mode) {
+            return new Sandbox(Isolation.defaultFor(mode), Seccomp.FAAS, Defaults.RUNTIME);
+        }
+
+        /** Why {@code isolation} cannot be had in {@code mode}, or null when it can. */
+        static String problem(Isolation isolation, HandlerMode mode) {
+            if (isolation == Isolation.REQUEST && mode == HandlerMode.PERSISTENT) {
+                return "request needs mode fork or oneshot: a persistent handler is one process for many requests";
+            }
+            if (isolation == Isolation.CONTAINER && mode == HandlerMode.ONESHOT) {
+                return "container means nothing in oneshot mode, where a container serves one request";
+            }
+            return null;
+        }
     }
 
     /** A function serving one connection per container at a time. */
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
             Admission admission) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, Defaults.CONCURRENCY);
+        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, Defaults.CONCURRENCY,
+                Sandbox.defaultFor(mode));
     }
 
     /** A function with the default admission bounds. */
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
         this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,
-                Defaults.CONCURRENCY);
+                Defaults.CONCURRENCY, Sandbox.defaultFor(mode));
     }
 
     /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
@@ -100,7 +153,7 @@ public record FunctionSpec(
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
                         pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts, admission,
-                concurrency);
+                concurrency, sandbox);
     }
 
     /**
@@ -177,11 +230,33 @@ public record FunctionSpec(
      * @param user        {@code uid[:gid]} the handler runs as, both in {@code 1..2147483647} (never root); a
      *                    lone uid is kept as {@code uid:uid}, so that Docker, which would give a uid without a
      *                    passwd entry group 0, runs it with the group the pool opens its control socket to
+     * @param milliCpus   CPU quota, in thousandths of a CPU ({@link Bounds#MIN_MILLI_CPUS}..{@link Bounds#MAX_MILLI_CPUS})
+     * @param shmBytes    size of {@code /dev/shm}; 0 for none (no IPC namespace mount), at most {@link Bounds#MAX_SHM}
+     * @param nofile      open descriptors per process ({@code RLIMIT_NOFILE}, soft and hard),
+     *                    {@link Bounds#MIN_NOFILE}..{@link Bounds#MAX_NOFILE}
      */
-    public record Limits(long memoryBytes, long pids, long tmpBytes, String user) {
+    public record Limits(long memoryBytes, long pids, long tmpBytes, String user, long milliCpus, long shmBytes,
+            long nofile) {
         public static final long MIN_MEMORY = Bounds.MIN_MEMORY;
 
+        /** With the default CPU quota, {@code /dev/shm} and descriptor limit. */
+        public Limits(long memoryBytes, long pids, long tmpBytes, String user) {
+            this(memoryBytes, pids, tmpBytes, user, Defaults.MILLI_CPUS, Defaults.SHM, Defaults.NOFILE);
+        }
+
         public Limits {
+            if (milliCpus < Bounds.MIN_MILLI_CPUS || milliCpus > Bounds.MAX_MILLI_CPUS) {
+                throw new IllegalArgumentException("cpus must be within 0.01.." + Bounds.MAX_MILLI_CPUS / 1000
+                        + " (was " + milliCpus / 1000.0 + ")");
+            }
+            if (shmBytes < 0 || shmBytes > Bounds.MAX_SHM) {
+                throw new IllegalArgumentException("shm must be within 0.." + Units.formatBytes(Bounds.MAX_SHM)
+                        + " (was " + shmBytes + " bytes)");
+            }
+            if (nofile < Bounds.MIN_NOFILE || nofile > Bounds.MAX_NOFILE) {
+                throw new IllegalArgumentException("nofile must be within " + Bounds.MIN_NOFILE + ".."
+                        + Bounds.MAX_NOFILE + " (was " + nofile + ")");
+            }
             if (memoryBytes < MIN_MEMORY || memoryBytes > Bounds.MAX_MEMORY) {
                 throw new IllegalArgumentException("memory must be within 4m.." + Units.formatBytes(Bounds.MAX_MEMORY)
                         + " (was " + memoryBytes + " bytes)");

@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Leaving nothing behind</h2>
  * Every container carries the instance's labels. {@link #start} removes those left by an earlier run
- * (the {@link RunDirectory} claim makes them certainly ours), then sweeps that run's slot directories;
- * {@link #close} lets busy slots finish, then removes every container and socket of the instance.
+ * (the {@link RunDirectory} claim makes them certainly ours), then sweeps that run's slot directories and
+ * its functions' control groups; {@link #close} lets busy slots finish, then removes every container,
+ * socket and control group of the instance.
  */
 public final class Pool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
@@ -156,6 +157,9 @@ public final class Pool implements AutoCloseable {
             }
         }
         runDir.sweep(gone);
+        if (gone) {
+            dev.faaspool.runtime.CgroupParent.remove(instance); // the earlier run's functions' control groups
+        }
         exitWatch = runtime.watchExits(Labels.INSTANCE, instance,
                 (id, exitCode) -> owner.execute(guard.guard("container-exit", () -> handleExit(id, exitCode))));
         owner.scheduleWithFixedDelay(guard.guard("tick", this::tick), 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -748,6 +752,7 @@ public final class Pool implements AutoCloseable {
         }
         removeAll(ids);
         sweepRemaining();
+        dev.faaspool.runtime.CgroupParent.remove(instance);
         for (Slot s : all) {
             s.markRemoved();
             FunctionPool fp = poolOf.get(s);

@@ -5,7 +5,9 @@ import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
 import dev.faaspool.control.ControlMessage;
 import dev.faaspool.runtime.ContainerExit;
+import dev.faaspool.runtime.CgroupParent;
 import dev.faaspool.runtime.ContainerSpec;
+import dev.faaspool.runtime.SeccompProfile;
 import dev.faaspool.runtime.EngineGuard;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import dev.faaspool.runtime.Labels;
@@ -122,14 +124,22 @@ final class SlotLauncher {
         if (spec.mode() == dev.faaspool.config.HandlerMode.PERSISTENT) {
             env.put("FAAS_CONCURRENCY", Integer.toString(spec.concurrency()));
         }
+        env.put("FAAS_ISOLATION", spec.sandbox().isolation().configName());
         Map<String, String> labels = Map.of(
                 Labels.INSTANCE, instance,
                 Labels.FUNCTION, spec.name(),
                 Labels.SLOT, slot.id(),
                 Labels.OWNER_PID, Long.toString(ProcessHandle.current().pid()));
+        FunctionSpec.Limits l = spec.limits();
+        String seccomp = switch (spec.sandbox().seccomp()) {
+            case FAAS -> SeccompProfile.faas();
+            case DEFAULT -> null;
+            case UNCONFINED -> "unconfined";
+        };
         return new ContainerSpec("faas-" + instance + "-" + slot.id(), spec.image(), spec.command(), env, labels,
-                slot.endpoint().dir(), CONTROL_MOUNT, spec.limits().memoryBytes(), spec.limits().pids(),
-                spec.limits().tmpBytes(), spec.limits().user());
+                slot.endpoint().dir(), CONTROL_MOUNT, l.memoryBytes(), l.pids(), l.tmpBytes(), l.user(),
+                l.milliCpus() * 1_000_000L, l.shmBytes(), l.nofile(), seccomp, spec.sandbox().runtime(),
+                CgroupParent.of(instance, spec.name()));
     }
 
     private static Duration left(long deadlineNanos) throws SocketTimeoutException {

@@ -13,6 +13,12 @@ import java.util.Objects;
  *
  * @param command empty keeps the image's CMD
  * @param user    {@code uid[:gid]}
+ * @param nanoCpus     CPU quota (Docker's {@code NanoCpus})
+ * @param shmBytes     size of {@code /dev/shm}; 0: none
+ * @param nofile       {@code RLIMIT_NOFILE}, soft and hard
+ * @param seccomp      the seccomp profile as JSON, {@code "unconfined"}, or null for the engine's default
+ * @param runtime      the engine's OCI runtime
+ * @param cgroupParent the control group to create the container under (see {@link CgroupParent})
  */
 public record ContainerSpec(
         String name,
@@ -25,7 +31,13 @@ public record ContainerSpec(
         long memoryBytes,
         long pids,
         long tmpBytes,
-        String user) {
+        String user,
+        long nanoCpus,
+        long shmBytes,
+        long nofile,
+        String seccomp,
+        String runtime,
+        String cgroupParent) {
 
     public ContainerSpec {
         Objects.requireNonNull(name, "name");
@@ -36,5 +48,7 @@ public record ContainerSpec(
         Objects.requireNonNull(controlDir, "controlDir");
         Objects.requireNonNull(controlMount, "controlMount");
         Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(cgroupParent, "cgroupParent");
     }
 }

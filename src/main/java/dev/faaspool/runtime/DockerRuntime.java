@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -40,8 +41,12 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private final DockerClient docker;
 
-    private DockerRuntime(DockerClient docker) {
+    /** Whether the engine manages control groups as directories (its cgroupfs driver): then each function gets its own. */
+    private final boolean cgroupfs;
+
+    private DockerRuntime(DockerClient docker, boolean cgroupfs) {
         this.docker = docker;
+        this.cgroupfs = cgroupfs;
     }
 
     /**
@@ -67,7 +72,18 @@ public final class DockerRuntime implements ContainerRuntime {
             closeQuietly(client);
             throw new ContainerRuntimeException("no Docker engine answers at " + h + ": " + e.getMessage(), e);
         }
-        return new DockerRuntime(client);
+        String driver;
+        try {
+            driver = client.infoCmd().exec().getCGroupDriver();
+        } catch (RuntimeException e) {
+            driver = null;
+        }
+        if (!"cgroupfs".equals(driver)) {
+            // systemd's driver wants slices; without a group per function, containers weigh one each.
+            log.warn("the Docker engine's cgroup driver is {}: functions share the CPU per container, not per"
+                    + " function", driver);
+        }
+        return new DockerRuntime(client, "cgroupfs".equals(driver));
     }
 
     @Override
@@ -76,17 +92,32 @@ public final class DockerRuntime implements ContainerRuntime {
         if (spec.tmpBytes() > 0) {
             tmpfs.put("/tmp", "rw,nosuid,nodev,size=" + spec.tmpBytes());
         }
+        List<String> security = new ArrayList<>(List.of("no-new-privileges"));
+        if (spec.seccomp() != null) {
+            security.add("seccomp=" + spec.seccomp());
+        }
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("none")
                 .withReadonlyRootfs(true)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
+                .withSecurityOpts(security)
                 .withMemory(spec.memoryBytes())
                 .withMemorySwap(spec.memoryBytes())
                 .withPidsLimit(spec.pids())
+                .withNanoCPUs(spec.nanoCpus())
+                .withUlimits(List.of(new Ulimit("nofile", spec.nofile(), spec.nofile())))
+                .withRuntime(spec.runtime())
                 .withTmpFs(tmpfs)
                 // Read-only: the container can connect to its socket, and create nothing on the host.
                 .withBinds(new Bind(spec.controlDir().toString(), new Volume(spec.controlMount()), AccessMode.ro));
+        if (spec.shmBytes() > 0) {
+            host.withShmSize(spec.shmBytes());
+        } else {
+            host.withIpcMode("none"); // no /dev/shm at all
+        }
+        if (cgroupfs) {
+            host.withCgroupParent(spec.cgroupParent());
+        }
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
         var cmd = docker.createContainerCmd(spec.image())

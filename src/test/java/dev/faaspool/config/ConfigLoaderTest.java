@@ -132,7 +132,8 @@ class ConfigLoaderTest {
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of admission, command, concurrency, env, image, limits, listen, mode, pool, stdio, timeouts");
+                "unknown field; expected one of admission, command, concurrency, env, image, isolation, limits, listen, mode,"
+                        + " pool, runtime, seccomp, stdio, timeouts");
     }
 
     @Test
@@ -145,6 +146,44 @@ class ConfigLoaderTest {
                 "above 1 needs mode: persistent (a oneshot init serves one connection at a time)");
         Path big = write("b.yaml", HELLO + "    mode: persistent\n    concurrency: 1001\n");
         assertError(loadFails(big), big, 6, "functions.hello.concurrency", "must be <= 1000 (was 1001)");
+    }
+
+    @Test
+    void theSandboxAndTheNewLimitsAreReadWithTheirDefaultsAndBounds() throws Exception {
+        FunctionSpec d = single(load(write("d.yaml", HELLO + "    mode: fork\n")));
+        assertEquals(new FunctionSpec.Sandbox(Isolation.REQUEST, Seccomp.FAAS, "runc"), d.sandbox());
+        assertEquals(Defaults.MILLI_CPUS, d.limits().milliCpus());
+        assertEquals(Defaults.SHM, d.limits().shmBytes());
+        assertEquals(Defaults.NOFILE, d.limits().nofile());
+        assertEquals(Isolation.CONTAINER,
+                single(load(write("p.yaml", HELLO + "    mode: persistent\n"))).sandbox().isolation());
+        FunctionSpec f = single(load(write("f.yaml", HELLO + """
+                    mode: fork
+                    isolation: container
+                    seccomp: default
+                    runtime: runsc
+                    limits: { cpus: 0.25, shm: 0, nofile: 256 }
+                """)));
+        assertEquals(new FunctionSpec.Sandbox(Isolation.CONTAINER, Seccomp.DEFAULT, "runsc"), f.sandbox());
+        assertEquals(250, f.limits().milliCpus());
+        assertEquals(0, f.limits().shmBytes());
+        assertEquals(256, f.limits().nofile());
+
+        Path persistentRequest = write("a.yaml", HELLO + "    mode: persistent\n    isolation: request\n");
+        assertError(loadFails(persistentRequest), persistentRequest, 6, "functions.hello.isolation",
+                "request needs mode fork or oneshot: a persistent handler is one process for many requests");
+        Path seccomp = write("b.yaml", HELLO + "    seccomp: none\n");
+        assertError(loadFails(seccomp), seccomp, 5, "functions.hello.seccomp",
+                "must be faas, default or unconfined-not-recommended (was 'none')");
+        Path runtime = write("c.yaml", HELLO + "    runtime: kata\n");
+        assertError(loadFails(runtime), runtime, 5, "functions.hello.runtime", "must be one of [runc, runsc] (was 'kata')");
+        Path cpus = write("e.yaml", HELLO + "    limits: { cpus: 0.0001 }\n");
+        assertError(loadFails(cpus), cpus, 5, "functions.hello.limits.cpus",
+                "must be a number of CPUs such as 1 or 0.5, at most three decimals (was '0.0001')");
+        Path tiny = write("g.yaml", HELLO + "    limits: { cpus: 0.005 }\n");
+        assertError(loadFails(tiny), tiny, 5, "functions.hello.limits.cpus", "must be within 0.01..1024 (was 0.005)");
+        Path nofile = write("h.yaml", HELLO + "    limits: { nofile: 4 }\n");
+        assertError(loadFails(nofile), nofile, 5, "functions.hello.limits.nofile", "must be >= 16 (was 4)");
     }
 
     @Test
@@ -223,9 +262,9 @@ class ConfigLoaderTest {
 
     @Test
     void anUnknownLimitsFieldIsRejectedNamingTheAllowedOnes() throws Exception {
-        Path file = write("f.yaml", HELLO + "    limits:\n      cpus: 2\n");
-        assertError(loadFails(file), file, 6, "functions.hello.limits.cpus",
-                "unknown field; expected one of memory, pids, tmp, user");
+        Path file = write("f.yaml", HELLO + "    limits:\n      cpu: 2\n");
+        assertError(loadFails(file), file, 6, "functions.hello.limits.cpu",
+                "unknown field; expected one of cpus, memory, nofile, pids, shm, tmp, user");
     }
 
     @Test
