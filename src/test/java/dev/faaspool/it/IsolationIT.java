@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and to make the system calls faas-pool's seccomp profile denies. Under {@code isolation: request}
  * (fork mode's default) each fails; under {@code isolation: container} each behaves as documented.
  */
+@org.junit.jupiter.api.Disabled("WIP: needs the hostile handler's isolation paths and the seccomp profile")
 class IsolationIT {
     private static final String IMAGE = "faas-test-hostile:latest";
     /** What the faas profile denies, as the hostile handler's /syscalls names them. */
