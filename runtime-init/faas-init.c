@@ -14,18 +14,35 @@
  * LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
  * The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
  *
+ * FAAS_ISOLATION (fork mode): container (default, also when unset or empty) lets requests share the
+ * container; request, after each handler's waitpid and before its DONE, kills every other process of
+ * the container (kill(-1, SIGKILL), then reaps until ECHILD) and empties /tmp and /dev/shm (see
+ * isolate). request refuses to start (exit 2) unless this process is PID 1 of its PID namespace:
+ * kill(-1) anywhere else would kill the machine, and the host's /tmp is not ours to empty. Oneshot and
+ * persistent mode accept either value and ignore it; any other value exits 2.
+ *
+ * In every mode the init first makes itself non-dumpable (prctl(PR_SET_DUMPABLE, 0)): a handler of
+ * the same uid then cannot ptrace PID 1 or open /proc/1/mem, environ, maps or fd/. Exec makes a
+ * process dumpable again, so handlers are not affected.
+ *
  * Exit codes: 0 fork mode ended by the pool, 1 control-socket failure, 2 usage,
  * 126 handler not executable, 127 handler not found.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +250,187 @@ static int wait_handler(pid_t child)
 }
 
 /*
+ * Request isolation (FAAS_ISOLATION=request, fork mode): what one request leaves behind in the
+ * container is removed before the next one, between the handler's waitpid and its DONE.
+ */
+
+#define WIPE_DEPTH 32        /* directories open at once while emptying one; deeper ones are moved up */
+#define WIPE_PASSES 1000000  /* bounds the passes over the top directory (each hoist shortens a chain) */
+
+/* Emptying one top directory (/tmp, /dev/shm): one pass over it, and what it could not remove. */
+struct wipe {
+	const char *top;
+	int root;               /* the top directory's descriptor, where deep directories are moved to */
+	dev_t dev;              /* its device: a directory on another one is a mount, never entered */
+	int checked;            /* dev is known and the file system is writable */
+	int readonly;           /* a read-only file system: no request can have left anything there */
+	unsigned long hoisted;  /* directories moved up to the top this pass */
+	unsigned long left;     /* entries this pass could not remove */
+	int err;                /* errno of the first of them */
+	char first[NAME_MAX + 8];
+};
+
+static unsigned long hoist_seq;
+
+static void wipe_failed(struct wipe *w, int depth, const char *name, int err)
+{
+	if (w->left++ == 0) {
+		w->err = err;
+		snprintf(w->first, sizeof(w->first), "%s%s", depth ? ".../" : "", name);
+	}
+}
+
+/*
+ * Removes every entry of the directory d, at `depth` below the top: unlinkat, never following a
+ * symlink (a symlink is removed, not its target), and never entering another mount (rmdir on a mount
+ * point fails with EBUSY before anything else, and a directory on another device is not entered).
+ * A directory whose owner (the handler's uid, as a rule: the init's) took away its own write or search
+ * permission is given it back (chmod u+rwx) before it is emptied: chmod 0500 must not keep a file.
+ * A directory WIPE_DEPTH levels down is moved up into the top directory instead of entered, for a
+ * later pass: so at most WIPE_DEPTH directories are open at once, however deep a chain a handler
+ * made (deeper than PATH_MAX, past the open-file limit). Nothing else runs in the container by now
+ * (isolate killed it), so nothing changes the tree while it is walked.
+ */
+static void wipe_dir(struct wipe *w, DIR *d, int depth)
+{
+	struct dirent *e;
+	int fd = dirfd(d);
+	while ((errno = 0, e = readdir(d))) {
+		const char *name = e->d_name;
+		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+			continue;
+		if (!w->checked) { /* the first entry of the first pass: is there anything to do at all? */
+			struct stat sb;
+			struct statvfs vfs;
+			if (fstat(w->root, &sb) < 0) {
+				wipe_failed(w, depth, ".", errno);
+				return;
+			}
+			w->dev = sb.st_dev;
+			w->checked = 1;
+			if (fstatvfs(w->root, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
+				w->readonly = 1;
+				return;
+			}
+		}
+		if (e->d_type != DT_DIR) {
+			if (unlinkat(fd, name, 0) == 0)
+				continue;
+			if (errno != EISDIR && !(errno == EPERM && e->d_type == DT_UNKNOWN)) {
+				wipe_failed(w, depth, name, errno);
+				continue;
+			}
+		}
+		if (unlinkat(fd, name, AT_REMOVEDIR) == 0) /* an empty directory: one call */
+			continue;
+		if (errno != ENOTEMPTY && errno != EEXIST) { /* EBUSY: a mount point */
+			wipe_failed(w, depth, name, errno);
+			continue;
+		}
+		/* A directory now (rmdir said ENOTEMPTY), so chmod, which follows symlinks, is safe on it. */
+		if (depth + 1 >= WIPE_DEPTH) {
+			char to[32];
+			snprintf(to, sizeof(to), ".faas-init-%lu", ++hoist_seq);
+			int rc = renameat(fd, name, w->root, to);
+			if (rc < 0 && errno == EACCES && fchmodat(fd, name, 0700, 0) == 0) /* its .. changes */
+				rc = renameat(fd, name, w->root, to);
+			if (rc == 0)
+				w->hoisted++;
+			else
+				wipe_failed(w, depth, name, errno);
+			continue;
+		}
+		int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == EACCES && fchmodat(fd, name, 0700, 0) == 0) /* no r or x for its owner */
+			sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat sb;
+		DIR *sd = NULL;
+		int err = sub < 0 || fstat(sub, &sb) < 0 ? errno : sb.st_dev != w->dev ? EXDEV
+								  : (sd = fdopendir(sub)) ? 0 : errno;
+		if (!err && (sb.st_mode & 0700) != 0700) /* chmod 0500 does not keep its entries: same uid */
+			fchmod(sub, (sb.st_mode & 07777) | 0700);
+		if (err) {
+			wipe_failed(w, depth, name, err);
+			if (sub >= 0)
+				close(sub);
+			continue;
+		}
+		wipe_dir(w, sd, depth + 1);
+		closedir(sd);
+		if (unlinkat(fd, name, AT_REMOVEDIR) < 0)
+			wipe_failed(w, depth, name, errno);
+	}
+	if (errno)
+		wipe_failed(w, depth, ".", errno);
+}
+
+/*
+ * Empties the directory top (not top itself). Returns how many entries could not be removed, and the
+ * first of them in `first` ("" for none). A top that does not exist is fine; an empty one costs an
+ * open, a fstat, two getdents and a close.
+ */
+static unsigned long wipe(const char *top, char *first, size_t size)
+{
+	struct wipe w = { .top = top };
+	first[0] = '\0';
+	w.root = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w.root < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(first, size, "%s: %s", top, strerror(errno));
+		return 1;
+	}
+	DIR *d = fdopendir(w.root);
+	if (!d) {
+		snprintf(first, size, "%s: %s", top, strerror(errno));
+		close(w.root);
+		return 1;
+	}
+	for (unsigned long pass = 0; pass < WIPE_PASSES; pass++) {
+		w.left = w.hoisted = 0;
+		if (pass)
+			rewinddir(d);
+		wipe_dir(&w, d, 0);
+		if (!w.hoisted || w.readonly)
+			break;
+	}
+	closedir(d);
+	if (w.left)
+		snprintf(first, size, "%s/%s: %s", top, w.first, strerror(w.err));
+	return w.left;
+}
+
+/*
+ * After request `req`'s handler was reaped: kills every other process of the container and reaps
+ * them all, then empties /tmp and /dev/shm. As PID 1 of the container's PID namespace, kill(-1)
+ * reaches every process in it but this one, and every process in it descends from this one (orphans
+ * are reparented here), so with no child left there is nothing to kill: one waitpid(WNOHANG) then.
+ * What could not be removed is said in one line on stderr.
+ */
+static void isolate(unsigned long req)
+{
+	if (getpid() != 1) /* main refuses to start so; checked again because of what kill(-1) would do */
+		return;
+	if (!(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)) {
+		kill(-1, SIGKILL);
+		while (waitpid(-1, NULL, 0) >= 0 || errno == EINTR)
+			;
+	}
+	static const char *const dirs[] = { "/tmp", "/dev/shm" };
+	char first[NAME_MAX + 64], what[NAME_MAX + 64] = "";
+	unsigned long left = 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		unsigned long n = wipe(dirs[i], first, sizeof(first));
+		if (n && !left)
+			memcpy(what, first, sizeof(what));
+		left += n;
+	}
+	if (left)
+		say("isolation: after request %lu, %lu entries of /tmp and /dev/shm could not be removed (first: %s)",
+		    req, left, what);
+}
+
+/*
  * What serve_forked's child needs. The child runs in the init's memory (CLONE_VM) while the init is
  * suspended (CLONE_VFORK), on a stack of its own: it touches only its stack and `err`.
  */
@@ -285,8 +483,9 @@ static int spawn_child(void *arg)
  * less than the pool's 2 s ACK deadline), then DONE <status> <req>. The handler's process is made with
  * clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of the init's address space, and clone
  * returns once the child has exec'd or failed to, so its result is known without a pipe. (Measured on this project's VM: fork+exec+wait ~3.9 ms, this ~1.3 ms.)
+ * With request isolation, isolate() runs between the handler's end and its DONE.
  */
-static void serve_forked(int ctl, int fd, char *argv[], int stdio, unsigned long req)
+static void serve_forked(int ctl, int fd, char *argv[], int stdio, int isolation, unsigned long req)
 {
 	static char stack[SPAWN_STACK] __attribute__((aligned(16)));
 	struct spawn sp = { .fd = fd, .stdio = stdio, .argv = argv, .err = 0 };
@@ -302,11 +501,15 @@ static void serve_forked(int ctl, int fd, char *argv[], int stdio, unsigned long
 		       : send_line(ctl, "ACK\nRUN %d", (int)child);
 	if (sent < 0)
 		fail(-1, EXIT_CONTROL, "ack", errno, "send ACK");
-	send_line(ctl, "DONE %d %lu", wait_handler(child), req);
+	int status = wait_handler(child);
+	if (isolation)
+		isolate(req);
+	send_line(ctl, "DONE %d %lu", status, req);
 }
 
 int main(int argc, char *argv[])
 {
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no ptrace or /proc/1/mem for the handlers; exec undoes it */
 	if (argc < 2) {
 		say("usage: faas-init <command> [args...]");
 		return EXIT_USAGE;
@@ -321,6 +524,20 @@ int main(int argc, char *argv[])
 		mode = PERSISTENT;
 	else {
 		say("unknown FAAS_MODE '%s' (oneshot, fork or persistent)", m);
+		return EXIT_USAGE;
+	}
+	const char *i = getenv("FAAS_ISOLATION");
+	int isolation; /* request isolation: only fork mode has requests after the first to isolate */
+	if (!i || !*i || !strcmp(i, "container"))
+		isolation = 0;
+	else if (!strcmp(i, "request"))
+		isolation = mode == FORK;
+	else {
+		say("unknown FAAS_ISOLATION '%s' (container or request)", i);
+		return EXIT_USAGE;
+	}
+	if (isolation && getpid() != 1) {
+		say("isolation: request needs faas-init to be PID 1 of its container");
 		return EXIT_USAGE;
 	}
 	const char *s = getenv("FAAS_STDIO");
@@ -345,7 +562,7 @@ int main(int argc, char *argv[])
 			int fd = receive_client(ctl);
 			if (fd < 0)
 				return 0; /* the pool is done with this container */
-			serve_forked(ctl, fd, &argv[1], stdio, req);
+			serve_forked(ctl, fd, &argv[1], stdio, isolation, req);
 		}
 	}
 

@@ -18,6 +18,17 @@
 // LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
 // The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
 //
+// FAAS_ISOLATION (fork mode): container (default, also when unset or empty) lets requests share the
+// container; request, after each handler's wait and before its DONE, kills every other process of the
+// container (kill(-1, SIGKILL), then reaps until ECHILD) and empties /tmp and /dev/shm (see isolate).
+// request refuses to start (exit 2) unless this process is PID 1 of its PID namespace: kill(-1)
+// anywhere else would kill the machine, and the host's /tmp is not ours to empty. Oneshot and
+// persistent mode accept either value and ignore it; any other value exits 2.
+//
+// In every mode the init first makes itself non-dumpable (prctl(PR_SET_DUMPABLE, 0)): a handler of the
+// same uid then cannot ptrace the init or open its /proc/<pid>/mem or environ. Exec makes a process
+// dumpable again, so handlers (and the fork-mode helper below) are not affected.
+//
 // Exit codes: 0 fork mode ended by the pool, 1 control-socket failure, 2 usage,
 // 126 handler not executable, 127 handler not found.
 //
@@ -41,6 +52,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 const (
@@ -56,7 +68,14 @@ const (
 	exitNoExec         = 126
 	exitNotFound       = 127
 	execHelper         = "faas-init:exec-handler" // argv[0] of the fork-mode helper
+	wipeDepth          = 32                       // directories open at once while emptying one; deeper ones are moved up
+	wipePasses         = 1000000                  // bounds the passes over the top directory (each hoist shortens a chain)
+	atRemoveDir        = 0x200                    // AT_REMOVEDIR
+	stRdonly           = 0x1                      // ST_RDONLY, in Statfs_t.Flags
 )
+
+// isolatedDirs are emptied after each request with FAAS_ISOLATION=request.
+var isolatedDirs = []string{"/tmp", "/dev/shm"}
 
 // say writes one line on stderr, prefixed, like every other error exit of this program.
 func say(format string, args ...any) {
@@ -299,8 +318,9 @@ func waitHandler(child int) int {
 
 // serveForked, in fork mode, runs the handler on connection req (the req-th descriptor on this
 // control connection, from 1), reporting RUN or FAIL, then DONE <status> <req>. The child is this
-// program again as execHelper (see runHelper): the connection at 3, the report pipe at 4.
-func serveForked(ctl, fd int, argv []string, req uint64) {
+// program again as execHelper (see runHelper): the connection at 3, the report pipe at 4. With request
+// isolation, isolate runs between the handler's end and its DONE.
+func serveForked(ctl, fd int, argv []string, isolation bool, req uint64) {
 	var report [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		fail(ctl, exitControl, "fork", errnoOf(err), "pipe")
@@ -333,7 +353,226 @@ func serveForked(ctl, fd int, argv []string, req uint64) {
 	} else {
 		sendLine(ctl, "RUN %d", child)
 	}
-	sendLine(ctl, "DONE %d %d", waitHandler(child), req)
+	status := waitHandler(child)
+	if isolation {
+		isolate(req)
+	}
+	sendLine(ctl, "DONE %d %d", status, req)
+}
+
+// wipe is the emptying of one top directory (/tmp, /dev/shm): one pass over it, and what it could not
+// remove.
+type wipe struct {
+	root     int    // the top directory's descriptor, where deep directories are moved to
+	dev      uint64 // its device: a directory on another one is a mount, never entered
+	checked  bool   // dev is known and the file system is writable
+	readonly bool   // a read-only file system: no request can have left anything there
+	hoisted  int    // directories moved up to the top this pass
+	left     int    // entries this pass could not remove
+	first    string // the first of them
+	err      syscall.Errno
+}
+
+var hoistSeq uint64
+
+func (w *wipe) failed(depth int, name string, err error) {
+	if w.left == 0 {
+		w.first, w.err = name, errnoOf(err)
+		if depth > 0 {
+			w.first = ".../" + name
+		}
+	}
+	w.left++
+}
+
+func unlinkat(dirfd int, name string, flags int) error {
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	if _, _, e := syscall.Syscall(syscall.SYS_UNLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(flags)); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// wipeDir removes every entry of the directory fd, at depth below the top, as the C init's wipe_dir
+// does: unlinkat, never following a symlink and never entering another mount; a directory wipeDepth
+// levels down is moved up into the top directory for a later pass, so that at most wipeDepth
+// directories are open at once however deep a chain a handler made; a directory whose owner took away
+// its own write or search permission is given it back (chmod u+rwx) first.
+func wipeDir(w *wipe, fd, depth int) {
+	buf := make([]byte, 8192)
+	for {
+		n, err := syscall.Getdents(fd, buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			w.failed(depth, ".", err)
+			return
+		}
+		if n <= 0 {
+			return
+		}
+		for off := 0; off+19 <= n; {
+			// struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name
+			reclen := int(buf[off+16]) | int(buf[off+17])<<8
+			if reclen == 0 || off+reclen > n {
+				break
+			}
+			typ := buf[off+18]
+			name := buf[off+19 : off+reclen]
+			for i, c := range name {
+				if c == 0 {
+					name = name[:i]
+					break
+				}
+			}
+			off += reclen
+			if string(name) == "." || string(name) == ".." {
+				continue
+			}
+			if !w.checked { // the first entry of the first pass: is there anything to do at all?
+				var st syscall.Stat_t
+				if err := syscall.Fstat(w.root, &st); err != nil {
+					w.failed(depth, ".", err)
+					return
+				}
+				w.dev, w.checked = st.Dev, true
+				var fs syscall.Statfs_t
+				if syscall.Fstatfs(w.root, &fs) == nil && fs.Flags&stRdonly != 0 {
+					w.readonly = true
+					return
+				}
+			}
+			wipeEntry(w, fd, depth, string(name), typ)
+		}
+	}
+}
+
+// wipeEntry removes one entry of the directory fd (typ: its d_type).
+func wipeEntry(w *wipe, fd, depth int, name string, typ byte) {
+	if typ != syscall.DT_DIR {
+		err := unlinkat(fd, name, 0)
+		if err == nil {
+			return
+		}
+		if err != syscall.EISDIR && !(err == syscall.EPERM && typ == syscall.DT_UNKNOWN) {
+			w.failed(depth, name, err)
+			return
+		}
+	}
+	err := unlinkat(fd, name, atRemoveDir) // an empty directory: one call
+	if err == nil {
+		return
+	}
+	if err != syscall.ENOTEMPTY && err != syscall.EEXIST { // EBUSY: a mount point
+		w.failed(depth, name, err)
+		return
+	}
+	// A directory now (rmdir said ENOTEMPTY), so chmod, which follows symlinks, is safe on it.
+	if depth+1 >= wipeDepth {
+		hoistSeq++
+		to := fmt.Sprintf(".faas-init-%d", hoistSeq)
+		err := syscall.Renameat(fd, name, w.root, to)
+		if err == syscall.EACCES && syscall.Fchmodat(fd, name, 0700, 0) == nil { // its .. changes
+			err = syscall.Renameat(fd, name, w.root, to)
+		}
+		if err != nil {
+			w.failed(depth, name, err)
+		} else {
+			w.hoisted++
+		}
+		return
+	}
+	const flags = syscall.O_RDONLY | syscall.O_DIRECTORY | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+	sub, err := syscall.Openat(fd, name, flags, 0)
+	if err == syscall.EACCES && syscall.Fchmodat(fd, name, 0700, 0) == nil { // no r or x for its owner
+		sub, err = syscall.Openat(fd, name, flags, 0)
+	}
+	if err != nil {
+		w.failed(depth, name, err)
+		return
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(sub, &st); err != nil {
+		w.failed(depth, name, err)
+	} else if st.Dev != w.dev {
+		w.failed(depth, name, syscall.EXDEV)
+	} else {
+		if st.Mode&0700 != 0700 { // chmod 0500 does not keep its entries: same uid
+			syscall.Fchmod(sub, st.Mode&07777|0700)
+		}
+		wipeDir(w, sub, depth+1)
+		syscall.Close(sub)
+		if err := unlinkat(fd, name, atRemoveDir); err != nil {
+			w.failed(depth, name, err)
+		}
+		return
+	}
+	syscall.Close(sub)
+}
+
+// wipeTop empties the directory top (not top itself). It returns how many entries could not be
+// removed and the first of them ("" for none). A top that does not exist is fine.
+func wipeTop(top string) (int, string) {
+	root, err := syscall.Open(top, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err == syscall.ENOENT {
+		return 0, ""
+	}
+	if err != nil {
+		return 1, top + ": " + strerror(errnoOf(err))
+	}
+	defer syscall.Close(root)
+	w := &wipe{root: root}
+	for pass := 0; pass < wipePasses; pass++ {
+		w.left, w.hoisted = 0, 0
+		if pass > 0 {
+			if _, err := syscall.Seek(root, 0, 0); err != nil {
+				return 1, top + ": " + strerror(errnoOf(err))
+			}
+		}
+		wipeDir(w, root, 0)
+		if w.hoisted == 0 || w.readonly {
+			break
+		}
+	}
+	if w.left > 0 {
+		return w.left, top + "/" + w.first + ": " + strerror(w.err)
+	}
+	return 0, ""
+}
+
+// isolate, after request req's handler was reaped, kills every other process of the container and
+// reaps them all, then empties /tmp and /dev/shm, as the C init's isolate does. As PID 1 of the
+// container's PID namespace, kill(-1) reaches every process in it but this one (and its threads), and
+// every process in it descends from this one, so with no child left there is nothing to kill. What
+// could not be removed is said in one line on stderr.
+func isolate(req uint64) {
+	if os.Getpid() != 1 { // main refuses to start so; checked again because of what kill(-1) would do
+		return
+	}
+	if _, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil); err != syscall.ECHILD {
+		syscall.Kill(-1, syscall.SIGKILL)
+		for {
+			_, err := syscall.Wait4(-1, nil, 0, nil)
+			if err != nil && err != syscall.EINTR {
+				break
+			}
+		}
+	}
+	left, what := 0, ""
+	for _, top := range isolatedDirs {
+		n, first := wipeTop(top)
+		if n > 0 && left == 0 {
+			what = first
+		}
+		left += n
+	}
+	if left > 0 {
+		say("isolation: after request %d, %d entries of /tmp and /dev/shm could not be removed (first: %s)", req, left, what)
+	}
 }
 
 // runHelper is the fork-mode child: the connection is at 3 and the report pipe at 4 (ForkExec put
@@ -352,6 +591,8 @@ func runHelper(argv []string, stdio bool) {
 }
 
 func main() {
+	// No ptrace or /proc/<pid>/mem for the handlers; exec undoes it. Per process, whichever thread runs it.
+	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0)
 	nofile.Restore() // best effort: the limit is the handler's business, not the protocol's
 	stdio := os.Getenv("FAAS_STDIO") == "1"
 	if len(os.Args) > 1 && os.Args[0] == execHelper {
@@ -367,6 +608,19 @@ func main() {
 	case "", "oneshot", "fork", "persistent":
 	default:
 		say("unknown FAAS_MODE '%s' (oneshot, fork or persistent)", mode)
+		os.Exit(exitUsage)
+	}
+	isolation := false // request isolation: only fork mode has requests after the first to isolate
+	switch i := os.Getenv("FAAS_ISOLATION"); i {
+	case "", "container":
+	case "request":
+		isolation = mode == "fork"
+	default:
+		say("unknown FAAS_ISOLATION '%s' (container or request)", i)
+		os.Exit(exitUsage)
+	}
+	if isolation && os.Getpid() != 1 {
+		say("isolation: request needs faas-init to be PID 1 of its container")
 		os.Exit(exitUsage)
 	}
 
@@ -394,7 +648,7 @@ func main() {
 			if err := sendLine(ctl, "ACK"); err != nil {
 				fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
 			}
-			serveForked(ctl, fd, argv, req)
+			serveForked(ctl, fd, argv, isolation, req)
 		}
 	}
 

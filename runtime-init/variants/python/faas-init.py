@@ -17,6 +17,19 @@ LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin a
 The control connection is close-on-exec (Python's descriptors are non-inheritable): in oneshot mode a
 successful exec shows up as EOF.
 
+FAAS_ISOLATION (fork mode): container (default, also when unset or empty) lets requests share the
+container; request, after each handler's waitpid and before its DONE, kills every other process of the
+container (kill(-1, SIGKILL), then reaps until ECHILD) and empties /tmp and /dev/shm (see isolate).
+request refuses to start (exit 2) unless this process is PID 1 of its PID namespace: kill(-1) anywhere
+else would kill the machine, and the host's /tmp is not ours to empty. Oneshot and persistent mode
+accept either value and ignore it; any other value exits 2.
+
+In fork mode the init makes itself non-dumpable before it connects (prctl(PR_SET_DUMPABLE, 0), through
+ctypes when the interpreter has it; best effort): a handler of the same uid then cannot ptrace the init
+or open its /proc/<pid>/mem or environ. Exec makes a process dumpable again, so handlers are not
+affected. (The C and Go inits do it in every mode; in oneshot and persistent mode this process execs
+before any handler runs, and importing ctypes would cost 3-5 ms of the start.)
+
 Exit codes: 0 fork mode ended by the pool, 1 control-socket failure, 2 usage,
 126 handler not executable, 127 handler not found.
 
@@ -38,6 +51,10 @@ CLIENT_FD = 3
 CONTROL_FD_MIN = 10  # keeps the control connection clear of 0-3, which the handler gets
 MAX_LINE = 128
 EXIT_CONTROL, EXIT_USAGE, EXIT_NOEXEC, EXIT_NOTFOUND = 1, 2, 126, 127
+PR_SET_DUMPABLE = 4
+WIPE_DEPTH = 32  # directories open at once while emptying one; deeper ones are moved up
+WIPE_PASSES = 1000000  # bounds the passes over the top directory (each hoist shortens a chain)
+ISOLATED_DIRS = ("/tmp", "/dev/shm")
 
 
 def say(text):
@@ -91,6 +108,185 @@ def undo_interpreter_state():
         os.environb[b"LC_CTYPE"] = given[b"LC_CTYPE"]
     else:
         os.environb.pop(b"LC_CTYPE", None)
+
+
+def not_dumpable():
+    """prctl(PR_SET_DUMPABLE, 0), best effort: Python has no prctl of its own, and ctypes is not in
+    every image (Debian's python3-minimal lacks it)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
+class Wipe:
+    """Emptying one top directory (/tmp, /dev/shm): one pass over it, and what it could not remove."""
+
+    def __init__(self, root):
+        self.root = root  # the top directory's descriptor, where deep directories are moved to
+        self.dev = None  # its device: a directory on another one is a mount, never entered
+        self.readonly = False  # a read-only file system: no request can have left anything there
+        self.hoisted = 0  # directories moved up to the top this pass
+        self.left = 0  # entries this pass could not remove
+        self.first = None  # (name, errno) of the first of them
+
+    def failed(self, depth, name, err):
+        if self.left == 0:
+            self.first = ((".../" if depth else "") + name, err)
+        self.left += 1
+
+
+hoist_seq = 0
+
+
+def wipe_dir(w, fd, depth):
+    """Removes every entry of the directory fd, at depth below the top, as the C init's wipe_dir does:
+    unlink with dir_fd, never following a symlink and never entering another mount; a directory
+    WIPE_DEPTH levels down is moved up into the top directory for a later pass, so that at most
+    WIPE_DEPTH directories are open at once however deep a chain a handler made; a directory whose
+    owner took away its own write or search permission is given it back (chmod u+rwx) first."""
+    global hoist_seq
+    try:
+        entries = os.scandir(fd)  # a duplicate of fd; the names are used with dir_fd=fd
+    except OSError as e:
+        w.failed(depth, ".", e.errno)
+        return
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if w.dev is None:  # the first entry of the first pass: is there anything to do at all?
+                try:
+                    w.dev = os.fstat(w.root).st_dev
+                    w.readonly = bool(os.fstatvfs(w.root).f_flag & os.ST_RDONLY)
+                except OSError as e:
+                    w.failed(depth, ".", e.errno)
+                    return
+                if w.readonly:
+                    return
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                try:
+                    os.unlink(name, dir_fd=fd)
+                    continue
+                except IsADirectoryError:
+                    pass
+                except OSError as e:
+                    w.failed(depth, name, e.errno)
+                    continue
+            try:
+                os.rmdir(name, dir_fd=fd)  # an empty directory: one call
+                continue
+            except OSError as e:
+                if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # EBUSY: a mount point
+                    w.failed(depth, name, e.errno)
+                    continue
+            # A directory now (rmdir said ENOTEMPTY), so chmod, which follows symlinks, is safe on it.
+            if depth + 1 >= WIPE_DEPTH:
+                hoist_seq += 1
+                to = ".faas-init-%d" % hoist_seq
+                try:
+                    try:
+                        os.rename(name, to, src_dir_fd=fd, dst_dir_fd=w.root)
+                    except PermissionError:  # its .. changes: it must be writable
+                        os.chmod(name, 0o700, dir_fd=fd)
+                        os.rename(name, to, src_dir_fd=fd, dst_dir_fd=w.root)
+                    w.hoisted += 1
+                except OSError as e:
+                    w.failed(depth, name, e.errno)
+                continue
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                try:
+                    sub = os.open(name, flags, dir_fd=fd)
+                except PermissionError:  # no r or x for its owner
+                    os.chmod(name, 0o700, dir_fd=fd)
+                    sub = os.open(name, flags, dir_fd=fd)
+            except OSError as e:
+                w.failed(depth, name, e.errno)
+                continue
+            try:
+                st = os.fstat(sub)
+                if st.st_dev != w.dev:
+                    w.failed(depth, name, errno.EXDEV)
+                    continue
+                if st.st_mode & 0o700 != 0o700:  # chmod 0500 does not keep its entries: same uid
+                    try:
+                        os.fchmod(sub, (st.st_mode & 0o7777) | 0o700)
+                    except OSError:
+                        pass
+                wipe_dir(w, sub, depth + 1)
+            except OSError as e:
+                w.failed(depth, name, e.errno)
+                continue
+            finally:
+                os.close(sub)
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except OSError as e:
+                w.failed(depth, name, e.errno)
+
+
+def wipe(top):
+    """Empties the directory top (not top itself). Returns how many entries could not be removed and
+    the first of them ("" for none). A top that does not exist is fine."""
+    try:
+        root = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return 0, ""
+    except OSError as e:
+        return 1, "%s: %s" % (top, os.strerror(e.errno))
+    w = Wipe(root)
+    try:
+        for _ in range(WIPE_PASSES):
+            w.left = w.hoisted = 0
+            wipe_dir(w, root, 0)
+            if not w.hoisted or w.readonly:
+                break
+    finally:
+        os.close(root)
+    if w.left:
+        return w.left, "%s/%s: %s" % (top, w.first[0], os.strerror(w.first[1]))
+    return 0, ""
+
+
+def isolate(req):
+    """After request req's handler was reaped: kills every other process of the container and reaps
+    them all, then empties /tmp and /dev/shm, as the C init's isolate does. As PID 1 of the container's
+    PID namespace, kill(-1) reaches every process in it but this one, and every process in it descends
+    from this one, so with no child left there is nothing to kill. What could not be removed is said in
+    one line on stderr."""
+    if os.getpid() != 1:  # main refuses to start so; checked again because of what kill(-1) would do
+        return
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        children = True
+    except ChildProcessError:
+        children = False
+    if children:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        while True:
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+    left, what = 0, ""
+    for top in ISOLATED_DIRS:
+        n, first = wipe(top)
+        if n and not left:
+            what = first
+        left += n
+    if left:
+        say("isolation: after request %d, %d entries of /tmp and /dev/shm could not be removed (first: %s)"
+            % (req, left, what))
 
 
 def connect_control(path):
@@ -177,9 +373,10 @@ def wait_handler(child):
             return 128 + os.WTERMSIG(status)
 
 
-def serve_forked(ctl, fd, argv, stdio, req):
+def serve_forked(ctl, fd, argv, stdio, isolation, req):
     """fork mode: runs the handler on connection req (the req-th descriptor on this control
-    connection, from 1), reporting RUN or FAIL, then DONE <status> <req>."""
+    connection, from 1), reporting RUN or FAIL, then DONE <status> <req>. With request isolation,
+    isolate runs between the handler's end and its DONE."""
     try:
         report_r, report_w = os.pipe()  # non-inheritable: O_CLOEXEC
     except OSError as e:
@@ -215,7 +412,10 @@ def serve_forked(ctl, fd, argv, stdio, req):
         try_send_line(ctl, "FAIL exec %d %s" % (err, os.strerror(err)))
     else:
         try_send_line(ctl, "RUN %d" % child)
-    try_send_line(ctl, "DONE %d %d" % (wait_handler(child), req))
+    status = wait_handler(child)
+    if isolation:
+        isolate(req)
+    try_send_line(ctl, "DONE %d %d" % (status, req))
 
 
 def main():
@@ -227,8 +427,19 @@ def main():
     if mode not in ("oneshot", "fork", "persistent"):
         say("unknown FAAS_MODE '%s' (oneshot, fork or persistent)" % mode)
         return EXIT_USAGE
+    isolation = os.environ.get("FAAS_ISOLATION") or "container"
+    if isolation not in ("container", "request"):
+        say("unknown FAAS_ISOLATION '%s' (container or request)" % isolation)
+        return EXIT_USAGE
+    # request isolation: only fork mode has requests after the first to isolate
+    isolation = isolation == "request" and mode == "fork"
+    if isolation and os.getpid() != 1:
+        say("isolation: request needs faas-init to be PID 1 of its container")
+        return EXIT_USAGE
     stdio = os.environ.get("FAAS_STDIO") == "1"
     undo_interpreter_state()
+    if mode == "fork":
+        not_dumpable()
 
     if mode == "persistent":
         try:
@@ -255,7 +466,7 @@ def main():
             except OSError as e:
                 fail(None, EXIT_CONTROL, "ack", e.errno, "send ACK")
             req += 1
-            serve_forked(ctl, fd, argv, stdio, req)
+            serve_forked(ctl, fd, argv, stdio, isolation, req)
 
     fd = receive_client(ctl)
     if fd is None:

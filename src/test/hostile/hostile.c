@@ -25,6 +25,45 @@
  *   /partial                a head announcing 100 bytes, 4 of them, then SIGKILL: a truncated answer.
  *   /spawn?seconds=6        a child keeps the connection and answers late=1 after seconds while the
  *                           handler exits at once: a process that outlives its request (fork mode).
+ *   /linger?seconds=6       answers pid=<child pid> and exits; the child (setsid, the connection
+ *                           closed, 0 and 1 on /dev/null: it holds nothing) sleeps seconds, then
+ *                           writes "pid=<its pid>" to /tmp/lingered: a process that outlives its
+ *                           request unseen, and leaves a mark for the next one.
+ *   /secret-write?value=s3cret
+ *                           writes value to /tmp/secret and /dev/shm/secret (created 0644, truncated):
+ *                           /tmp/secret=written=1 and /dev/shm/secret=written=1, or the error.
+ *   /secret-read            what a request before this one left: /tmp/secret=<contents>,
+ *                           /dev/shm/secret=<contents>, /tmp/lingered=<contents>, each at most 256
+ *                           bytes, or the error ("ENOENT (...)": nothing left).
+ *   /spy                    the other processes of the container: others=<n>, then for each
+ *                           /proc/<pid> other than its own and PID 1's a line
+ *                           "proc=<pid> mem=<r> environ=<r> comm=<comm>": whether open(2) of its
+ *                           /proc/<pid>/mem and reading its /proc/<pid>/environ worked (ok or the
+ *                           errno's name), comm last (unprintable bytes as '?').
+ *   /ptrace1                ptrace_attach=, mem_open=, mem_read=: ptrace(PTRACE_ATTACH, 1) (detached
+ *                           again when it worked), open(2) of /proc/1/mem, and a pread of 16 bytes of
+ *                           it at the start of PID 1's first mapping in /proc/1/maps (ok (16 bytes)).
+ *                           What a handler can do to its init.
+ *   /syscalls               a line name=ok or name=<errno name> (e.g. ptrace=EPERM) per system call
+ *                           that a sandbox should refuse or a seccomp profile decides, made raw
+ *                           (syscall(2)), harmless when allowed (undone, or in a child): ptrace
+ *                           (PTRACE_TRACEME, in a child), process_vm_readv (of itself), io_uring_setup,
+ *                           perf_event_open (a software clock, user space only), userfaultfd, keyctl
+ *                           (the session keyring's id), add_key (a user key, invalidated again),
+ *                           request_key (ENOKEY when allowed), bpf (an array map), unshare
+ *                           (CLONE_NEWUSER, in a child), mount (a tmpfs on /tmp, unmounted again),
+ *                           memfd_create, personality (READ_IMPLIES_EXEC, put back), clone3 (a
+ *                           fork-like child that exits at once; Docker's profile says ENOSYS),
+ *                           kexec_load (with an invalid architecture: EINVAL means permitted),
+ *                           open_by_handle_at (a zero handle on /: EPERM, or ESTALE and the like when
+ *                           permitted).
+ *   /spin?seconds=10&threads=4
+ *                           burns CPU in threads threads (at most 64) for seconds of wall time, then
+ *                           answers threads= (those that ran; at the pids limit pthread_create=
+ *                           says why not more), wall_ms=, cpu_ms= (user+system of the whole
+ *                           process) and share= (cpu_ms / wall_ms / threads, 1.00 when every thread
+ *                           had a CPU): spin first, answer after, so the answer says how much CPU
+ *                           it got.
  *   anything else (/ok)     "ok".
  *
  * hostile --control never-ack|wrong-reply: in persistent mode, a handler that speaks the control
@@ -34,12 +73,16 @@
  * `printf 'GET /probe HTTP/1.1\r\n\r\n' | docker run -i --entrypoint /hostile ...`.
  * A handler that is PID 1 of its container (oneshot mode) ignores signals it has no handler for and
  * takes every process with it when it exits: /partial then exits 137 by itself, /crash dies of
- * SIGSEGV (musl's abort() falls back to a crashing instruction), /spawn's child dies with it.
+ * SIGSEGV (musl's abort() falls back to a crashing instruction), /spawn's and /linger's children die
+ * with it. In fork mode with FAAS_ISOLATION=request the init kills them when the handler exits, and
+ * empties /tmp and /dev/shm: /secret-read and /spy then find nothing of an earlier request.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +90,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -77,6 +121,8 @@ static const char *errstr(int err)
 		N(EPERM), N(ENOENT), N(EIO), N(EBADF), N(ENOMEM), N(EACCES), N(EBUSY), N(EEXIST),
 		N(EXDEV), N(ENOTDIR), N(EISDIR), N(EINVAL), N(EMFILE), N(EFBIG), N(ENOSPC), N(EROFS),
 		N(EMLINK), N(ENAMETOOLONG), N(ENOSYS), N(ENOTEMPTY), N(ELOOP), N(EDQUOT), N(ESRCH),
+		N(EFAULT), N(EAGAIN), N(ENODEV), N(E2BIG), N(ENFILE), N(ENOTTY), N(EOPNOTSUPP),
+		N(ENOKEY), N(EKEYREVOKED), N(ESTALE), N(EOVERFLOW), N(ECHILD), N(ENXIO),
 #undef N
 	};
 	static char buf[96];
@@ -85,6 +131,19 @@ static const char *errstr(int err)
 		if (names[i].n == err)
 			name = names[i].name;
 	snprintf(buf, sizeof(buf), "%s (%s)", name, strerror(err));
+	return buf;
+}
+
+/* The name alone, e.g. "EPERM" ("errno<n>" for one not in the table). */
+static const char *errname(int err)
+{
+	static char buf[96];
+	const char *full = errstr(err);
+	size_t n = strcspn(full, " ");
+	if (strncmp(full, "E?", n) == 0)
+		snprintf(buf, sizeof(buf), "errno%d", err);
+	else
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, full);
 	return buf;
 }
 
@@ -370,12 +429,357 @@ static void spawn(void)
 	_exit(0);
 }
 
+static void linger(void)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		addf("fork=%s\n", errstr(errno));
+		reply();
+	} else if (pid == 0) {
+		setsid();
+		close(in_fd);
+		if (out_fd != in_fd)
+			close(out_fd);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* with FAAS_STDIO, 0 and 1 are the connection */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) {
+			close(0);
+			close(1);
+		}
+		for (unsigned left = atoi(arg("seconds", "6")); left;)
+			left = sleep(left);
+		int fd = open("/tmp/lingered", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || dprintf(fd, "pid=%d", (int)getpid()) < 0)
+			fprintf(stderr, "hostile: linger: /tmp/lingered: %s\n", strerror(errno));
+		_exit(0);
+	} else {
+		addf("pid=%d\n", (int)pid);
+		reply();
+	}
+	_exit(0);
+}
+
+static const char *const secrets[] = { "/tmp/secret", "/dev/shm/secret" };
+
+static void secret_write(void)
+{
+	const char *value = arg("value", "s3cret");
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		int fd = open(secrets[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write_all(fd, value, strlen(value)) < 0)
+			addf("%s=%s\n", secrets[i], errstr(errno));
+		else
+			addf("%s=written=1\n", secrets[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+	reply();
+}
+
+/* Unprintable bytes, and so newlines, as '?': one answer line per value. */
+static char *printable(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return s;
+}
+
+/* path=<its first 256 bytes>, or path=<the error>. */
+static void add_file(const char *path)
+{
+	char buf[257];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		addf("%s=%s\n", path, errstr(errno));
+	} else {
+		buf[n] = '\0';
+		addf("%s=%s\n", path, printable(buf));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void secret_read(void)
+{
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		add_file(secrets[i]);
+	add_file("/tmp/lingered");
+	reply();
+}
+
+/* "ok" when open(2) of path and, with readit, a read(2) worked, else the errno's name. */
+static const char *can_read(const char *path, int readit)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *r = fd < 0 || (readit && read(fd, buf, sizeof(buf)) < 0) ? errname(errno) : "ok";
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void spy(void)
+{
+	static char lines[12288];
+	size_t len = 0;
+	int others = 0;
+	DIR *d = opendir("/proc");
+	if (!d) {
+		addf("others=n/a (/proc: %s)\n", errstr(errno));
+		reply();
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strspn(e->d_name, "0123456789") != strlen(e->d_name))
+			continue;
+		int pid = atoi(e->d_name);
+		if (pid == 1 || pid == getpid())
+			continue;
+		char path[64], comm[64] = "?", mem[32], environ[32];
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+		if (n > 0) {
+			comm[n] = '\0';
+			comm[strcspn(comm, "\n")] = '\0';
+			printable(comm);
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		snprintf(mem, sizeof(mem), "%s", can_read(path, 0));
+		snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+		snprintf(environ, sizeof(environ), "%s", can_read(path, 1));
+		others++;
+		int w = snprintf(lines + len, sizeof(lines) - len, "proc=%d mem=%s environ=%s comm=%s\n", pid, mem,
+				 environ, comm);
+		if (w > 0 && (size_t)w < sizeof(lines) - len)
+			len += w;
+	}
+	closedir(d);
+	addf("others=%d\n%s", others, lines);
+	reply();
+}
+
+static void ptrace1(void)
+{
+	long rc = ptrace(PTRACE_ATTACH, 1, 0, 0);
+	addf("ptrace_attach=%s\n", st(rc));
+	if (rc == 0) {
+		waitpid(1, NULL, __WALL);
+		ptrace(PTRACE_DETACH, 1, 0, 0);
+	}
+	int fd = open("/proc/1/mem", O_RDONLY | O_CLOEXEC);
+	addf("mem_open=%s\n", st(fd));
+	if (fd < 0) {
+		addf("mem_read=n/a (no descriptor)\n");
+		reply();
+		return;
+	}
+	unsigned long start = 0;
+	FILE *maps = fopen("/proc/1/maps", "re");
+	if (!maps || fscanf(maps, "%lx-", &start) != 1) {
+		addf("mem_read=n/a (/proc/1/maps: %s)\n", maps ? "no mapping" : errstr(errno));
+	} else {
+		char buf[16];
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)start);
+		if (n < 0)
+			addf("mem_read=%s\n", errstr(errno));
+		else
+			addf("mem_read=ok (%zd bytes)\n", n);
+	}
+	if (maps)
+		fclose(maps);
+	close(fd);
+	reply();
+}
+
+/* name=ok or name=<errno name> for a call's result (rc < 0: failed with errno). */
+static void outcome(const char *name, long rc)
+{
+	addf("%s=%s\n", name, rc < 0 ? errname(errno) : "ok");
+}
+
+/* Runs call in a child, which exits 0 when it worked and with its errno when not; the outcome as above. */
+static void in_child(const char *name, long (*call)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(call() < 0 ? errno : 0);
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		addf("%s=fork: %s\n", name, errname(errno));
+	else if (WIFEXITED(status))
+		addf("%s=%s\n", name, WEXITSTATUS(status) ? errname(WEXITSTATUS(status)) : "ok");
+	else
+		addf("%s=signal%d\n", name, WTERMSIG(status));
+}
+
+static long traceme(void)
+{
+	return syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+}
+
+static long new_user_ns(void)
+{
+	return syscall(SYS_unshare, CLONE_NEWUSER);
+}
+
+#define KEY_SPEC_SESSION_KEYRING (-3)
+#define KEYCTL_GET_KEYRING_ID 0
+#define KEYCTL_INVALIDATE 21
+
+static void syscalls(void)
+{
+	in_child("ptrace", traceme);
+
+	char src[16] = "process_vm_read", dst[16];
+	struct iovec local = { dst, sizeof(dst) }, remote = { src, sizeof(src) };
+	outcome("process_vm_readv", syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0));
+
+	unsigned char uring[120] = { 0 }; /* struct io_uring_params, zero: the kernel fills it */
+	long fd = syscall(SYS_io_uring_setup, 1, uring);
+	outcome("io_uring_setup", fd);
+	if (fd >= 0)
+		close(fd);
+
+	/* struct perf_event_attr, version 0 (64 bytes): PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,
+	 * disabled, exclude_kernel, exclude_hv: what perf_event_paranoid 2 still lets anyone open. */
+	union { unsigned char b[64]; unsigned long long align; } attr = { { 0 } };
+	unsigned type = 1, size = sizeof(attr.b);
+	unsigned long long flags = 1 | 1 << 5 | 1 << 6;
+	memcpy(attr.b, &type, 4);
+	memcpy(attr.b + 4, &size, 4);
+	memcpy(attr.b + 40, &flags, 8);
+	fd = syscall(SYS_perf_event_open, attr.b, 0, -1, -1, 8 /* PERF_FLAG_FD_CLOEXEC */);
+	outcome("perf_event_open", fd);
+	if (fd >= 0)
+		close(fd);
+
+	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	outcome("userfaultfd", fd);
+	if (fd >= 0)
+		close(fd);
+
+	outcome("keyctl", syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+	long key = syscall(SYS_add_key, "user", "faas-hostile", "x", 1, KEY_SPEC_SESSION_KEYRING);
+	outcome("add_key", key);
+	if (key >= 0)
+		syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);
+	outcome("request_key", syscall(SYS_request_key, "user", "faas-hostile-absent", NULL, 0));
+
+	unsigned bpf_attr[12] = { 2 /* BPF_MAP_TYPE_ARRAY */, 4, 4, 1 }; /* key, value size; entries */
+	fd = syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, bpf_attr, sizeof(bpf_attr));
+	outcome("bpf", fd);
+	if (fd >= 0)
+		close(fd);
+
+	in_child("unshare", new_user_ns);
+
+	long rc = syscall(SYS_mount, "hostile", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k");
+	outcome("mount", rc);
+	if (rc == 0)
+		syscall(SYS_umount2, "/tmp", MNT_DETACH);
+
+	fd = syscall(SYS_memfd_create, "hostile", 1 /* MFD_CLOEXEC */);
+	outcome("memfd_create", fd);
+	if (fd >= 0)
+		close(fd);
+
+	long persona = syscall(SYS_personality, 0xffffffffUL); /* a query: Docker's profile allows it */
+	rc = syscall(SYS_personality, 0x0400000UL);             /* READ_IMPLIES_EXEC */
+	outcome("personality", rc);
+	if (rc >= 0 && persona >= 0)
+		syscall(SYS_personality, (unsigned long)persona);
+
+	/* struct clone_args, version 0 (64 bytes): flags 0 and SIGCHLD, as fork() */
+	unsigned long long cargs[8] = { 0, 0, 0, 0, SIGCHLD, 0, 0, 0 };
+	rc = syscall(SYS_clone3, cargs, sizeof(cargs));
+	if (rc == 0)
+		_exit(0); /* the child, a copy of this process: gone at once */
+	outcome("clone3", rc);
+	if (rc > 0)
+		waitpid(rc, NULL, 0);
+
+	outcome("kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0x7fff0000UL)); /* no such architecture */
+
+	struct { unsigned bytes; int type; unsigned char handle[8]; } handle = { 8, 1, { 0 } };
+	int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = syscall(SYS_open_by_handle_at, root, &handle, O_RDONLY | O_CLOEXEC);
+	outcome("open_by_handle_at", fd);
+	if (fd >= 0)
+		close(fd);
+	if (root >= 0)
+		close(root);
+	reply();
+}
+
+static struct timespec spin_end;
+
+static double ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1e3 + (now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static void *spin_thread(void *arg)
+{
+	(void)arg;
+	volatile unsigned long x = 0;
+	while (ms_since(&spin_end) < 0)
+		for (int i = 0; i < 10000; i++)
+			x += i;
+	return NULL;
+}
+
+static void spin(void)
+{
+	int threads = atoi(arg("threads", "4")), started = 0;
+	double seconds = strtod(arg("seconds", "10"), NULL);
+	if (threads < 1)
+		threads = 1;
+	if (threads > 64)
+		threads = 64;
+	if (!(seconds >= 0))
+		seconds = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	spin_end = start;
+	spin_end.tv_sec += (time_t)seconds;
+	spin_end.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (spin_end.tv_nsec >= 1000000000L) {
+		spin_end.tv_sec++;
+		spin_end.tv_nsec -= 1000000000L;
+	}
+	pthread_t ids[64];
+	int err = 0;
+	for (; started < threads - 1; started++) /* and this thread */
+		if ((err = pthread_create(&ids[started], NULL, spin_thread, NULL)) != 0)
+			break;
+	spin_thread(NULL);
+	for (int i = 0; i < started; i++)
+		pthread_join(ids[i], NULL);
+	double wall = ms_since(&start);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	addf("threads=%d\nwall_ms=%.0f\ncpu_ms=%.0f\nshare=%.2f\n", started + 1, wall, cpu,
+	     wall > 0 ? cpu / wall / (started + 1) : 0);
+	if (err)
+		addf("pthread_create=%s\n", errstr(err));
+	reply();
+}
+
 static const struct {
 	const char *path;
 	void (*run)(void);
 } actions[] = {
 	{ "/probe", probe }, { "/fill", fill }, { "/setuid", setuid_copy }, { "/symlink-swap", symlink_swap },
 	{ "/chain", chain }, { "/oom", oom }, { "/partial", partial }, { "/spawn", spawn },
+	{ "/linger", linger }, { "/secret-write", secret_write }, { "/secret-read", secret_read },
+	{ "/spy", spy }, { "/ptrace1", ptrace1 }, { "/syscalls", syscalls }, { "/spin", spin },
 };
 
 /* Reads the request head (at most 4 KiB) and returns its request target, split into path and args. */

@@ -2,6 +2,7 @@ package dev.faaspool.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -63,6 +64,86 @@ abstract class InitConformance {
         Process p = init(dir.resolve("none.sock"), Map.of("FAAS_MODE", "forking"), "/bin/true");
         assertEquals(2, exit(p));
         assertOneLine(p, "unknown FAAS_MODE 'forking'");
+    }
+
+    @Test
+    void anUnknownIsolationExits2InEveryMode() throws Exception {
+        for (String mode : List.of("oneshot", "fork", "persistent")) {
+            Process p = init(dir.resolve("none.sock"), Map.of("FAAS_MODE", mode, "FAAS_ISOLATION", "per-request"),
+                    "/bin/true");
+            assertEquals(2, exit(p), mode + " mode");
+            assertOneLine(p, "unknown FAAS_ISOLATION 'per-request'");
+        }
+    }
+
+    /**
+     * Request isolation (fork mode, {@code FAAS_ISOLATION=request}) kills every other process with
+     * kill(-1) and empties /tmp and /dev/shm after each request: right for PID 1 of a container, and
+     * the end of the machine anywhere else. Here, on the host, the init must refuse before it does
+     * anything. (Its control socket does not exist either, so an init that failed to refuse would exit
+     * 1 at connect, before any request.) The isolation itself is tested in containers only.
+     */
+    @Test
+    void requestIsolationRefusesToStartUnlessItIsPid1() throws Exception {
+        Process p = init(dir.resolve("none.sock"), Map.of("FAAS_MODE", "fork", "FAAS_ISOLATION", "request"),
+                "/bin/true");
+        assertEquals(2, exit(p));
+        assertEquals(List.of("faas-init: isolation: request needs faas-init to be PID 1 of its container"),
+                stderrLines(p));
+    }
+
+    @Test
+    void containerIsolationIsForkModeAsBefore() throws Exception {
+        for (String isolation : List.of("container", "")) {
+            Control c = control("isolation-" + isolation + ".sock");
+            Process p = init(c.path, Map.of("FAAS_MODE", "fork", "FAAS_ISOLATION", isolation), "sh", "-c", "exit 3");
+            AFUNIXSocket s = c.accept();
+            assertTrue(HELLO.matcher(c.line(s)).matches());
+            for (int n = 1; n <= 2; n++) {
+                try (TcpPair tcp = new TcpPair()) {
+                    send(s, tcp.serverFd());
+                    assertEquals("ACK", c.line(s));
+                    assertTrue(c.line(s).startsWith("RUN "));
+                    assertEquals("DONE 3 " + n, c.line(s), "FAAS_ISOLATION='" + isolation + "'");
+                }
+            }
+            s.close();
+            assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
+        }
+    }
+
+    /**
+     * The init makes itself non-dumpable, so that a handler of its uid can neither ptrace it nor read
+     * its memory or environment (/proc/&lt;pid&gt;/mem, environ); exec makes the handler dumpable again.
+     * Seen from a fork-mode handler, with the init started by setpriv as root without capabilities
+     * (CAP_SYS_PTRACE would pass the check): the init's environ is denied, the handler's, read by its
+     * child, is not; nor, for comparison, is an ordinary parent's under the same setpriv.
+     */
+    @Test
+    void theInitIsNotDumpableButItsHandlersAre() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        String parent = "cat /proc/$PPID/environ >/dev/null 2>&1 && echo readable || echo denied";
+        Process plain = start(concat(NO_CAPS, List.of("sh", "-c", "sh -c '" + parent + "'")), Map.of());
+        assertEquals(0, exit(plain));
+        assertEquals("readable\n", new String(plain.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                "without capabilities, a dumpable parent's environ can be read");
+
+        Control c = control();
+        Process p = start(concat(NO_CAPS, initCommand(), List.of("sh", "-c",
+                        "init=$(" + parent + "); handler=$(sh -c '" + parent + "'); echo \"init=$init handler=$handler\" >&3")),
+                Map.of("FAAS_CONTROL_SOCK", c.path.toString(), "FAAS_MODE", "fork"));
+        AFUNIXSocket s = c.accept();
+        c.line(s);
+        try (TcpPair tcp = new TcpPair()) {
+            send(s, tcp.serverFd());
+            tcp.server.close();
+            assertEquals("ACK", c.line(s));
+            assertTrue(c.line(s).startsWith("RUN "));
+            assertEquals("DONE 0 1", c.line(s));
+            assertEquals("init=denied handler=readable\n", tcp.clientReadAll());
+        }
+        s.close();
+        assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
     }
 
     @Test
@@ -361,6 +442,9 @@ abstract class InitConformance {
                     + " printf '%s standard signals %#x\\n' $k $((0x$v & 0x7fffffff));; esac; done < /proc/self/status",
             "grep '^Max open files' /proc/self/limits",
             "echo \"umask=$(umask) LC_CTYPE=${LC_CTYPE-unset} LC_ALL=${LC_ALL-unset} LANG=${LANG-unset}\""));
+
+    /** Runs its arguments as they are, but without any capability (the JVM's user, root here, keeps its uid). */
+    private static final List<String> NO_CAPS = List.of("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--");
 
     /** Runs its arguments with the soft open-file limit lowered to 256, below any usual hard limit. */
     private static final List<String> LOW_NOFILE = List.of("sh", "-c", "ulimit -S -n 256 && exec \"$@\"", "sh");
