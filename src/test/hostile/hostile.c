@@ -257,7 +257,7 @@ static void probe(void)
 	if (rc == 0)
 		unlink(p);
 
-	const char *mounts[] = { dir, "/tmp", NULL };
+	const char *mounts[] = { dir, "/tmp", "/dev/shm", NULL };
 	add_mounts(mounts);
 	add_status();
 	struct rlimit rl;

@@ -111,7 +111,7 @@ public record FunctionSpec(
 
         /** Request isolation where the mode allows it, faas-pool's seccomp profile, runc. */
         public static Sandbox defaultFor(HandlerMode mode) {
-            return new Sandbox(Isolation.defaultFor(mode), Seccomp.DEFAULT, Defaults.RUNTIME); // FAAS once the profile lands
+            return new Sandbox(Isolation.defaultFor(mode), Seccomp.FAAS, Defaults.RUNTIME);
         }
 
         /** Why {@code isolation} cannot be had in {@code mode}, or null when it can. */

@@ -151,7 +151,7 @@ class ConfigLoaderTest {
     @Test
     void theSandboxAndTheNewLimitsAreReadWithTheirDefaultsAndBounds() throws Exception {
         FunctionSpec d = single(load(write("d.yaml", HELLO + "    mode: fork\n")));
-        assertEquals(new FunctionSpec.Sandbox(Isolation.REQUEST, Seccomp.DEFAULT, "runc"), d.sandbox());
+        assertEquals(new FunctionSpec.Sandbox(Isolation.REQUEST, Seccomp.FAAS, "runc"), d.sandbox());
         assertEquals(Defaults.MILLI_CPUS, d.limits().milliCpus());
         assertEquals(Defaults.SHM, d.limits().shmBytes());
         assertEquals(Defaults.NOFILE, d.limits().nofile());

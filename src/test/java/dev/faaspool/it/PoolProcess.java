@@ -92,7 +92,7 @@ final class PoolProcess implements AutoCloseable {
     static int freePort() throws IOException {
         int below = 32768;
         try {
-            below = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+            below = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
                     .split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             // Linux's default range starts at 32768

@@ -261,8 +261,12 @@ public final class Faas {
             throw fail("nofd", "message did not carry exactly one descriptor", null);
         }
         try {
+            // A descriptor of its own: junixsocket closes what it received with the control socket, which
+            // it closes itself when a write fails (a DONE after the pool left), under running handlers.
+            FileDescriptor own = FileDescriptorCast.duplicating(fds[0]).as(FileDescriptor.class);
+            closeAll(fds);
             // junixsocket makes the socket blocking, as a java.net.Socket expects.
-            return new Connection(FileDescriptorCast.using(fds[0]).as(Socket.class), fds[0]);
+            return new Connection(FileDescriptorCast.using(own).as(Socket.class), own);
         } catch (IOException | RuntimeException e) {
             closeAll(fds);
             throw fail("recv", "the client descriptor", reason(e));
