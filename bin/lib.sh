@@ -47,9 +47,12 @@ ensure_docker() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   if docker info >/dev/null 2>&1; then return; fi
   [ "$(id -u)" = 0 ] || die "no Docker engine answers and only root can start dockerd here"
-  say "starting dockerd (log: $FAAS_DOCKERD_LOG)"
+  local extra=()
+  runsc_dockerd_args extra
+  say "starting dockerd (log: $FAAS_DOCKERD_LOG)${extra[*]:+ with ${extra[*]}}"
   # Function containers run with network none: no bridge, no iptables rules needed.
-  setsid nohup dockerd --iptables=false --bridge=none >"$FAAS_DOCKERD_LOG" 2>&1 < /dev/null &
+  setsid nohup dockerd --iptables=false --bridge=none ${extra[@]+"${extra[@]}"} \
+    >"$FAAS_DOCKERD_LOG" 2>&1 < /dev/null &
   local i
   for i in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return
@@ -57,6 +60,51 @@ ensure_docker() {
   done
   tail -n 20 "$FAAS_DOCKERD_LOG" >&2
   die "dockerd did not answer within 30 s"
+}
+
+# gVisor, opt-in: when runsc is installed, the engine ensure_docker starts gets an OCI runtime named
+# "runsc" (`docker run --runtime=runsc`); nothing runs on it unless asked to. An engine that already
+# answers is left as it is (engine_has_runtime runsc tells). See runtime-init/RUNSC.md: the control
+# socket works under runsc, handing a TCP connection over it does not (gVisor imports only Unix sockets).
+# dockerd 20.10's --add-runtime takes a path without arguments, and runsc needs two here:
+#   --network=none   Docker's "none" netns passes for the root netns on kernels >= 6.11 (gVisor #10704)
+#                    and runsc refuses to start; function containers have no network anyway.
+#   --host-uds=open  lets the sandbox connect() to a host Unix socket (the bind-mounted control socket);
+#                    the default (none) fails with EPERM. "open" is connect() only ("create" would
+#                    allow bind()); the container still reaches only what its mounts show it.
+# So they go in a daemon config file of our own, written once (then it is the operator's to edit).
+FAAS_DOCKERD_CONFIG="${FAAS_DOCKERD_CONFIG:-/etc/faas-pool/dockerd.json}"
+FAAS_RUNSC_ARGS="${FAAS_RUNSC_ARGS:---network=none --host-uds=open}"
+
+# runsc_dockerd_args ARRAY: appends `--config-file FILE` to the named array when runsc is installed,
+# nothing when it is not. --config-file replaces /etc/docker/daemon.json, so an existing one wins:
+# runsc is then not registered (say so: add runtimes.runsc to it by hand).
+runsc_dockerd_args() {
+  local -n out="$1"
+  local runsc arg args="" list=()
+  runsc="$(command -v runsc 2>/dev/null)" || return 0
+  if [ -s /etc/docker/daemon.json ] && [ "$FAAS_DOCKERD_CONFIG" != /etc/docker/daemon.json ]; then
+    say "runsc not registered: /etc/docker/daemon.json is in use (add a runtimes.runsc entry to it)"
+    return 0
+  fi
+  if [ ! -s "$FAAS_DOCKERD_CONFIG" ]; then
+    read -r -a list <<<"$FAAS_RUNSC_ARGS"
+    for arg in ${list[@]+"${list[@]}"}; do
+      case "$arg" in *[\\\"]*) die "FAAS_RUNSC_ARGS: no quotes or backslashes ($arg)" ;; esac
+      args="${args:+$args, }\"$arg\""
+    done
+    mkdir -p "$(dirname "$FAAS_DOCKERD_CONFIG")" || die "cannot create $(dirname "$FAAS_DOCKERD_CONFIG")"
+    printf '{\n  "runtimes": {\n    "runsc": { "path": "%s", "runtimeArgs": [%s] }\n  }\n}\n' \
+      "$runsc" "$args" >"$FAAS_DOCKERD_CONFIG" || die "cannot write $FAAS_DOCKERD_CONFIG"
+    say "registering runsc with dockerd: $FAAS_DOCKERD_CONFIG"
+  fi
+  out+=(--config-file "$FAAS_DOCKERD_CONFIG")
+}
+
+# engine_has_runtime NAME: whether the engine that answers knows the OCI runtime NAME (e.g. runsc).
+engine_has_runtime() {
+  docker info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null | tr ' ' '\n' |
+    grep -qx -- "$1"
 }
 
 # What the tests use besides Docker: promtool (Debian's prometheus) checks /metrics, Chromium renders
