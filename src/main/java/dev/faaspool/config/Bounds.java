@@ -74,8 +74,21 @@ public final class Bounds {
     public static final long MIN_NOFILE = 16;
     /** {@code limits.nofile}: the kernel's default {@code fs.nr_open}. */
     public static final long MAX_NOFILE = 1L << 20;
-    /** {@code runtime}: the OCI runtimes faas-pool knows how to run a function under. */
-    public static final java.util.Set<String> RUNTIMES = java.util.Set.of("runc", "runsc");
+    /**
+     * {@code runtime}: the OCI runtimes a function can be served under. Not runsc: gVisor takes only Unix
+     * sockets over {@code SCM_RIGHTS}, so the client's TCP descriptor never reaches the handler
+     * (runtime-init/RUNSC.md).
+     */
+    public static final java.util.Set<String> RUNTIMES = java.util.Set.of("runc");
+    /** Why {@code runtime} cannot serve a function, for the runtimes known not to; null otherwise. */
+    public static String runtimeProblem(String runtime) {
+        if (runtime.equals("runsc")) {
+            return "runsc (gVisor) cannot take the client's TCP connection: it imports only Unix sockets passed with"
+                    + " SCM_RIGHTS (runtime-init/RUNSC.md)";
+        }
+        return RUNTIMES.contains(runtime) ? null : "must be one of " + new java.util.TreeSet<>(RUNTIMES) + " (was '"
+                + runtime + "')";
+    }
     /** {@code limits.pids}: the kernel's {@code PID_MAX_LIMIT}; no cgroup can hold more. */
     public static final long MAX_PIDS = 4_194_304;
     /** {@code host.memory}: 1 PiB. */

@@ -321,10 +321,7 @@ public final class ConfigLoader {
             }
         }
         String runtime = f.string("runtime", d.runtime());
-        if (!Bounds.RUNTIMES.contains(runtime)) {
-            throw f.error("runtime", "must be one of " + new java.util.TreeSet<>(Bounds.RUNTIMES) + " (was '"
-                    + runtime + "')");
-        }
+        check(f, "runtime", Bounds.runtimeProblem(runtime));
         return new FunctionSpec.Sandbox(isolation, seccomp, runtime);
     }
 

@@ -103,9 +103,9 @@ public record FunctionSpec(
             Objects.requireNonNull(isolation, "isolation");
             Objects.requireNonNull(seccomp, "seccomp");
             Objects.requireNonNull(runtime, "runtime");
-            if (!Bounds.RUNTIMES.contains(runtime)) {
-                throw new IllegalArgumentException("runtime must be one of " + new java.util.TreeSet<>(Bounds.RUNTIMES)
-                        + " (was '" + runtime + "')");
+            String problem = Bounds.runtimeProblem(runtime);
+            if (problem != null) {
+                throw new IllegalArgumentException("runtime " + problem);
             }
         }
 

@@ -161,10 +161,10 @@ class ConfigLoaderTest {
                     mode: fork
                     isolation: container
                     seccomp: default
-                    runtime: runsc
+                    runtime: runc
                     limits: { cpus: 0.25, shm: 0, nofile: 256 }
                 """)));
-        assertEquals(new FunctionSpec.Sandbox(Isolation.CONTAINER, Seccomp.DEFAULT, "runsc"), f.sandbox());
+        assertEquals(new FunctionSpec.Sandbox(Isolation.CONTAINER, Seccomp.DEFAULT, "runc"), f.sandbox());
         assertEquals(250, f.limits().milliCpus());
         assertEquals(0, f.limits().shmBytes());
         assertEquals(256, f.limits().nofile());
@@ -176,7 +176,10 @@ class ConfigLoaderTest {
         assertError(loadFails(seccomp), seccomp, 5, "functions.hello.seccomp",
                 "must be faas, default or unconfined-not-recommended (was 'none')");
         Path runtime = write("c.yaml", HELLO + "    runtime: kata\n");
-        assertError(loadFails(runtime), runtime, 5, "functions.hello.runtime", "must be one of [runc, runsc] (was 'kata')");
+        assertError(loadFails(runtime), runtime, 5, "functions.hello.runtime", "must be one of [runc] (was 'kata')");
+        Path runsc = write("r.yaml", HELLO + "    runtime: runsc\n");
+        assertError(loadFails(runsc), runsc, 5, "functions.hello.runtime", "runsc (gVisor) cannot take the client's TCP"
+                + " connection: it imports only Unix sockets passed with SCM_RIGHTS (runtime-init/RUNSC.md)");
         Path cpus = write("e.yaml", HELLO + "    limits: { cpus: 0.0001 }\n");
         assertError(loadFails(cpus), cpus, 5, "functions.hello.limits.cpus",
                 "must be a number of CPUs such as 1 or 0.5, at most three decimals (was '0.0001')");
