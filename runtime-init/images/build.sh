@@ -36,13 +36,19 @@ sources=("deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $secur
 # /usr set up as debootstrap does (usr-is-merged, not usrmerge and the whole of perl it needs), without
 # documentation, manuals and translations (base/dpkg.cfg, which stays in the image for the packages
 # installed later), and without apt's lists and caches (mmdebstrap's clean-up, base/docker-clean), nor
-# the host's resolv.conf and hostname that mmdebstrap copies in; imported as $base.
+# the host's resolv.conf and hostname that mmdebstrap copies in, nor any setuid or setgid bit (su, mount,
+# passwd, chage, unix_chkpwd..., and the setgid /var/local and /var/mail: $strip_setid, which fails the
+# build if one is left; base/no-setid does the same after every later dpkg run); imported as $base.
+# The hook runs on the host, on the tree in "$1": -xdev keeps find out of what mmdebstrap mounts there.
+strip_setid='find "$1" -xdev -perm /6000 ! -type l -exec chmod ug-s {} + && ! find "$1" -xdev -perm /6000 ! -type l | grep .'
 build_base() {
   local opts=(--variant=minbase --quiet
               --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
               --aptopt="$here/base/apt.conf" --dpkgopt="$here/base/dpkg.cfg"
               --customize-hook="upload $here/base/docker-clean /etc/apt/apt.conf.d/docker-clean"
-              --customize-hook='rm -f "$1"/var/cache/apt/*.bin; : > "$1/etc/resolv.conf"; : > "$1/etc/hostname"')
+              --customize-hook="upload $here/base/no-setid /etc/apt/apt.conf.d/no-setid"
+              --customize-hook='rm -f "$1"/var/cache/apt/*.bin; : > "$1/etc/resolv.conf"; : > "$1/etc/hostname"'
+              --customize-hook="$strip_setid")
   local hash
   hash="$( (printf '%s\n' "$suite" "${opts[@]//"$here/"/}" "${sources[@]}"; cat "$here/base/"*) | sha256sum | cut -c1-16)"
   if [ "$(image_inputs "$base")" = "$hash" ]; then
