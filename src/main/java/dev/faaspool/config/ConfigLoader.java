@@ -269,6 +269,24 @@ public final class ConfigLoader {
                 timeouts, admission, concurrency, sandbox));
     }
 
+    /** The value of {@code key} among {@code values} by their configuration names, or {@code fallback} when absent. */
+    private static <E> E choice(YamlSection f, String key, E[] values, java.util.function.Function<E, String> name,
+            E fallback) throws ConfigException {
+        String text = f.string(key, null);
+        if (text == null) {
+            return fallback;
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (E v : values) {
+            if (name.apply(v).equals(text)) {
+                return v;
+            }
+            names.add(name.apply(v));
+        }
+        throw f.error(key, "must be " + String.join(", ", names.subList(0, names.size() - 1)) + " or "
+                + names.get(names.size() - 1) + " (was '" + text + "')");
+    }
+
     /** {@code limits.cpus}: a decimal number of CPUs with at most three decimals, as thousandths. */
     private static long milliCpus(YamlSection l) throws ConfigException {
         String text = l.string("cpus", null);
@@ -290,36 +308,14 @@ public final class ConfigLoader {
     /** {@code isolation}, {@code seccomp} and {@code runtime}, each checked against the mode and the known names. */
     private static FunctionSpec.Sandbox sandbox(YamlSection f, HandlerMode mode) throws ConfigException {
         FunctionSpec.Sandbox d = FunctionSpec.Sandbox.defaultFor(mode);
-        Isolation isolation = d.isolation();
-        String text = f.string("isolation", null);
-        if (text != null) {
-            isolation = null;
-            for (Isolation i : Isolation.values()) {
-                if (i.configName().equals(text)) {
-                    isolation = i;
-                }
-            }
-            if (isolation == null) {
-                throw f.error("isolation", "must be request or container (was '" + text + "')");
-            }
+        Isolation isolation = choice(f, "isolation", Isolation.values(), Isolation::configName, d.isolation());
+        if (f.has("isolation")) {
             String problem = FunctionSpec.Sandbox.problem(isolation, mode);
             if (problem != null) {
                 throw f.error("isolation", problem);
             }
         }
-        Seccomp seccomp = d.seccomp();
-        text = f.string("seccomp", null);
-        if (text != null) {
-            seccomp = null;
-            for (Seccomp s : Seccomp.values()) {
-                if (s.configName().equals(text)) {
-                    seccomp = s;
-                }
-            }
-            if (seccomp == null) {
-                throw f.error("seccomp", "must be faas, default or unconfined-not-recommended (was '" + text + "')");
-            }
-        }
+        Seccomp seccomp = choice(f, "seccomp", Seccomp.values(), Seccomp::configName, d.seccomp());
         String runtime = f.string("runtime", d.runtime());
         check(f, "runtime", Bounds.runtimeProblem(runtime));
         return new FunctionSpec.Sandbox(isolation, seccomp, runtime);
