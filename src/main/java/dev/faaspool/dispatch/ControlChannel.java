@@ -51,6 +51,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
     private final Slot slot;
     private int fd;
     private final byte[] line = new byte[MAX_LINE + 1];
+    private final byte[] received = new byte[MAX_LINE + 1];
     private int lineLength;
     private Expect expect = Expect.READY;
     /** The hand-off in progress. */
@@ -124,8 +125,11 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                 eof(n == 0 ? "its init closed the control connection" : "control connection error " + -n);
                 return;
             }
+            // Out of the loop's scratch buffer first: what a message leads to (an answer to a client, a
+            // drain) may use that buffer before the rest of this read is parsed.
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, received, 0, (int) n);
             for (int i = 0; i < n && expect != Expect.CLOSED; i++) {
-                byte b = buf.get(ValueLayout.JAVA_BYTE, i);
+                byte b = received[i];
                 if (b == '\n') {
                     String text = new String(line, 0, lineLength, StandardCharsets.US_ASCII);
                     lineLength = 0;

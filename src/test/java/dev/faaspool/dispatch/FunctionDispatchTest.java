@@ -395,6 +395,21 @@ class FunctionDispatchTest {
         }
     }
 
+    /** A FAIL exec answered 502 (which uses the loop's buffer) leaves the DONE read with it intact. */
+    @Test
+    void aFailExecAndItsDoneInOneReadAnswer502AndTheSlotServesAgain() throws Exception {
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = init();
+        try (Socket c = client(REQUEST)) {
+            init.takeClient(5_000);
+            init.say("ACK\nFAIL exec 2 No such file or directory\nDONE 127 1\n");
+            String r = readAll(c);
+            assertTrue(r.startsWith("HTTP/1.1 502 ") && r.contains("could not start its handler"), r);
+        }
+        await(() -> PoolFixture.count(pool, SlotState.WARM) == 1, "warm again after its DONE");
+        assertEquals(List.of(), fixture.owner.retired);
+    }
+
     @Test
     void idleResetAndLeavingClientsTouchNoContainer() throws Exception {
         start(HandlerMode.PERSISTENT, "5s", 8);
