@@ -188,7 +188,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                     lease = null;
                     expect = Expect.READY;
                     dispatch.started(x, l);
-                    dispatch.mayTakeMore(this, l);
+                    takeMoreIfRoom();
                 } else if (m instanceof ControlMessage.Fail f && f.isExec()) {
                     cancelTimer();
                     Exchange x = current;
@@ -199,7 +199,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
                     if (dispatch.reusesContainers()) {
                         running.put(handed, l); // the init reports DONE for the handler that did not start
                         expect = Expect.READY;
-                        dispatch.mayTakeMore(this, l);
+                        takeMoreIfRoom();
                     } else {
                         close();
                     }
@@ -209,6 +209,13 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
             }
             case READY -> violation("the init said " + m + (running.isEmpty() ? " while idle" : " with no hand-off"));
             case CLOSED -> { }
+        }
+    }
+
+    /** The hand-off was taken and its handler runs: the slot takes the next one now if it has room. */
+    private void takeMoreIfRoom() {
+        if (dispatch.pool().hasRoom(slot)) {
+            dispatch.slotFree(this);
         }
     }
 

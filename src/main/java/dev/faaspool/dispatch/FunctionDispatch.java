@@ -220,13 +220,6 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
         }
     }
 
-    /** The hand-off on {@code ch} was taken and its handler runs: its slot takes another if it has room. */
-    void mayTakeMore(ControlChannel ch, Lease l) {
-        if (pool.hasRoom(l.slot())) {
-            slotFree(ch);
-        }
-    }
-
     /** The most recently listed slot that still has room, taken; null when none. */
     private ControlChannel takeIdle() {
         ControlChannel ch;

@@ -3,6 +3,7 @@ package dev.faaspool.pool;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
+import dev.faaspool.runtime.ContainerExit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -235,7 +236,7 @@ public final class FunctionPool {
         Request r = lease.request();
         long now = System.nanoTime();
         if (claim(r, HandlerExit.ofStatus(status), now)) {
-            apply(r, r.claimed());
+            apply(r, r.claimed()); // one claimed otherwise (a timeout) is applied once its container is gone
         }
         s.released();
         if (s.leases() > 0) {
@@ -291,7 +292,7 @@ public final class FunctionPool {
      * caller's thread (an answer may linger to read what the client sent).
      */
     void apply(Request r, HandlerExit exit) {
-        if (!r.applied()) {
+        if (exit == null || !r.applied()) {
             return;
         }
         r.slot().running().remove(r);
@@ -307,9 +308,20 @@ public final class FunctionPool {
 
     /** A request taken after its slot's container was removed: it ended with the container. */
     private void endLate(Request r) {
-        if (claim(r, HandlerExit.lost("its container went away during the hand-off"), System.nanoTime())
-                || r.claimed() != null) {
-            apply(r, r.claimed());
+        claim(r, HandlerExit.lost("its container went away during the hand-off"), System.nanoTime());
+        apply(r, r.claimed());
+    }
+
+    /**
+     * Ends every request {@code s} still runs, once nothing can write to their clients: those nobody
+     * decided yet as {@code how}, and lost ones as the container's {@code diagnosis} tells, when there is one.
+     */
+    void endRunning(Slot s, HandlerExit how, ContainerExit diagnosis) {
+        long now = System.nanoTime();
+        for (Request r : s.running()) {
+            claim(r, how, now);
+            HandlerExit c = r.claimed();
+            apply(r, diagnosis != null && c.cause() == HandlerExit.Cause.LOST ? HandlerExit.ofContainer(diagnosis) : c);
         }
     }
 

@@ -493,13 +493,7 @@ public final class Pool implements AutoCloseable {
                 } else {
                     fp.counters().recycledUsed.increment(); // oneshot: the handler finished
                     if (exitCode == 0) {
-                        HandlerExit ok = HandlerExit.ofStatus(0); // the common case: no inspect on its path
-                        long now = System.nanoTime();
-                        for (Request r : s.running()) {
-                            if (fp.claim(r, ok, now)) {
-                                fp.apply(r, ok);
-                            }
-                        }
+                        fp.endRunning(s, HandlerExit.ofStatus(0), null); // the common case: no inspect on its path
                     }
                     retire(fp, s, null, HandlerExit.lost("its container exited"), null);
                 }
@@ -563,13 +557,9 @@ public final class Pool implements AutoCloseable {
     private void retire(FunctionPool fp, Slot s, String reason, HandlerExit end, Runnable removed) {
         SlotState was = s.retire();
         if (was == SlotState.RETIRED && removed == null) {
-            // Its clean-up runs or ran; one that ran cannot see a request claimed since: apply it here.
+            // Its clean-up runs or ran; one that ran cannot see a request claimed since: end it here.
             if (s.removed()) {
-                for (Request r : s.running()) {
-                    if (r.claimed() != null) {
-                        fp.apply(r, r.claimed());
-                    }
-                }
+                fp.endRunning(s, HandlerExit.lost(reason != null ? reason : "its container was removed"), null);
             }
             return;
         }
@@ -614,11 +604,7 @@ public final class Pool implements AutoCloseable {
                     }
                 } finally {
                     s.markRemoved(); // from here, a request taken late ends itself (FunctionPool#taken)
-                    for (Request r : s.running()) {
-                        fp.claim(r, how, System.nanoTime()); // taken while the container was being removed
-                        HandlerExit c = r.claimed();
-                        fp.apply(r, exit != null && c.cause() == HandlerExit.Cause.LOST ? HandlerExit.ofContainer(exit) : c);
-                    }
+                    fp.endRunning(s, how, exit); // those taken while the container was being removed too
                     s.removeFiles();
                     if (removed != null) {
                         removed.run();
@@ -756,10 +742,7 @@ public final class Pool implements AutoCloseable {
         for (Slot s : all) {
             s.markRemoved();
             FunctionPool fp = poolOf.get(s);
-            for (Request r : s.running()) {
-                fp.claim(r, STOPPED, System.nanoTime());
-                guard.run("close", fp.spec().name() + " " + s, () -> fp.apply(r, r.claimed()));
-            }
+            guard.run("close", fp.spec().name() + " " + s, () -> fp.endRunning(s, STOPPED, null));
             s.removeFiles();
         }
         byContainer.clear();

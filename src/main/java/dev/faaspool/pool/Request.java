@@ -79,10 +79,9 @@ public final class Request {
         return client.getAndSet(null);
     }
 
-    /** How it ended, once applied. */
+    /** How it ended, once applied (always, when {@link #holdClient} returned a connection). */
     HandlerExit ended() {
-        HandlerExit e = ended;
-        return e != null ? e : HandlerExit.lost("its container went away during the hand-off");
+        return ended;
     }
 
     @Override

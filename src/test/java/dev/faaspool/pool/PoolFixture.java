@@ -51,11 +51,10 @@ public final class PoolFixture implements AutoCloseable {
             HandlerExit how = end != null ? end : HandlerExit.lost(reason != null ? reason : "removed");
             s.markRemoved();
             for (Request r : s.running()) {
-                if (fp.claim(r, how, System.nanoTime()) || r.claimed() != null) {
-                    ends.add(r.claimed());
-                    fp.apply(r, r.claimed());
-                }
+                fp.claim(r, how, System.nanoTime());
+                ends.add(r.claimed());
             }
+            fp.endRunning(s, how, null);
             if (removed != null) {
                 removed.run();
             }
