@@ -15,6 +15,7 @@ import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
+import dev.faaspool.pool.PoolServices;
 import dev.faaspool.pool.RunDirectory;
 import dev.faaspool.pool.SlotState;
 import dev.faaspool.runtime.ContainerRuntime;
@@ -95,7 +96,7 @@ final class Service implements AutoCloseable {
         opened.add(runDir);
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
-                guard);
+                PoolServices.system(guard));
         int n = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < n; i++) {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));

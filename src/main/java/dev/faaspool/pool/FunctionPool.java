@@ -37,7 +37,8 @@ public final class FunctionPool {
     private final java.util.List<Slot> unclaimed = new java.util.ArrayList<>(); // warm before a sink; guarded by this
     private volatile int waiting;
     private final PoolCounters counters = new PoolCounters();
-    private final Demand demand = new Demand(System.nanoTime()); // deployed: now
+    private final Ticker ticker;
+    private final Demand demand;
     private volatile ScalingPolicy.Target target;
 
     // Confined to the owner thread.
@@ -51,9 +52,15 @@ public final class FunctionPool {
     }
 
     FunctionPool(FunctionSpec spec, SlotOwner owner, FunctionLatency latency) {
+        this(spec, owner, latency, Ticker.system());
+    }
+
+    FunctionPool(FunctionSpec spec, SlotOwner owner, FunctionLatency latency, Ticker ticker) {
         this.spec = spec;
         this.owner = owner;
         this.latency = latency;
+        this.ticker = ticker;
+        this.demand = new Demand(ticker.read()); // deployed: now
         this.target = new ScalingPolicy.Target(spec.pool().min(), "min");
     }
 
@@ -205,7 +212,7 @@ public final class FunctionPool {
         Slot s = lease.slot();
         Request r = lease.request();
         s.used();
-        r.taken(System.nanoTime());
+        r.taken(ticker.read());
         s.running().add(r);
         if (s.removed()) {
             endLate(r); // its container went away before the ACK was read: nobody else will end it
@@ -234,7 +241,7 @@ public final class FunctionPool {
     public boolean finished(Lease lease, int status) {
         Slot s = lease.slot();
         Request r = lease.request();
-        long now = System.nanoTime();
+        long now = ticker.read();
         if (claim(r, HandlerExit.ofStatus(status), now)) {
             apply(r, r.claimed()); // one claimed otherwise (a timeout) is applied once its container is gone
         }
@@ -308,7 +315,7 @@ public final class FunctionPool {
 
     /** A request taken after its slot's container was removed: it ended with the container. */
     private void endLate(Request r) {
-        claim(r, HandlerExit.lost("its container went away during the hand-off"), System.nanoTime());
+        claim(r, HandlerExit.lost("its container went away during the hand-off"), ticker.read());
         apply(r, r.claimed());
     }
 
@@ -317,7 +324,7 @@ public final class FunctionPool {
      * decided yet as {@code how}, and lost ones as the container's {@code diagnosis} tells, when there is one.
      */
     void endRunning(Slot s, HandlerExit how, ContainerExit diagnosis) {
-        long now = System.nanoTime();
+        long now = ticker.read();
         for (Request r : s.running()) {
             claim(r, how, now);
             HandlerExit c = r.claimed();
@@ -376,15 +383,6 @@ public final class FunctionPool {
         return waiting;
     }
 
-    /** How many more slots to start now ({@link #toStart}); none while draining. */
-    int wanted(int starting, int warmNow, int busy, int expiring) {
-        if (draining) {
-            return 0;
-        }
-        return toStart(spec, target.ready(), waiting, demand.servesFasterThanAStart(), starting, warmNow, busy,
-                expiring);
-    }
-
     /**
      * Fork and persistent modes: how many uses before {@code max-uses} a container's replacement starts,
      * so that no request waits for a container being recycled. Half a percent of its life, at least one.
@@ -394,33 +392,13 @@ public final class FunctionPool {
     }
 
     /**
-     * Whether {@code s} is within {@link #recycleAhead} uses of being recycled: its replacement may start.
-     * Never before its first use, so that a new slot is never expiring (with a tiny {@code max-uses}, each
-     * replacement would otherwise call for another).
+     * Whether a container that served {@code uses} requests is within {@link #recycleAhead} uses of being
+     * recycled: its replacement may start. Never before its first use, so that a new slot is never expiring
+     * (with a tiny {@code max-uses}, each replacement would otherwise call for another).
      */
-    boolean expiring(Slot s) {
+    static boolean expiring(FunctionSpec spec, int uses) {
         int maxUses = spec.pool().maxUses();
-        return spec.mode().reusesContainers() && s.uses() > 0 && s.uses() >= maxUses - recycleAhead(maxUses);
-    }
-
-    /** Warm and busy slots that are {@link #expiring}. */
-    int expiring() {
-        int n = 0;
-        for (Slot s : slots.values()) {
-            if ((s.state() == SlotState.WARM || s.state() == SlotState.BUSY) && expiring(s)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * Whether the idle, {@link #expiring} slot {@code s} may be recycled before its last uses: the slots
-     * that are not expiring, warm or busy, make the target (at least one) without it. Its replacement is warm.
-     */
-    boolean replaced(Slot s) {
-        return s.state() == SlotState.WARM && expiring(s)
-                && count(SlotState.WARM) + count(SlotState.BUSY) - expiring() >= Math.max(1, target.ready());
+        return spec.mode().reusesContainers() && uses > 0 && uses >= maxUses - recycleAhead(maxUses);
     }
 
     /**
@@ -458,7 +436,7 @@ public final class FunctionPool {
 
     /** {@code s} became warm: it goes to the dispatcher, or waits for one. Any thread. */
     void offerWarm(Slot s) {
-        s.warmSince(System.nanoTime());
+        s.warmSince(ticker.read());
         WarmSink k;
         synchronized (this) {
             k = sink;
@@ -470,12 +448,25 @@ public final class FunctionPool {
         k.warm(s);
     }
 
-    int consecutiveFailures() {
-        return consecutiveFailures;
-    }
-
-    long notBeforeNanos() {
-        return notBeforeNanos;
+    /**
+     * The pool as it is now, for one decision: taken on the owner thread, as {@code key} in the pool, at
+     * ticker time {@code now}.
+     */
+    FunctionView view(String key, long now) {
+        java.util.List<FunctionView.SlotView> views = new java.util.ArrayList<>(slots.size());
+        for (Slot s : slots.values()) {
+            SlotState state = s.state();
+            if (state == SlotState.RETIRED) {
+                continue; // its removal is under way; it counts for nothing any more
+            }
+            long oldest = Long.MAX_VALUE;
+            for (Request r : s.running()) {
+                oldest = Math.min(oldest, r.acceptedNanos());
+            }
+            views.add(new FunctionView.SlotView(s.id(), state, s.uses(), s.generation(), s.warmSinceNanos(), oldest));
+        }
+        return new FunctionView(key, spec, generation, draining, waiting, target.ready(), demand.snapshot(now),
+                demand.servesFasterThanAStart(), consecutiveFailures, notBeforeNanos, views);
     }
 
     void startSucceeded() {

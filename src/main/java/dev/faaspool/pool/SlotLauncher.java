@@ -33,6 +33,7 @@ final class SlotLauncher {
     private final RunDirectory runDir;
     private final String instance;
     private final EngineGuard engine;
+    private final Ticker ticker;
     private final BiConsumer<Slot, String> onCreated;
 
     /**
@@ -40,11 +41,12 @@ final class SlotLauncher {
      *                  that its exit can be routed to the slot
      */
     SlotLauncher(dev.faaspool.runtime.ContainerRuntime runtime, RunDirectory runDir, String instance,
-            EngineGuard engine, BiConsumer<Slot, String> onCreated) {
+            EngineGuard engine, Ticker ticker, BiConsumer<Slot, String> onCreated) {
         this.runtime = runtime;
         this.runDir = runDir;
         this.instance = instance;
         this.engine = engine;
+        this.ticker = ticker;
         this.onCreated = onCreated;
     }
 
@@ -142,8 +144,8 @@ final class SlotLauncher {
                 CgroupParent.of(instance, spec.name()));
     }
 
-    private static Duration left(long deadlineNanos) throws SocketTimeoutException {
-        long left = deadlineNanos - System.nanoTime();
+    private Duration left(long deadlineNanos) throws SocketTimeoutException {
+        long left = deadlineNanos - ticker.read();
         if (left <= 0) {
             throw new SocketTimeoutException("start deadline passed");
         }

@@ -61,11 +61,11 @@ class FunctionPoolTest {
     @Test
     void wantedFillsUpToTheWarmTarget() {
         FunctionPool pool = pool(2, 16);
-        assertEquals(2, pool.wanted(0, 0, 0, 0));
-        assertEquals(1, pool.wanted(1, 0, 0, 0));
-        assertEquals(1, pool.wanted(0, 1, 0, 0));
-        assertEquals(0, pool.wanted(1, 1, 0, 0));
-        assertEquals(2, pool.wanted(0, 0, 10, 0)); // busy slots do not count as warm
+        assertEquals(2, wanted(pool, 0, 0, 0, 0));
+        assertEquals(1, wanted(pool, 1, 0, 0, 0));
+        assertEquals(1, wanted(pool, 0, 1, 0, 0));
+        assertEquals(0, wanted(pool, 1, 1, 0, 0));
+        assertEquals(2, wanted(pool, 0, 0, 10, 0)); // busy slots do not count as warm
     }
 
     @Test
@@ -75,24 +75,24 @@ class FunctionPoolTest {
                 new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
                 new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
-        assertEquals(0, pool.wanted(0, 1, 1, 0), "the busy one comes back: two already");
-        assertEquals(1, pool.wanted(0, 0, 1, 0));
+        assertEquals(0, wanted(pool, 0, 1, 1, 0), "the busy one comes back: two already");
+        assertEquals(1, wanted(pool, 0, 0, 1, 0));
     }
 
     @Test
     void wantedIsNeverNegative() {
         FunctionPool pool = pool(2, 16);
-        assertEquals(0, pool.wanted(3, 4, 0, 0)); // more than the target
-        assertEquals(0, pool.wanted(0, 0, 20, 0)); // more than max busy, e.g. after a smaller max
+        assertEquals(0, wanted(pool, 3, 4, 0, 0)); // more than the target
+        assertEquals(0, wanted(pool, 0, 0, 20, 0)); // more than max busy, e.g. after a smaller max
     }
 
     @Test
     void wantedStaysWithinMaxContainers() {
         FunctionPool pool = pool(4, 5);
-        assertEquals(2, pool.wanted(0, 0, 3, 0)); // 4 short, room for 2
-        assertEquals(1, pool.wanted(1, 0, 3, 0));
-        assertEquals(0, pool.wanted(0, 0, 5, 0));
-        assertEquals(0, pool.wanted(0, 1, 4, 0));
+        assertEquals(2, wanted(pool, 0, 0, 3, 0)); // 4 short, room for 2
+        assertEquals(1, wanted(pool, 1, 0, 3, 0));
+        assertEquals(0, wanted(pool, 0, 0, 5, 0));
+        assertEquals(0, wanted(pool, 0, 1, 4, 0));
     }
 
     @Test
@@ -101,12 +101,12 @@ class FunctionPoolTest {
         pool.waiting(2); // as the dispatcher publishes it
         assertEquals(1, owner.reconciles.get(), "requests that start to wait ask the owner for slots");
 
-        assertEquals(3, pool.wanted(0, 0, 0, 0)); // warm target 1 + 2 waiting
-        assertEquals(1, pool.wanted(2, 0, 0, 0));
-        assertEquals(0, pool.wanted(0, 0, 16, 0)); // but never beyond max
+        assertEquals(3, wanted(pool, 0, 0, 0, 0)); // warm target 1 + 2 waiting
+        assertEquals(1, wanted(pool, 2, 0, 0, 0));
+        assertEquals(0, wanted(pool, 0, 0, 16, 0)); // but never beyond max
 
         pool.waiting(0);
-        assertEquals(1, pool.wanted(0, 0, 2, 0));
+        assertEquals(1, wanted(pool, 0, 0, 2, 0));
         assertEquals(1, owner.reconciles.get(), "fewer waiting is no news to the owner");
     }
 
@@ -139,10 +139,10 @@ class FunctionPoolTest {
     @Test
     void wantedWithTheBuiltInFunctionUsesItsPoolSize() {
         FunctionPool small = new FunctionPool(Defaults.helloFunction(LISTEN, 3), owner, new FunctionLatency("hello"));
-        assertEquals(3, small.wanted(0, 0, 0, 0));
-        assertEquals(2, small.wanted(0, 0, Defaults.MAX - 2, 0));
+        assertEquals(3, wanted(small, 0, 0, 0, 0));
+        assertEquals(2, wanted(small, 0, 0, Defaults.MAX - 2, 0));
         FunctionPool large = new FunctionPool(Defaults.helloFunction(LISTEN, Defaults.MAX + 4), owner, new FunctionLatency("hello"));
-        assertEquals(Defaults.MAX + 4, large.wanted(0, 0, 0, 0)); // max grew to the warm size
+        assertEquals(Defaults.MAX + 4, wanted(large, 0, 0, 0, 0)); // max grew to the warm size
     }
 
     // ---- notTaken, count ----
@@ -306,27 +306,22 @@ class FunctionPoolTest {
         for (int i = 0; i < maxUses - FunctionPool.recycleAhead(maxUses) - 1; i++) {
             old.used();
         }
-        assertEquals(0, pool.expiring());
-        assertEquals(0, pool.wanted(0, 1, 0, pool.expiring()), "min 1, and one warm");
+        assertEquals(List.of(), plan(pool).decisions(), "min 1, and one warm");
 
         old.used(); // within recycleAhead uses of max-uses
-        assertEquals(1, pool.expiring());
-        assertEquals(1, pool.wanted(0, 1, 0, pool.expiring()), "its replacement starts while it still serves");
-        assertFalse(pool.replaced(old), "not recycled before its replacement is warm");
+        assertEquals(List.of(new Decision.Start("hello", 1)), plan(pool).decisions(),
+                "its replacement starts while it still serves, and it is not recycled before that one is warm");
 
         Slot replacement = warmSlot(pool);
         pool.slots().put(replacement.id(), replacement);
-        assertTrue(pool.replaced(old), "the replacement is warm: the old one may go before its last uses");
-        assertFalse(pool.replaced(replacement));
+        List<Decision> once = plan(pool).decisions();
+        assertEquals(1, once.size(), once.toString());
+        Decision.Retire r = (Decision.Retire) once.get(0);
+        assertEquals(old.id(), r.slot(), "the replacement is warm: the old one may go before its last uses");
+        assertEquals(Decision.Why.RECYCLED, r.why());
 
         FunctionSpec oneshot = pool(1, 4).spec();
-        FunctionPool once = new FunctionPool(oneshot, owner, new FunctionLatency("hello"));
-        Slot used = warmSlot(once);
-        for (int i = 0; i < maxUses; i++) {
-            used.used();
-        }
-        once.slots().put(used.id(), used);
-        assertEquals(0, once.expiring(), "oneshot containers are used once whatever max-uses says");
+        assertFalse(FunctionPool.expiring(oneshot, maxUses), "oneshot containers are used once whatever max-uses says");
 
         FunctionSpec forkOnce = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
                 HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, 1, Defaults.IDLE_TTL),
@@ -335,11 +330,23 @@ class FunctionPoolTest {
         FunctionPool single = new FunctionPool(forkOnce, owner, new FunctionLatency("hello"));
         Slot fresh = warmSlot(single);
         single.slots().put(fresh.id(), fresh);
-        assertEquals(0, single.expiring(), "max-uses 1: a slot not yet used is not expiring");
-        assertEquals(0, single.wanted(0, 1, 0, single.expiring()), "so it does not call for a replacement");
+        assertFalse(FunctionPool.expiring(forkOnce, fresh.uses()), "max-uses 1: a slot not yet used is not expiring");
+        assertEquals(List.of(), plan(single).decisions(), "so it does not call for a replacement");
     }
 
     // ---- helpers ----
+
+    /** What the owner's periodic tick would decide for {@code pool} now. */
+    private static PoolPlan.Plan plan(FunctionPool pool) {
+        long now = System.nanoTime();
+        return PoolPlan.decide(List.of(pool.view(pool.spec().name(), now)), dev.faaspool.config.PoolConfig.Host.DEFAULT,
+                now, java.time.ZonedDateTime.now(), 0, true);
+    }
+
+    /** What the plan starts for {@code pool} at these counts, with no traffic seen (its sizing rule). */
+    private static int wanted(FunctionPool pool, int starting, int warm, int busy, int expiring) {
+        return FunctionPool.toStart(pool.spec(), pool.target(), pool.waiting(), false, starting, warm, busy, expiring);
+    }
 
     private FunctionPool pool(int warm, int max) {
         FunctionSpec spec = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
