@@ -180,7 +180,7 @@ class ConfigBoundsTest {
                       request: 24h
                 """)));
         assertEquals(new FunctionSpec.PoolSize(1000, 10_000, Integer.MAX_VALUE, Duration.ofDays(30),
-                f.pool().schedules(), true, true, 10_000), f.pool());
+                f.pool().schedules(), Scaling.DEMAND, Prewarm.LEARNED, 10_000), f.pool());
         assertEquals(new FunctionSpec.Limits(1L << 40, 4_194_304, 64L << 30, "1:1"), f.limits());
         assertEquals(new FunctionSpec.Timeouts(Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofHours(24)),
                 f.timeouts());

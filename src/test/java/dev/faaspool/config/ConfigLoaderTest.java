@@ -219,13 +219,13 @@ class ConfigLoaderTest {
         PoolConfig c = load(file);
         assertEquals(new PoolConfig.Host(2L << 30, java.time.ZoneId.of("Europe/Berlin")), c.host());
         FunctionSpec.PoolSize p = single(c).pool();
-        assertEquals(false, p.learnedPrewarm());
+        assertEquals(Prewarm.OFF, p.prewarm());
         assertEquals(List.of(
                 new Schedule(java.util.EnumSet.range(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.FRIDAY),
                         java.time.LocalTime.of(8, 0), java.time.LocalTime.of(18, 0), 30),
                 new Schedule(java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY, java.time.DayOfWeek.SUNDAY),
                         java.time.LocalTime.of(22, 0), java.time.LocalTime.of(2, 0), 2)), p.schedules());
-        assertEquals(true, p.demandScaling());
+        assertEquals(Scaling.DEMAND, p.scaling());
     }
 
     @Test
@@ -308,6 +308,22 @@ class ConfigLoaderTest {
     void initialOnAFixedPoolIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n      initial: 1\n");
         assertError(loadFails(file), file, 7, "functions.hello.pool.initial", "needs scaling: demand (a fixed pool keeps min)");
+    }
+
+    @Test
+    void anUnknownScalingOrPrewarmIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path scaling = write("s.yaml", HELLO + "    pool:\n      scaling: auto\n");
+        assertError(loadFails(scaling), scaling, 6, "functions.hello.pool.scaling", "must be demand or fixed (was 'auto')");
+        Path prewarm = write("p.yaml", HELLO + "    pool:\n      prewarm: always\n");
+        assertError(loadFails(prewarm), prewarm, 6, "functions.hello.pool.prewarm", "must be learned or off (was 'always')");
+    }
+
+    @Test
+    void learnedPrewarmingOnAFixedPoolIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n      prewarm: learned\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.prewarm", "learned pre-warming needs scaling: demand");
+        assertEquals(Prewarm.OFF, single(load(write("o.yaml", HELLO + "    pool:\n      scaling: fixed\n"))).pool().prewarm(),
+                "a fixed pool's prewarm defaults to off");
     }
 
     @Test

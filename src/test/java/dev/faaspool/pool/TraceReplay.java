@@ -3,6 +3,8 @@ package dev.faaspool.pool;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
+import dev.faaspool.config.Scaling;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -76,16 +78,17 @@ public final class TraceReplay {
     }
 
     /** {@code scaling: demand, prewarm: learned | off, min: <min>, max: 50, idle-ttl: 10m} (and the default initial: 1). */
-    static FunctionSpec scheduler(HandlerMode mode, int min, boolean learned) {
-        return spec(mode, new FunctionSpec.PoolSize(min, MAX, Defaults.MAX_USES, IDLE_TTL, List.of(), true, learned,
-                Defaults.INITIAL));
+    static FunctionSpec scheduler(HandlerMode mode, int min, Prewarm prewarm) {
+        return spec(mode, new FunctionSpec.PoolSize(min, MAX, Defaults.MAX_USES, IDLE_TTL, List.of(), Scaling.DEMAND,
+                prewarm, Defaults.INITIAL));
     }
 
     /** A configuration of the scheduler. */
-    record Variant(String label, int min, boolean learned) {}
+    record Variant(String label, int min, Prewarm prewarm) {}
 
     /** The scheduler's configurations compared. */
-    static List<Variant> variants = List.of(new Variant("scheduler, min 0", 0, true), new Variant("scheduler, min 1", 1, true));
+    static List<Variant> variants = List.of(new Variant("scheduler, min 0", 0, Prewarm.LEARNED),
+            new Variant("scheduler, min 1", 1, Prewarm.LEARNED));
 
     /** {@code scaling: fixed, min: <min>, max: <max>, idle-ttl: 10m}. */
     static FunctionSpec fixed(HandlerMode mode, int min, int max) {
@@ -187,7 +190,7 @@ public final class TraceReplay {
     static Comparison compare(Trace t, HandlerMode mode, long seed) {
         List<SimulatedPool.Result> schedulers = new ArrayList<>();
         for (Variant v : variants) {
-            schedulers.add(new SimulatedPool(scheduler(mode, v.min(), v.learned()), seed).run(t, v.label()));
+            schedulers.add(new SimulatedPool(scheduler(mode, v.min(), v.prewarm()), seed).run(t, v.label()));
         }
         double mostExpensive = schedulers.stream().mapToDouble(SimulatedPool.Result::containerSeconds).max().orElseThrow();
         List<Fixed> fixed = new ArrayList<>();
@@ -228,7 +231,7 @@ public final class TraceReplay {
             if (args[i].equals("--draws") && i + 1 < args.length) {
                 draws = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--with-prewarm-off")) {
-                variants = List.of(variants.get(0), variants.get(1), new Variant("scheduler, min 0, prewarm off", 0, false));
+                variants = List.of(variants.get(0), variants.get(1), new Variant("scheduler, min 0, prewarm off", 0, Prewarm.OFF));
             } else {
                 only.addAll(List.of(args[i].split(",")));
             }

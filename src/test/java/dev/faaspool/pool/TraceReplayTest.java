@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,8 +137,8 @@ class TraceReplayTest {
     @Test
     void replaysAreDeterministic() {
         Trace t = quick("diurnal", 0.2, 20);
-        SimulatedPool.Result a = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "a");
-        SimulatedPool.Result b = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "b");
+        SimulatedPool.Result a = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, Prewarm.LEARNED), 7).run(t, "a");
+        SimulatedPool.Result b = new SimulatedPool(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, Prewarm.LEARNED), 7).run(t, "b");
         assertEquals(a.cold(), b.cold());
         assertEquals(a.containerSeconds(), b.containerSeconds());
     }
