@@ -251,10 +251,7 @@ public final class ConfigLoader {
 
         boolean stdio = bool(f, "stdio", false);
         int concurrency = f.integer("concurrency", Defaults.CONCURRENCY, 1, Bounds.MAX_CONCURRENCY);
-        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
-            throw f.error("concurrency", "above 1 needs mode: persistent (a " + mode.configName()
-                    + " init serves one connection at a time)");
-        }
+        check(f, "concurrency", FunctionSpec.concurrencyProblem(concurrency, mode));
         FunctionSpec.Sandbox sandbox = sandbox(f, mode);
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));

@@ -71,10 +71,7 @@ public record FunctionSpec(
             throw new IllegalArgumentException("concurrency must be within 1.." + Bounds.MAX_CONCURRENCY
                     + " (was " + concurrency + ")");
         }
-        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
-            throw new IllegalArgumentException("concurrency above 1 needs mode: persistent (a " + mode.configName()
-                    + " init serves one connection at a time)");
-        }
+        require("concurrency", concurrencyProblem(concurrency, mode));
         Objects.requireNonNull(sandbox, "sandbox");
         String problem = Sandbox.problem(sandbox.isolation(), mode);
         if (problem != null) {
@@ -139,6 +136,13 @@ public record FunctionSpec(
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
         this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,
                 Defaults.CONCURRENCY, Sandbox.defaultFor(mode));
+    }
+
+    /** Why one container cannot serve {@code concurrency} connections at once in {@code mode}, or null when it can. */
+    static String concurrencyProblem(int concurrency, HandlerMode mode) {
+        return concurrency > 1 && mode != HandlerMode.PERSISTENT
+                ? "above 1 needs mode: persistent (a " + mode.configName() + " init serves one connection at a time)"
+                : null;
     }
 
     /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
