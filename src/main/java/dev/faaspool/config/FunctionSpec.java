@@ -79,14 +79,6 @@ public record FunctionSpec(
         }
     }
 
-    /** A function with the default sandbox of its mode. */
-    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
-            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
-            Admission admission, int concurrency) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, concurrency,
-                Sandbox.defaultFor(mode));
-    }
-
     /**
      * How a function's requests are kept apart and its containers confined, beyond what every container
      * gets (no network, read-only root, no capabilities, no privilege gain, limits).
@@ -123,15 +115,10 @@ public record FunctionSpec(
         }
     }
 
-    /** A function serving one connection per container at a time. */
-    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
-            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
-            Admission admission) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, Defaults.CONCURRENCY,
-                Sandbox.defaultFor(mode));
-    }
-
-    /** A function with the default admission bounds. */
+    /**
+     * A function with the default admission bounds, one connection per container at a time and the default
+     * sandbox of its mode.
+     */
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
         this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,

@@ -61,13 +61,14 @@ class ConfigLoaderTest {
 
         PoolConfig config = load(file);
 
-        FunctionSpec expected = new FunctionSpec("api", "registry.local/api:1.2",
-                List.of("/bin/handler", "--verbose", "two words"),
-                Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001), HandlerMode.FORK, true,
-                new FunctionSpec.PoolSize(3, 7, 50, Duration.ofSeconds(90)),
-                new FunctionSpec.Limits(128L << 20, 32, 0, "1000:1001"),
-                new FunctionSpec.Timeouts(Duration.ofMillis(750), Duration.ofMinutes(2), Duration.ofSeconds(45)));
+        FunctionSpec expected = Specs.function("api").image("registry.local/api:1.2")
+                .command(List.of("/bin/handler", "--verbose", "two words"))
+                .env(Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"))
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001)).mode(HandlerMode.FORK).stdio(true)
+                .min(3).max(7).maxUses(50).idleTtl(Duration.ofSeconds(90))
+                .memory(128L << 20).pids(32).tmp(0).user("1000:1001")
+                .acquire(Duration.ofMillis(750)).start(Duration.ofMinutes(2)).request(Duration.ofSeconds(45))
+                .build();
         assertEquals(List.of(expected), config.functions());
         assertEquals(1000, config.functions().get(0).limits().uid());
         assertEquals(1001, config.functions().get(0).limits().gid());
@@ -86,6 +87,25 @@ class ConfigLoaderTest {
         assertEquals(new FunctionSpec.PoolSize(Defaults.MIN, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
         assertEquals(new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER), f.limits());
         assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST), f.timeouts());
+    }
+
+    /** What the tests build with {@link Specs} is what a configuration file declaring the same gives. */
+    @Test
+    void specsTakeTheDefaultsTheLoaderGivesAFunctionEntry() throws Exception {
+        Path empty = write("empty.yaml", "functions:\n  f:\n    image: img\n    listen: 127.0.0.1:8080\n");
+        assertEquals(List.of(Specs.function("f").build()), load(empty).functions());
+        // The defaults that follow another setting: max, prewarm, initial, queued, the sandbox.
+        Path derived = write("derived.yaml", """
+                functions:
+                  f:
+                    image: img
+                    listen: 127.0.0.1:8080
+                    mode: persistent
+                    pool: { min: 20, scaling: fixed }
+                    admission: { connections: 100 }
+                """);
+        assertEquals(List.of(Specs.function("f").mode(HandlerMode.PERSISTENT).min(20).scaling(Scaling.FIXED)
+                .connections(100).build()), load(derived).functions());
     }
 
     @Test

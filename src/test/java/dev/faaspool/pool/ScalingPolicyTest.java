@@ -10,8 +10,7 @@ import dev.faaspool.config.HandlerMode;
 import dev.faaspool.config.Prewarm;
 import dev.faaspool.config.Scaling;
 import dev.faaspool.config.Schedule;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.faaspool.config.Specs;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -19,7 +18,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The scaling policy and its inputs, on a fake clock. */
@@ -29,12 +27,8 @@ class ScalingPolicyTest {
     private static final ZonedDateTime NOON_WEDNESDAY = ZonedDateTime.of(2026, 11, 25, 12, 0, 0, 0, ZoneOffset.UTC);
 
     private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, Prewarm prewarm) {
-        return new FunctionSpec("f", "img", List.of(), Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false,
-                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, Scaling.DEMAND, prewarm,
-                        Defaults.INITIAL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        return Specs.function("f").mode(mode).min(min).max(max).maxUses(1000).idleTtl(Duration.ofMinutes(10))
+                .schedules(schedules).prewarm(prewarm).build();
     }
 
     /** Arrivals every {@code gapNanos} from t=0, {@code n} of them; returns the time of the last. */
@@ -210,11 +204,8 @@ class ScalingPolicyTest {
         Demand d = new Demand(0);
         d.served(S);
         long t = steady(d, S / 20, 400);
-        FunctionSpec fixed = new FunctionSpec("f", "img", List.of(), Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), HandlerMode.FORK, false,
-                FunctionSpec.PoolSize.fixed(4, 100, 1000, Duration.ofMinutes(10)),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec fixed = Specs.function("f").mode(HandlerMode.FORK).scaling(Scaling.FIXED).min(4).max(100)
+                .maxUses(1000).idleTtl(Duration.ofMinutes(10)).build();
         assertEquals(new ScalingPolicy.Target(4, "min"), ScalingPolicy.target(fixed, d.snapshot(t), NOON_WEDNESDAY));
     }
 
