@@ -198,24 +198,18 @@ public final class ConfigLoader {
             throw p.error("warm", "is now called min: the warm containers kept at least, whatever the demand");
         }
         p.allowOnly(POOL);
-        String scaling = p.string("scaling", "demand");
-        if (!scaling.equals("demand") && !scaling.equals("fixed")) {
-            throw p.error("scaling", "must be demand or fixed (was '" + scaling + "')");
-        }
-        String prewarm = p.string("prewarm", scaling.equals("demand") ? "learned" : "off");
-        if (!prewarm.equals("learned") && !prewarm.equals("off")) {
-            throw p.error("prewarm", "must be learned or off (was '" + prewarm + "')");
-        }
-        if (scaling.equals("fixed") && prewarm.equals("learned")) {
+        Scaling scaling = choice(p, "scaling", Scaling.values(), Scaling::configName, Defaults.SCALING);
+        Prewarm prewarm = choice(p, "prewarm", Prewarm.values(), Prewarm::configName, Prewarm.defaultFor(scaling));
+        if (scaling == Scaling.FIXED && prewarm == Prewarm.LEARNED) {
             throw p.error("prewarm", "learned pre-warming needs scaling: demand");
         }
-        if (scaling.equals("fixed") && p.has("initial")) {
+        if (scaling == Scaling.FIXED && p.has("initial")) {
             throw p.error("initial", "needs scaling: demand (a fixed pool keeps min)");
         }
         List<Schedule> schedules = schedules(p);
         int min = p.integer("min", Defaults.MIN, 0, Bounds.MAX_CONTAINERS);
         int max = p.integer("max", Math.max(Defaults.MAX, min), 1, Bounds.MAX_CONTAINERS);
-        int initial = p.integer("initial", scaling.equals("demand") ? Math.min(Defaults.INITIAL, max) : 0,
+        int initial = p.integer("initial", scaling == Scaling.DEMAND ? Math.min(Defaults.INITIAL, max) : 0,
                 0, Bounds.MAX_CONTAINERS);
         if (initial > max) {
             throw p.error("initial", "must be <= max (was " + initial + ", max " + max + ")");
@@ -223,7 +217,7 @@ public final class ConfigLoader {
         int maxUses = p.integer("max-uses", Defaults.MAX_USES, 1, Integer.MAX_VALUE);
         Duration idleTtl = positive(p, "idle-ttl", Defaults.IDLE_TTL, Bounds.MAX_IDLE_TTL);
         FunctionSpec.PoolSize pool = build(p, () -> new FunctionSpec.PoolSize(min, max, maxUses, idleTtl, schedules,
-                scaling.equals("demand"), prewarm.equals("learned"), initial));
+                scaling, prewarm, initial));
 
         YamlSection l = f.section("limits");
         l.allowOnly(LIMITS);
@@ -257,10 +251,7 @@ public final class ConfigLoader {
 
         boolean stdio = bool(f, "stdio", false);
         int concurrency = f.integer("concurrency", Defaults.CONCURRENCY, 1, Bounds.MAX_CONCURRENCY);
-        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
-            throw f.error("concurrency", "above 1 needs mode: persistent (a " + mode.configName()
-                    + " init serves one connection at a time)");
-        }
+        check(f, "concurrency", FunctionSpec.concurrencyProblem(concurrency, mode));
         FunctionSpec.Sandbox sandbox = sandbox(f, mode);
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));

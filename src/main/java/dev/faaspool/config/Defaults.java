@@ -10,6 +10,8 @@ import java.util.Map;
 /** The defaults of every function setting, and the built-in function served when no configuration is given. */
 public final class Defaults {
     public static final int MIN = 2;
+    /** {@code pool.scaling}; {@code pool.prewarm} follows it ({@link Prewarm#defaultFor}). */
+    public static final Scaling SCALING = Scaling.DEMAND;
     /** Containers a demand-scaled function warms when deployed, before its first request (Knative's initial scale). */
     public static final int INITIAL = 1;
     public static final int MAX = 16;

@@ -71,23 +71,12 @@ public record FunctionSpec(
             throw new IllegalArgumentException("concurrency must be within 1.." + Bounds.MAX_CONCURRENCY
                     + " (was " + concurrency + ")");
         }
-        if (concurrency > 1 && mode != HandlerMode.PERSISTENT) {
-            throw new IllegalArgumentException("concurrency above 1 needs mode: persistent (a " + mode.configName()
-                    + " init serves one connection at a time)");
-        }
+        require("concurrency", concurrencyProblem(concurrency, mode));
         Objects.requireNonNull(sandbox, "sandbox");
         String problem = Sandbox.problem(sandbox.isolation(), mode);
         if (problem != null) {
             throw new IllegalArgumentException("isolation " + problem);
         }
-    }
-
-    /** A function with the default sandbox of its mode. */
-    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
-            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
-            Admission admission, int concurrency) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, concurrency,
-                Sandbox.defaultFor(mode));
     }
 
     /**
@@ -126,19 +115,21 @@ public record FunctionSpec(
         }
     }
 
-    /** A function serving one connection per container at a time. */
-    public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
-            InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts,
-            Admission admission) {
-        this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission, Defaults.CONCURRENCY,
-                Sandbox.defaultFor(mode));
-    }
-
-    /** A function with the default admission bounds. */
+    /**
+     * A function with the default admission bounds, one connection per container at a time and the default
+     * sandbox of its mode.
+     */
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
         this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,
                 Defaults.CONCURRENCY, Sandbox.defaultFor(mode));
+    }
+
+    /** Why one container cannot serve {@code concurrency} connections at once in {@code mode}, or null when it can. */
+    static String concurrencyProblem(int concurrency, HandlerMode mode) {
+        return concurrency > 1 && mode != HandlerMode.PERSISTENT
+                ? "above 1 needs mode: persistent (a " + mode.configName() + " init serves one connection at a time)"
+                : null;
     }
 
     /** Throws {@code problem}, a reason from {@link Bounds}, about {@code what}; nothing when it is null. */
@@ -152,7 +143,7 @@ public record FunctionSpec(
     public FunctionSpec withMin(int min) {
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
-                        pool.demandScaling(), pool.learnedPrewarm(), pool.initial()), limits, timeouts, admission,
+                        pool.scaling(), pool.prewarm(), pool.initial()), limits, timeouts, admission,
                 concurrency, sandbox);
     }
 
@@ -167,26 +158,29 @@ public record FunctionSpec(
      * @param idleTtl how long a warm container beyond what the demand needs may stay unused; {@code > 0} and at
      *                most {@link Bounds#MAX_IDLE_TTL}
      * @param schedules time-of-day floors for known peaks; each one's min {@code <= max}
-     * @param demandScaling whether the pool sizes itself from demand above min; without it the pool is fixed
-     *                      at min (and the schedules' floors)
-     * @param learnedPrewarm whether to learn the function's pauses and pre-warm before the next request
+     * @param scaling whether the pool sizes itself from demand above min, or is fixed at min (and the
+     *                schedules' floors)
+     * @param prewarm whether to learn the function's pauses and pre-warm before the next request
      * @param initial containers warmed when the function is deployed, kept until its first request or for
      *                {@code idleTtl}; {@code 0 <= initial <= max}, and 0 without demand scaling
      */
     public record PoolSize(int min, int max, int maxUses, Duration idleTtl, List<Schedule> schedules,
-            boolean demandScaling, boolean learnedPrewarm, int initial) {
+            Scaling scaling, Prewarm prewarm, int initial) {
 
         /** Sized from demand, without schedules, with learned pre-warming and the default initial containers. */
         public PoolSize(int min, int max, int maxUses, Duration idleTtl) {
-            this(min, max, maxUses, idleTtl, List.of(), true, true, Math.min(Defaults.INITIAL, max));
+            this(min, max, maxUses, idleTtl, List.of(), Scaling.DEMAND, Prewarm.LEARNED,
+                    Math.min(Defaults.INITIAL, max));
         }
 
         /** A fixed pool of {@code min} warm containers. */
         public static PoolSize fixed(int min, int max, int maxUses, Duration idleTtl) {
-            return new PoolSize(min, max, maxUses, idleTtl, List.of(), false, false, 0);
+            return new PoolSize(min, max, maxUses, idleTtl, List.of(), Scaling.FIXED, Prewarm.OFF, 0);
         }
 
         public PoolSize {
+            Objects.requireNonNull(scaling, "scaling");
+            Objects.requireNonNull(prewarm, "prewarm");
             schedules = List.copyOf(schedules);
             for (Schedule sc : schedules) {
                 if (sc.min() > max) {
@@ -214,7 +208,7 @@ public record FunctionSpec(
                 throw new IllegalArgumentException("initial must be >= 0 and <= max (was initial " + initial
                         + ", max " + max + ")");
             }
-            if (initial > 0 && !demandScaling) {
+            if (initial > 0 && scaling != Scaling.DEMAND) {
                 throw new IllegalArgumentException("initial needs scaling: demand (a fixed pool keeps min)");
             }
         }

@@ -2,6 +2,8 @@ package dev.faaspool.pool;
 
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
+import dev.faaspool.config.Scaling;
 import dev.faaspool.config.Schedule;
 import java.time.ZonedDateTime;
 
@@ -87,7 +89,7 @@ final class ScalingPolicy {
                 t = new Target(s.min(), "schedule");
             }
         }
-        if (p.demandScaling()) {
+        if (p.scaling() == Scaling.DEMAND) {
             Target traffic = fromTraffic(spec, d, held);
             if (traffic.ready() > t.ready() || traffic.ready() == 0 && t.ready() == 0) { // at zero, say why
                 t = traffic;
@@ -262,7 +264,7 @@ final class ScalingPolicy {
      * the window would open after the last request, not at once.
      */
     static boolean trustsLearned(FunctionSpec spec, Demand.Snapshot d) {
-        return spec.pool().learnedPrewarm() && d.pauses() >= LEARNED_SAMPLES && windowOpensAt(d) > 0;
+        return spec.pool().prewarm() == Prewarm.LEARNED && d.pauses() >= LEARNED_SAMPLES && windowOpensAt(d) > 0;
     }
 
     private static double windowOpensAt(Demand.Snapshot d) {

@@ -180,7 +180,7 @@ class ConfigBoundsTest {
                       request: 24h
                 """)));
         assertEquals(new FunctionSpec.PoolSize(1000, 10_000, Integer.MAX_VALUE, Duration.ofDays(30),
-                f.pool().schedules(), true, true, 10_000), f.pool());
+                f.pool().schedules(), Scaling.DEMAND, Prewarm.LEARNED, 10_000), f.pool());
         assertEquals(new FunctionSpec.Limits(1L << 40, 4_194_304, 64L << 30, "1:1"), f.limits());
         assertEquals(new FunctionSpec.Timeouts(Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofHours(24)),
                 f.timeouts());
@@ -313,6 +313,8 @@ class ConfigBoundsTest {
         assertRejected("image must not contain whitespace or control characters (was 'a b')",
                 () -> spec(Map.of(), List.of(), "a b"));
         assertRejected("command argument 0 contains a NUL character", () -> spec(Map.of(), List.of("\0"), "img"));
+        assertRejected("concurrency above 1 needs mode: persistent (a fork init serves one connection at a time)",
+                () -> Specs.function("f").mode(HandlerMode.FORK).concurrency(2).build());
         assertDoesNotThrow(() -> spec(Map.of("LOG_LEVEL", "debug"), List.of("/bin/handler"), "img"));
     }
 
@@ -322,11 +324,11 @@ class ConfigBoundsTest {
         // would be negative and fit any budget.
         List<FunctionSpec> huge = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            huge.add(new FunctionSpec("f" + i, "img", List.of(), Map.of(),
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 10_000 + i), HandlerMode.ONESHOT, false,
-                    FunctionSpec.PoolSize.fixed(10_000, 10_000, 1, Duration.ofMinutes(1)),
-                    new FunctionSpec.Limits(1L << 40, 1, 0, Defaults.USER), new FunctionSpec.Timeouts(
-                            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1))));
+            huge.add(Specs.function("f" + i).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 10_000 + i))
+                    .scaling(Scaling.FIXED).min(10_000).max(10_000).maxUses(1).idleTtl(Duration.ofMinutes(1))
+                    .memory(1L << 40).pids(1).tmp(0)
+                    .acquire(Duration.ofSeconds(1)).start(Duration.ofSeconds(1)).request(Duration.ofSeconds(1))
+                    .build());
         }
         assertEquals(Long.MAX_VALUE, PoolConfig.minimumsMemory(huge));
         assertEquals(10_000L << 40, PoolConfig.minimumsMemory(huge.subList(0, 1)));
@@ -338,11 +340,8 @@ class ConfigBoundsTest {
     // ---- helpers ----
 
     private static FunctionSpec spec(Map<String, String> env, List<String> command, String image) {
-        return new FunctionSpec("f", image, command, new LinkedHashMap<>(env),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), HandlerMode.ONESHOT, false,
-                new FunctionSpec.PoolSize(0, 1, 1, Duration.ofMinutes(1)),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        return Specs.function("f").image(image).command(command).env(new LinkedHashMap<>(env))
+                .min(0).max(1).maxUses(1).idleTtl(Duration.ofMinutes(1)).build();
     }
 
     private static void assertRejected(String message, org.junit.jupiter.api.function.Executable build) {

@@ -61,13 +61,14 @@ class ConfigLoaderTest {
 
         PoolConfig config = load(file);
 
-        FunctionSpec expected = new FunctionSpec("api", "registry.local/api:1.2",
-                List.of("/bin/handler", "--verbose", "two words"),
-                Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001), HandlerMode.FORK, true,
-                new FunctionSpec.PoolSize(3, 7, 50, Duration.ofSeconds(90)),
-                new FunctionSpec.Limits(128L << 20, 32, 0, "1000:1001"),
-                new FunctionSpec.Timeouts(Duration.ofMillis(750), Duration.ofMinutes(2), Duration.ofSeconds(45)));
+        FunctionSpec expected = Specs.function("api").image("registry.local/api:1.2")
+                .command(List.of("/bin/handler", "--verbose", "two words"))
+                .env(Map.of("LOG_LEVEL", "debug", "GREETING", "hello world"))
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001)).mode(HandlerMode.FORK).stdio(true)
+                .min(3).max(7).maxUses(50).idleTtl(Duration.ofSeconds(90))
+                .memory(128L << 20).pids(32).tmp(0).user("1000:1001")
+                .acquire(Duration.ofMillis(750)).start(Duration.ofMinutes(2)).request(Duration.ofSeconds(45))
+                .build();
         assertEquals(List.of(expected), config.functions());
         assertEquals(1000, config.functions().get(0).limits().uid());
         assertEquals(1001, config.functions().get(0).limits().gid());
@@ -86,6 +87,25 @@ class ConfigLoaderTest {
         assertEquals(new FunctionSpec.PoolSize(Defaults.MIN, Defaults.MAX, Defaults.MAX_USES, Defaults.IDLE_TTL), f.pool());
         assertEquals(new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER), f.limits());
         assertEquals(new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST), f.timeouts());
+    }
+
+    /** What the tests build with {@link Specs} is what a configuration file declaring the same gives. */
+    @Test
+    void specsTakeTheDefaultsTheLoaderGivesAFunctionEntry() throws Exception {
+        Path empty = write("empty.yaml", "functions:\n  f:\n    image: img\n    listen: 127.0.0.1:8080\n");
+        assertEquals(List.of(Specs.function("f").build()), load(empty).functions());
+        // The defaults that follow another setting: max, prewarm, initial, queued, the sandbox.
+        Path derived = write("derived.yaml", """
+                functions:
+                  f:
+                    image: img
+                    listen: 127.0.0.1:8080
+                    mode: persistent
+                    pool: { min: 20, scaling: fixed }
+                    admission: { connections: 100 }
+                """);
+        assertEquals(List.of(Specs.function("f").mode(HandlerMode.PERSISTENT).min(20).scaling(Scaling.FIXED)
+                .connections(100).build()), load(derived).functions());
     }
 
     @Test
@@ -219,13 +239,13 @@ class ConfigLoaderTest {
         PoolConfig c = load(file);
         assertEquals(new PoolConfig.Host(2L << 30, java.time.ZoneId.of("Europe/Berlin")), c.host());
         FunctionSpec.PoolSize p = single(c).pool();
-        assertEquals(false, p.learnedPrewarm());
+        assertEquals(Prewarm.OFF, p.prewarm());
         assertEquals(List.of(
                 new Schedule(java.util.EnumSet.range(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.FRIDAY),
                         java.time.LocalTime.of(8, 0), java.time.LocalTime.of(18, 0), 30),
                 new Schedule(java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY, java.time.DayOfWeek.SUNDAY),
                         java.time.LocalTime.of(22, 0), java.time.LocalTime.of(2, 0), 2)), p.schedules());
-        assertEquals(true, p.demandScaling());
+        assertEquals(Scaling.DEMAND, p.scaling());
     }
 
     @Test
@@ -308,6 +328,22 @@ class ConfigLoaderTest {
     void initialOnAFixedPoolIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n      initial: 1\n");
         assertError(loadFails(file), file, 7, "functions.hello.pool.initial", "needs scaling: demand (a fixed pool keeps min)");
+    }
+
+    @Test
+    void anUnknownScalingOrPrewarmIsRejectedNamingTheAllowedOnes() throws Exception {
+        Path scaling = write("s.yaml", HELLO + "    pool:\n      scaling: auto\n");
+        assertError(loadFails(scaling), scaling, 6, "functions.hello.pool.scaling", "must be demand or fixed (was 'auto')");
+        Path prewarm = write("p.yaml", HELLO + "    pool:\n      prewarm: always\n");
+        assertError(loadFails(prewarm), prewarm, 6, "functions.hello.pool.prewarm", "must be learned or off (was 'always')");
+    }
+
+    @Test
+    void learnedPrewarmingOnAFixedPoolIsRejected() throws Exception {
+        Path file = write("f.yaml", HELLO + "    pool:\n      scaling: fixed\n      prewarm: learned\n");
+        assertError(loadFails(file), file, 7, "functions.hello.pool.prewarm", "learned pre-warming needs scaling: demand");
+        assertEquals(Prewarm.OFF, single(load(write("o.yaml", HELLO + "    pool:\n      scaling: fixed\n"))).pool().prewarm(),
+                "a fixed pool's prewarm defaults to off");
     }
 
     @Test

@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Scaling;
+import dev.faaspool.config.Specs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.metrics.TaskGuard;
@@ -68,13 +69,10 @@ class FunctionDispatchTest {
     }
 
     private void start(HandlerMode mode, String acquire, int queued, int concurrency) throws IOException {
-        FunctionSpec spec = new FunctionSpec("fn", "img", List.of(), java.util.Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), mode, false,
-                FunctionSpec.PoolSize.fixed(0, 8, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(dev.faaspool.config.Units.parseDuration(acquire), Defaults.START,
-                        Defaults.REQUEST, Duration.ofMillis(300)),
-                new FunctionSpec.Admission(64, queued), concurrency);
+        FunctionSpec spec = Specs.function("fn").listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .mode(mode).concurrency(concurrency).scaling(Scaling.FIXED).min(0).max(8)
+                .acquire(dev.faaspool.config.Units.parseDuration(acquire)).firstByte(Duration.ofMillis(300))
+                .connections(64).queued(queued).build();
         fixture = new PoolFixture(tmp);
         pool = fixture.pool(spec);
         loop = new EventLoop("test", System::nanoTime, guard);

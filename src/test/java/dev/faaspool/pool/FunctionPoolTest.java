@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Specs;
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlEndpoint;
 import dev.faaspool.metrics.FunctionLatency;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -70,10 +70,7 @@ class FunctionPoolTest {
 
     @Test
     void inModesThatReuseContainersBusySlotsCountTowardsTheTarget() {
-        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.FORK, false, new FunctionSpec.PoolSize(2, 16, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec fork = Specs.function("hello").mode(HandlerMode.FORK).min(2).max(16).build();
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
         assertEquals(0, wanted(pool, 0, 1, 1, 0), "the busy one comes back: two already");
         assertEquals(1, wanted(pool, 0, 0, 1, 0));
@@ -168,10 +165,7 @@ class FunctionPoolTest {
 
     @Test
     void aRequestEndsExactlyOnceWhoeverSeesItEndAndItsClientIsAnsweredByTheFirst(@TempDir Path tmp) throws Exception {
-        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec fork = Specs.function("hello").mode(HandlerMode.FORK).min(1).max(4).build();
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
         Slot s = warmSlot(pool);
         withControlConnection(s, tmp.resolve("s"));
@@ -236,11 +230,7 @@ class FunctionPoolTest {
     /** {@code concurrency: 3}: a slot takes three hand-offs, stays busy until the last ends, then is warm. */
     @Test
     void aSlotWithConcurrencyTakesUpToItsCapacityAndIsWarmOnceTheLastEnds(@TempDir Path tmp) throws Exception {
-        FunctionSpec spec = new FunctionSpec("api", "img", List.of(), Map.of(), LISTEN, HandlerMode.PERSISTENT, false,
-                new FunctionSpec.PoolSize(1, 4, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST),
-                FunctionSpec.Admission.DEFAULT, 3);
+        FunctionSpec spec = Specs.function("api").mode(HandlerMode.PERSISTENT).concurrency(3).min(1).max(4).build();
         FunctionPool pool = new FunctionPool(spec, owner, new FunctionLatency("api"));
         Slot s = warmSlot(pool);
         s.capacity(3);
@@ -265,11 +255,7 @@ class FunctionPoolTest {
 
     @Test
     void containersToStartCountConnectionsPerContainer() {
-        FunctionSpec spec = new FunctionSpec("api", "img", List.of(), Map.of(), LISTEN, HandlerMode.PERSISTENT, false,
-                new FunctionSpec.PoolSize(0, 50, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST),
-                FunctionSpec.Admission.DEFAULT, 4);
+        FunctionSpec spec = Specs.function("api").mode(HandlerMode.PERSISTENT).concurrency(4).min(0).max(50).build();
         // 9 requests wait beside 2 full containers: 3 more containers of 4 each, not 9.
         assertEquals(3, FunctionPool.toStart(spec, 0, 9, false, 0, 0, 2, 0));
         assertEquals(1, FunctionPool.toStart(spec, 0, 4, false, 0, 0, 2, 0));
@@ -296,10 +282,7 @@ class FunctionPoolTest {
     @Test
     void aContainerAboutToBeRecycledHasItsReplacementStartedAheadAndGoesOnceItIsWarm() {
         int maxUses = 1000;
-        FunctionSpec fork = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, maxUses, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec fork = Specs.function("hello").mode(HandlerMode.FORK).min(1).max(4).maxUses(maxUses).build();
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
         Slot old = warmSlot(pool);
         pool.slots().put(old.id(), old);
@@ -323,10 +306,7 @@ class FunctionPoolTest {
         FunctionSpec oneshot = pool(1, 4).spec();
         assertFalse(FunctionPool.expiring(oneshot, maxUses), "oneshot containers are used once whatever max-uses says");
 
-        FunctionSpec forkOnce = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.FORK, false, new FunctionSpec.PoolSize(1, 4, 1, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec forkOnce = Specs.function("hello").mode(HandlerMode.FORK).min(1).max(4).maxUses(1).build();
         FunctionPool single = new FunctionPool(forkOnce, owner, new FunctionLatency("hello"));
         Slot fresh = warmSlot(single);
         single.slots().put(fresh.id(), fresh);
@@ -349,10 +329,7 @@ class FunctionPoolTest {
     }
 
     private FunctionPool pool(int warm, int max) {
-        FunctionSpec spec = new FunctionSpec("hello", "faas-hello:latest", List.of(), Map.of(), LISTEN,
-                HandlerMode.ONESHOT, false, new FunctionSpec.PoolSize(warm, max, Defaults.MAX_USES, Defaults.IDLE_TTL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec spec = Specs.function("hello").mode(HandlerMode.ONESHOT).min(warm).max(max).build();
         return new FunctionPool(spec, owner, new FunctionLatency("hello"));
     }
 

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
+import dev.faaspool.config.Scaling;
 import dev.faaspool.config.Schedule;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.faaspool.config.Specs;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -17,7 +18,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The scaling policy and its inputs, on a fake clock. */
@@ -26,13 +26,9 @@ class ScalingPolicyTest {
     /** A Wednesday, 12:00 UTC. */
     private static final ZonedDateTime NOON_WEDNESDAY = ZonedDateTime.of(2026, 11, 25, 12, 0, 0, 0, ZoneOffset.UTC);
 
-    private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, boolean learned) {
-        return new FunctionSpec("f", "img", List.of(), Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false,
-                new FunctionSpec.PoolSize(min, max, 1000, Duration.ofMinutes(10), schedules, true, learned,
-                        Defaults.INITIAL),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+    private static FunctionSpec spec(HandlerMode mode, int min, int max, List<Schedule> schedules, Prewarm prewarm) {
+        return Specs.function("f").mode(mode).min(min).max(max).maxUses(1000).idleTtl(Duration.ofMinutes(10))
+                .schedules(schedules).prewarm(prewarm).build();
     }
 
     /** Arrivals every {@code gapNanos} from t=0, {@code n} of them; returns the time of the last. */
@@ -98,7 +94,7 @@ class ScalingPolicyTest {
 
     @Test
     void aOneshotTargetRisesAtOnceAndDropsOnlyWhenOneFewerRisksLessThanHalfTheBound() {
-        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), Prewarm.OFF);
         Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.2 · rate
         // L = 0.19: two would do (B(2) = 1.5%), but that is more than half the bound: three stay.
         assertEquals(2, ScalingPolicy.slots(f, d, 0.95, 0));
@@ -113,7 +109,7 @@ class ScalingPolicyTest {
 
     @Test
     void aForkTargetRisesAtOnceAndDropsOnlyWhenOneFewerKeepsHalfAStandardDeviationMore() {
-        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), false);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), Prewarm.OFF);
         Demand.Snapshot d = startsIn200ServesIn100(); // L = 0.1 · rate
         // L = 1.1: L + 2·√L = 3.2 rounds to three; three of four would keep L + 2.5·√L = 3.7 >= 3.5: four stay.
         assertEquals(3, ScalingPolicy.slots(f, d, 11, 0));
@@ -129,7 +125,7 @@ class ScalingPolicyTest {
 
     @Test
     void steadyTrafficKeepsTheSizeItReachedWhereTheTargetWouldRoundEitherWay() {
-        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), false);
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 50, List.of(), Prewarm.OFF);
         Demand d = new Demand(0);
         d.started(213 * S / 1000);
         // 1 req/s (1.05 on the short window just after a request) and 213 ms starts: L = 0.224, where Erlang's size
@@ -168,7 +164,7 @@ class ScalingPolicyTest {
         Demand d = new Demand(0);
         d.started(240 * S / 1000);
         long t = steady(d, S, 600); // 1 req/s for 10 min: L = 0.24
-        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false),
+        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 10, List.of(), Prewarm.OFF),
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals(new ScalingPolicy.Target(3, "demand"), target);
         assertEquals(1, ScalingPolicy.littleLaw(1, 0.24), "L + 2·√L = 1.22 would have kept one (19% cold)");
@@ -180,8 +176,8 @@ class ScalingPolicyTest {
         d.served(S / 10);
         d.started(S / 2);
         Demand.Snapshot s = d.snapshot(0);
-        assertEquals(0.5, ScalingPolicy.unavailableSeconds(spec(HandlerMode.ONESHOT, 0, 10, List.of(), false), s), 1e-9);
-        assertEquals(0.1, ScalingPolicy.unavailableSeconds(spec(HandlerMode.FORK, 0, 10, List.of(), false), s), 1e-9);
+        assertEquals(0.5, ScalingPolicy.unavailableSeconds(spec(HandlerMode.ONESHOT, 0, 10, List.of(), Prewarm.OFF), s), 1e-9);
+        assertEquals(0.1, ScalingPolicy.unavailableSeconds(spec(HandlerMode.FORK, 0, 10, List.of(), Prewarm.OFF), s), 1e-9);
     }
 
     @Test
@@ -190,14 +186,14 @@ class ScalingPolicyTest {
         d.served(S / 10);
         d.started(2 * S);
         long t = steady(d, S / 20, 400); // 20/s, W = 2 s (a replacement's start) in oneshot: L = 40
-        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 100, List.of(), false),
+        ScalingPolicy.Target target = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 100, List.of(), Prewarm.OFF),
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals("demand", target.reason());
         assertEquals(ScalingPolicy.erlangLoss(2 * Math.max(d.snapshot(t).shortRate(), d.snapshot(t).longRate())),
                 target.ready());
         assertTrue(target.ready() > 40 && target.ready() <= 50, "L plus headroom: " + target.ready());
 
-        ScalingPolicy.Target capped = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 16, List.of(), false),
+        ScalingPolicy.Target capped = ScalingPolicy.target(spec(HandlerMode.ONESHOT, 2, 16, List.of(), Prewarm.OFF),
                 d.snapshot(t), NOON_WEDNESDAY);
         assertEquals(16, capped.ready());
         assertEquals("demand, capped at max", capped.reason());
@@ -208,17 +204,14 @@ class ScalingPolicyTest {
         Demand d = new Demand(0);
         d.served(S);
         long t = steady(d, S / 20, 400);
-        FunctionSpec fixed = new FunctionSpec("f", "img", List.of(), Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), HandlerMode.FORK, false,
-                FunctionSpec.PoolSize.fixed(4, 100, 1000, Duration.ofMinutes(10)),
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
+        FunctionSpec fixed = Specs.function("f").mode(HandlerMode.FORK).scaling(Scaling.FIXED).min(4).max(100)
+                .maxUses(1000).idleTtl(Duration.ofMinutes(10)).build();
         assertEquals(new ScalingPolicy.Target(4, "min"), ScalingPolicy.target(fixed, d.snapshot(t), NOON_WEDNESDAY));
     }
 
     @Test
     void withoutTrafficTheTargetIsMin() {
-        ScalingPolicy.Target t = ScalingPolicy.target(spec(HandlerMode.FORK, 3, 10, List.of(), true),
+        ScalingPolicy.Target t = ScalingPolicy.target(spec(HandlerMode.FORK, 3, 10, List.of(), Prewarm.LEARNED),
                 new Demand(0).snapshot(0), NOON_WEDNESDAY);
         assertEquals(new ScalingPolicy.Target(3, "min"), t);
     }
@@ -227,7 +220,7 @@ class ScalingPolicyTest {
     void aScheduleRaisesTheFloorInsideItsWindowOnly() {
         Schedule officeHours = new Schedule(EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), LocalTime.of(8, 0),
                 LocalTime.of(18, 0), 30);
-        FunctionSpec f = spec(HandlerMode.FORK, 1, 50, List.of(officeHours), false);
+        FunctionSpec f = spec(HandlerMode.FORK, 1, 50, List.of(officeHours), Prewarm.OFF);
         Demand.Snapshot none = new Demand(0).snapshot(0);
         assertEquals(new ScalingPolicy.Target(30, "schedule"), ScalingPolicy.target(f, none, NOON_WEDNESDAY));
         assertEquals(1, ScalingPolicy.target(f, none, NOON_WEDNESDAY.withHour(18)).ready(), "18:00 is outside");
@@ -258,7 +251,7 @@ class ScalingPolicyTest {
         Demand d = new Demand(0);
         d.started(S / 2);
         long last = steady(d, 60 * S, 12); // every minute, an hour's worth of gaps
-        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), Prewarm.LEARNED);
 
         assertEquals(0, ScalingPolicy.target(f, d.snapshot(last + 10 * S), NOON_WEDNESDAY).ready(),
                 "right after a call the next one is a minute away: nothing kept");
@@ -267,7 +260,7 @@ class ScalingPolicyTest {
         assertEquals(0, ScalingPolicy.target(f, d.snapshot(last + 75 * S), NOON_WEDNESDAY).ready(),
                 "past the tail of the idle gaps, released");
 
-        FunctionSpec off = spec(HandlerMode.FORK, 0, 10, List.of(), false);
+        FunctionSpec off = spec(HandlerMode.FORK, 0, 10, List.of(), Prewarm.OFF);
         assertEquals(new ScalingPolicy.Target(1, "keep-alive"),
                 ScalingPolicy.target(off, d.snapshot(last + 10 * S), NOON_WEDNESDAY),
                 "prewarm: off learns nothing and keeps the container for the idle TTL instead");
@@ -276,7 +269,7 @@ class ScalingPolicyTest {
     @Test
     void aFunctionJustDeployedHasItsInitialContainerForTheIdleTtlOrUntilItsFirstRequest() {
         Demand d = new Demand(5 * S);
-        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 10, List.of(), true);
+        FunctionSpec f = spec(HandlerMode.ONESHOT, 0, 10, List.of(), Prewarm.LEARNED);
         assertEquals(new ScalingPolicy.Target(Defaults.INITIAL, "deployed"), ScalingPolicy.target(f, d.snapshot(5 * S), NOON_WEDNESDAY));
         assertEquals(new ScalingPolicy.Target(0, "no traffic yet"),
                 ScalingPolicy.target(f, d.snapshot(5 * S + 10 * 60 * S), NOON_WEDNESDAY), "not called within the idle TTL");
@@ -289,7 +282,7 @@ class ScalingPolicyTest {
     void aRecentlyCalledFunctionKeepsOneContainerForTheIdleTtl() {
         Demand d = new Demand(0);
         d.arrival(0);
-        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), Prewarm.LEARNED);
         assertEquals(new ScalingPolicy.Target(1, "keep-alive"), ScalingPolicy.target(f, d.snapshot(60 * S), NOON_WEDNESDAY));
         assertEquals(0, ScalingPolicy.target(f, d.snapshot(11 * 60 * S), NOON_WEDNESDAY).ready(), "past the 10 min TTL");
     }
@@ -303,7 +296,7 @@ class ScalingPolicyTest {
 
     @Test
     void idleSlotsRetireOnlyAboveTheTargetAndAfterAGrace() {
-        FunctionSpec f = spec(HandlerMode.FORK, 1, 10, List.of(), false);
+        FunctionSpec f = spec(HandlerMode.FORK, 1, 10, List.of(), Prewarm.OFF);
         Demand.Snapshot none = new Demand(0).snapshot(0);
         ScalingPolicy.Target one = new ScalingPolicy.Target(1, "min");
         long grace = ScalingPolicy.EXCESS_GRACE.toNanos();
@@ -316,7 +309,7 @@ class ScalingPolicyTest {
     void aTrustedLearnedPatternReleasesIdleSlotsOnceAPauseBeginsWithoutWaitingForTheTtl() {
         Demand d = new Demand(0);
         long last = steady(d, 60 * S, 12);
-        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), true);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 10, List.of(), Prewarm.LEARNED);
         ScalingPolicy.Target none = new ScalingPolicy.Target(0, "min");
         assertFalse(ScalingPolicy.mayRetireIdle(f, d.snapshot(last + 5 * S), 1, none, 5 * S),
                 "5 s of silence may be a gap within traffic: the grace applies");
@@ -353,7 +346,7 @@ class ScalingPolicyTest {
         d.served(S / 4); // 250 ms a request: at 20 req/s, L = 5
         d.started(S / 4);
         long last = onOff(d, 7);
-        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), true);
+        FunctionSpec f = spec(HandlerMode.FORK, 0, 50, List.of(), Prewarm.LEARNED);
         int burst = ScalingPolicy.littleLaw(20, 0.25);
 
         assertEquals("demand", ScalingPolicy.target(f, d.snapshot(last + S), NOON_WEDNESDAY).reason(),
@@ -364,7 +357,7 @@ class ScalingPolicyTest {
         assertEquals("learned", ahead.reason());
         assertEquals(burst, ahead.ready(), 1, "the size the last burst needed, before the next one");
 
-        FunctionSpec withMin = spec(HandlerMode.FORK, 2, 50, List.of(), true);
+        FunctionSpec withMin = spec(HandlerMode.FORK, 2, 50, List.of(), Prewarm.LEARNED);
         assertEquals(new ScalingPolicy.Target(2, "min"), ScalingPolicy.target(withMin, d.snapshot(last + 60 * S), NOON_WEDNESDAY));
         assertEquals(ahead, ScalingPolicy.target(withMin, d.snapshot(last + 470 * S), NOON_WEDNESDAY),
                 "min is a floor, not a replacement for pre-warming");
@@ -441,8 +434,8 @@ class ScalingPolicyTest {
         assertTrue(ScalingPolicy.erlangLoss(ahead.rateAtLast() * ahead.startSeconds()) < 6,
                 "the rate after the burst, on the start time, asks for fewer: " + ahead);
         assertEquals(new ScalingPolicy.Target(6, "learned burst"),
-                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), true), ahead, NOON_WEDNESDAY));
-        assertEquals("learned", ScalingPolicy.target(spec(HandlerMode.FORK, 0, 16, List.of(), true), ahead,
+                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), Prewarm.LEARNED), ahead, NOON_WEDNESDAY));
+        assertEquals("learned", ScalingPolicy.target(spec(HandlerMode.FORK, 0, 16, List.of(), Prewarm.LEARNED), ahead,
                 NOON_WEDNESDAY).reason(), "a fork container comes back: Little's law on its service time decides");
     }
 
@@ -459,6 +452,6 @@ class ScalingPolicyTest {
         assertEquals(2, ScalingPolicy.erlangLoss(ahead.rateAtLast() * ahead.startSeconds()),
                 "one call reads as 0.1 req/s after it, which would ask for two");
         assertEquals(new ScalingPolicy.Target(1, "learned burst"),
-                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), true), ahead, NOON_WEDNESDAY));
+                ScalingPolicy.target(spec(HandlerMode.ONESHOT, 0, 16, List.of(), Prewarm.LEARNED), ahead, NOON_WEDNESDAY));
     }
 }

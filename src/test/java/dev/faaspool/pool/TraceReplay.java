@@ -1,14 +1,14 @@
 package dev.faaspool.pool;
 
-import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
+import dev.faaspool.config.Scaling;
+import dev.faaspool.config.Specs;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +18,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -68,28 +67,21 @@ public final class TraceReplay {
                     "A heavier function: at 20 req/s five requests run at once, so the pool needs several containers "
                             + "at the peaks and few in the troughs."));
 
-    static FunctionSpec spec(HandlerMode mode, FunctionSpec.PoolSize pool) {
-        return new FunctionSpec("f", "img", List.of(), Map.of(),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), mode, false, pool,
-                new FunctionSpec.Limits(Defaults.MEMORY, Defaults.PIDS, Defaults.TMP, Defaults.USER),
-                new FunctionSpec.Timeouts(Defaults.ACQUIRE, Defaults.START, Defaults.REQUEST));
-    }
-
     /** {@code scaling: demand, prewarm: learned | off, min: <min>, max: 50, idle-ttl: 10m} (and the default initial: 1). */
-    static FunctionSpec scheduler(HandlerMode mode, int min, boolean learned) {
-        return spec(mode, new FunctionSpec.PoolSize(min, MAX, Defaults.MAX_USES, IDLE_TTL, List.of(), true, learned,
-                Defaults.INITIAL));
+    static FunctionSpec scheduler(HandlerMode mode, int min, Prewarm prewarm) {
+        return Specs.function("f").mode(mode).min(min).max(MAX).idleTtl(IDLE_TTL).prewarm(prewarm).build();
     }
 
     /** A configuration of the scheduler. */
-    record Variant(String label, int min, boolean learned) {}
+    record Variant(String label, int min, Prewarm prewarm) {}
 
     /** The scheduler's configurations compared. */
-    static List<Variant> variants = List.of(new Variant("scheduler, min 0", 0, true), new Variant("scheduler, min 1", 1, true));
+    static List<Variant> variants = List.of(new Variant("scheduler, min 0", 0, Prewarm.LEARNED),
+            new Variant("scheduler, min 1", 1, Prewarm.LEARNED));
 
     /** {@code scaling: fixed, min: <min>, max: <max>, idle-ttl: 10m}. */
     static FunctionSpec fixed(HandlerMode mode, int min, int max) {
-        return spec(mode, FunctionSpec.PoolSize.fixed(min, max, Defaults.MAX_USES, IDLE_TTL));
+        return Specs.function("f").mode(mode).scaling(Scaling.FIXED).min(min).max(max).idleTtl(IDLE_TTL).build();
     }
 
     /** A kind of fixed pool, by size. */
@@ -187,7 +179,7 @@ public final class TraceReplay {
     static Comparison compare(Trace t, HandlerMode mode, long seed) {
         List<PoolReplay.Result> schedulers = new ArrayList<>();
         for (Variant v : variants) {
-            schedulers.add(new PoolReplay(scheduler(mode, v.min(), v.learned()), seed).run(t, v.label()));
+            schedulers.add(new PoolReplay(scheduler(mode, v.min(), v.prewarm()), seed).run(t, v.label()));
         }
         double mostExpensive = schedulers.stream().mapToDouble(PoolReplay.Result::containerSeconds).max().orElseThrow();
         List<Fixed> fixed = new ArrayList<>();
@@ -228,7 +220,7 @@ public final class TraceReplay {
             if (args[i].equals("--draws") && i + 1 < args.length) {
                 draws = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--with-prewarm-off")) {
-                variants = List.of(variants.get(0), variants.get(1), new Variant("scheduler, min 0, prewarm off", 0, false));
+                variants = List.of(variants.get(0), variants.get(1), new Variant("scheduler, min 0, prewarm off", 0, Prewarm.OFF));
             } else {
                 only.addAll(List.of(args[i].split(",")));
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faaspool.config.HandlerMode;
+import dev.faaspool.config.Prewarm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,8 +141,8 @@ class TraceReplayTest {
     @Test
     void replaysAreDeterministic() {
         Trace t = quick("spike", 0.2, 20);
-        PoolReplay.Result a = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "a");
-        PoolReplay.Result b = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, true), 7).run(t, "b");
+        PoolReplay.Result a = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, Prewarm.LEARNED), 7).run(t, "a");
+        PoolReplay.Result b = new PoolReplay(TraceReplay.scheduler(HandlerMode.ONESHOT, 0, Prewarm.LEARNED), 7).run(t, "b");
         assertEquals(a.cold(), b.cold());
         assertEquals(a.containerSeconds(), b.containerSeconds());
     }
