@@ -257,10 +257,21 @@ public final class Pool implements AutoCloseable {
         return true;
     }
 
-    /** Whether {@code fp} has its minimum: warm slots, and busy ones too where they come back. */
+    /**
+     * Whether {@code fp} has its minimum ready to serve: warm slots its dispatcher has taken over (a slot just
+     * warm reaches the dispatcher's event loop a moment later; a request in between would wait for it), and
+     * busy ones too where they come back.
+     */
     public static boolean warmEnough(FunctionPool fp) {
-        int warm = fp.count(SlotState.WARM) + (fp.spec().mode().reusesContainers() ? fp.count(SlotState.BUSY) : 0);
-        return warm >= fp.spec().pool().min();
+        int ready = 0;
+        for (Slot s : fp.slots().values()) {
+            SlotState state = s.state();
+            if (state == SlotState.WARM && s.channel() != null
+                    || state == SlotState.BUSY && fp.spec().mode().reusesContainers()) {
+                ready++;
+            }
+        }
+        return ready >= fp.spec().pool().min();
     }
 
     /** Asks the owner to re-size the pools soon; cheap, and coalesced when already asked. Any thread. */
