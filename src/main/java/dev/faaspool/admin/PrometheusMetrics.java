@@ -6,6 +6,7 @@ import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.FunctionPool;
+import dev.faaspool.pool.PoolSnapshot;
 import dev.faaspool.pool.PoolCounters;
 import dev.faaspool.pool.SlotState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -64,8 +65,9 @@ public final class PrometheusMetrics {
                 .labelNames("function", "state")
                 .callback(cb -> {
                     for (FunctionPool fp : fps) {
+                        PoolSnapshot p = fp.snapshot();
                         for (SlotState st : List.of(SlotState.STARTING, SlotState.WARM, SlotState.BUSY)) {
-                            cb.call(fp.count(st), fp.spec().name(), st.name().toLowerCase(java.util.Locale.ROOT));
+                            cb.call(p.count(st), p.name(), st.name().toLowerCase(java.util.Locale.ROOT));
                         }
                     }
                 }).register(registry);
@@ -76,16 +78,16 @@ public final class PrometheusMetrics {
         GaugeWithCallback.builder().name("faas_pool_target_ready")
                 .help("Ready containers the scaling policy wants now (demand, schedule, learned pre-warming, min)")
                 .labelNames("function")
-                .callback(cb -> fps.forEach(fp -> cb.call(fp.target(), fp.spec().name())))
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.snapshot().target(), fp.spec().name())))
                 .register(registry);
         GaugeWithCallback.builder().name("faas_pool_waiting_requests").help("Requests waiting for a warm container")
                 .labelNames("function")
-                .callback(cb -> fps.forEach(fp -> cb.call(fp.waiting(), fp.spec().name())))
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.snapshot().waiting(), fp.spec().name())))
                 .register(registry);
         GaugeWithCallback.builder().name("faas_pool_running_requests")
                 .help("Requests the function's containers run now (several per container with concurrency above 1)")
                 .labelNames("function")
-                .callback(cb -> fps.forEach(fp -> cb.call(fp.running(), fp.spec().name())))
+                .callback(cb -> fps.forEach(fp -> cb.call(fp.snapshot().running(), fp.spec().name())))
                 .register(registry);
 
         CounterWithCallback.builder().name("faas_requests")

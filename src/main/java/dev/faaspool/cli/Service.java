@@ -16,8 +16,8 @@ import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
 import dev.faaspool.pool.PoolServices;
+import dev.faaspool.pool.PoolSnapshot;
 import dev.faaspool.pool.RunDirectory;
-import dev.faaspool.pool.SlotState;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.DockerRuntime;
 import java.io.IOException;
@@ -194,10 +194,11 @@ final class Service implements AutoCloseable {
     /** Records how many containers each function has in each state, for the latency log's occupancy. */
     private void sampleOccupancy() {
         for (FunctionPool fp : pool.serving()) {
-            FunctionLatency l = latencies.get(fp.spec().name());
-            l.sample(Occupancy.STARTING, fp.count(SlotState.STARTING));
-            l.sample(Occupancy.WARM, fp.count(SlotState.WARM));
-            l.sample(Occupancy.BUSY, fp.count(SlotState.BUSY));
+            PoolSnapshot p = fp.snapshot();
+            FunctionLatency l = latencies.get(p.name());
+            l.sample(Occupancy.STARTING, p.starting());
+            l.sample(Occupancy.WARM, p.warm());
+            l.sample(Occupancy.BUSY, p.busy());
         }
     }
 
@@ -207,7 +208,7 @@ final class Service implements AutoCloseable {
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
             out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
-                    fp.count(SlotState.WARM), fp.spec().pool().min(), all ? "in" : "after", secs,
+                    fp.snapshot().warm(), fp.spec().pool().min(), all ? "in" : "after", secs,
                     Defaults.format(fp.spec().listen()));
         }
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
@@ -229,21 +230,23 @@ final class Service implements AutoCloseable {
     private Map<String, Object> status() {
         List<Map<String, Object>> fns = new ArrayList<>();
         for (FunctionPool fp : pool.serving()) {
-            RequestCounters c = counters.get(fp.spec().name());
+            PoolSnapshot p = fp.snapshot();
+            FunctionSpec spec = p.spec();
+            RequestCounters c = counters.get(p.name());
             Map<String, Object> f = new LinkedHashMap<>();
-            f.put("name", fp.spec().name());
-            f.put("listen", Defaults.format(fp.spec().listen()));
-            f.put("mode", fp.spec().mode().configName());
-            f.put("min", fp.spec().pool().min());
-            f.put("target", fp.target());
-            f.put("targetReason", fp.targetReason());
-            f.put("max", fp.spec().pool().max());
-            f.put("starting", fp.count(SlotState.STARTING));
-            f.put("warm", fp.count(SlotState.WARM));
-            f.put("busy", fp.count(SlotState.BUSY));
-            f.put("waiting", fp.waiting());
-            f.put("concurrency", fp.spec().concurrency());
-            f.put("running", fp.running());
+            f.put("name", p.name());
+            f.put("listen", Defaults.format(spec.listen()));
+            f.put("mode", spec.mode().configName());
+            f.put("min", spec.pool().min());
+            f.put("target", p.target());
+            f.put("targetReason", p.targetReason());
+            f.put("max", spec.pool().max());
+            f.put("starting", p.starting());
+            f.put("warm", p.warm());
+            f.put("busy", p.busy());
+            f.put("waiting", p.waiting());
+            f.put("concurrency", spec.concurrency());
+            f.put("running", p.running());
             Map<String, Object> requests = new LinkedHashMap<>();
             requests.put("warm", c.warm.sum());
             requests.put("cold", c.cold.sum());

@@ -4,7 +4,7 @@ import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.pool.FunctionPool;
-import dev.faaspool.pool.SlotState;
+import dev.faaspool.pool.PoolSnapshot;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Collection;
@@ -77,14 +77,15 @@ final class StatusLine implements AutoCloseable {
         Map<String, Map<LatencyKind, Histogram>> totals = latencies.totals();
         StringJoiner all = new StringJoiner("  |  ");
         for (FunctionPool fp : pools.get()) {
-            String fn = fp.spec().name();
+            PoolSnapshot p = fp.snapshot();
+            String fn = p.name();
             RequestCounters c = counters.get(fn);
             long requests = c.warm.sum() + c.cold.sum() + c.rejected.sum() + c.failed.sum();
             long before = lastRequests.getOrDefault(fn, 0L);
             lastRequests.put(fn, requests);
             Histogram warm = totals.containsKey(fn) ? totals.get(fn).get(LatencyKind.WARM) : new Histogram(3);
             all.add(String.format(Locale.ROOT, "%s: %d warm %d busy %d starting, %.1f req/s, warm p99 %s", fn,
-                    fp.count(SlotState.WARM), fp.count(SlotState.BUSY), fp.count(SlotState.STARTING),
+                    p.warm(), p.busy(), p.starting(),
                     (requests - before) / secs,
                     warm.getTotalCount() == 0 ? "-" : String.format(Locale.ROOT, "%.2f ms",
                             warm.getValueAtPercentile(99) / 1000.0)));

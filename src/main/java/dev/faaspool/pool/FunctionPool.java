@@ -120,15 +120,6 @@ public final class FunctionPool {
         demand.arrival(nanos, warmNow, starting, waiting);
     }
 
-    /** How many containers the function should have ready now, and why (the scaling policy's last decision). */
-    public int target() {
-        return target.ready();
-    }
-
-    public String targetReason() {
-        return target.reason();
-    }
-
     Demand demand() {
         return demand;
     }
@@ -352,6 +343,22 @@ public final class FunctionPool {
         owner.retire(this, s, reason, null, null);
     }
 
+    /** The pool now, for the views: one pass over its slots. Any thread. */
+    public PoolSnapshot snapshot() {
+        int starting = 0, warm = 0, busy = 0, runningNow = 0;
+        for (Slot s : slots.values()) {
+            switch (s.state()) {
+                case STARTING -> starting++;
+                case WARM -> warm++;
+                case BUSY -> busy++;
+                case RETIRED -> { }
+            }
+            runningNow += s.running().size();
+        }
+        ScalingPolicy.Target t = target;
+        return new PoolSnapshot(spec, starting, warm, busy, waiting, runningNow, t.ready(), t.reason());
+    }
+
     /** How many slots are in {@code state} now. */
     public int count(SlotState state) {
         int n = 0;
@@ -359,21 +366,6 @@ public final class FunctionPool {
             if (s.state() == state) {
                 n++;
             }
-        }
-        return n;
-    }
-
-    /** Slots that are or will be ready: starting and warm, and busy ones in the modes that reuse containers. */
-    public int available() {
-        int n = count(SlotState.STARTING) + count(SlotState.WARM);
-        return spec.mode().reusesContainers() ? n + count(SlotState.BUSY) : n;
-    }
-
-    /** How many requests its containers run now (a container with concurrency above 1 may run several). */
-    public int running() {
-        int n = 0;
-        for (Slot s : slots.values()) {
-            n += s.running().size();
         }
         return n;
     }

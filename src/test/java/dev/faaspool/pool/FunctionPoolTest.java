@@ -325,7 +325,7 @@ class FunctionPoolTest {
 
     /** What the plan starts for {@code pool} at these counts, with no traffic seen (its sizing rule). */
     private static int wanted(FunctionPool pool, int starting, int warm, int busy, int expiring) {
-        return FunctionPool.toStart(pool.spec(), pool.target(), pool.waiting(), false, starting, warm, busy, expiring);
+        return FunctionPool.toStart(pool.spec(), pool.snapshot().target(), pool.waiting(), false, starting, warm, busy, expiring);
     }
 
     private FunctionPool pool(int warm, int max) {

@@ -161,7 +161,7 @@ class PoolTest {
             FunctionPool fp = h.fn("hello");
             h.await("warm for its first request", () -> fp.count(SlotState.WARM) == 1);
             h.advance(Duration.ofSeconds(9));
-            assertEquals(1, fp.count(SlotState.WARM), "kept for the idle TTL: " + fp.targetReason());
+            assertEquals(1, fp.count(SlotState.WARM), "kept for the idle TTL: " + fp.snapshot().targetReason());
             h.advance(Duration.ofSeconds(2));
             h.await("retired", () -> fp.count(SlotState.WARM) == 0 && h.runtime.running().isEmpty());
             assertEquals(1, fp.counters().recycledIdle.sum());

@@ -3,6 +3,7 @@ package dev.faaspool.pool;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 
@@ -42,6 +43,83 @@ record Trace(String name, String description, long durationNanos, long[] arrival
                         serviceMillis),
                 periodic(Duration.ofMinutes(5), Duration.ofSeconds(5), quick ? hour.multipliedBy(3) : hour.multipliedBy(12),
                         seed + 5, serviceMillis));
+    }
+
+    /**
+     * Out of sample: traces the scheduler was not tuned on, shaped like the public Azure Functions invocation
+     * trace (Shahrad et al., "Serverless in the Wild", USENIX ATC 2020): per-minute invocation counts of a mix of
+     * functions whose mean rates are heavy-tailed (here Pareto, α 0.8, from 0.05 a minute, capped at 10 req/s),
+     * by trigger: timers (a call every 1, 5, 15 or 60 minutes), HTTP (Poisson counts a minute whose mean follows
+     * a day's sine and a log-normal per-minute burstiness, σ 0.8), and queues (on/off: bursts of about 5 minutes
+     * at six times the mean, silences of about 30). Within a minute, calls are spread uniformly, as the public
+     * trace gives only counts. A seed family of its own ({@code seed} is mixed, not offset), 12 h each.
+     */
+    static List<Trace> azureLike(long seed, int functions, double serviceMillis) {
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0xA2E);
+        int minutes = 12 * 60;
+        java.util.List<Trace> out = new java.util.ArrayList<>();
+        for (int f = 0; f < functions; f++) {
+            double u = r.nextDouble();
+            double mean = Math.min(600, 0.05 / Math.pow(1 - r.nextDouble(), 1 / 0.8)); // calls a minute
+            long[] counts = new long[minutes];
+            String kind;
+            String what;
+            if (u < 0.3) {
+                int[] periods = {1, 5, 15, 60};
+                int p = periods[r.nextInt(periods.length)];
+                int offset = r.nextInt(p);
+                for (int m = offset; m < minutes; m += p) {
+                    counts[m] = 1;
+                }
+                kind = "timer";
+                what = "a timer: one call every " + p + " min";
+            } else if (u < 0.8) {
+                double phase = r.nextDouble() * 2 * Math.PI;
+                for (int m = 0; m < minutes; m++) {
+                    double day = 0.6 + 0.4 * Math.sin(2 * Math.PI * m / (24 * 60.0) + phase);
+                    counts[m] = poissonCount(r, mean * day * Math.exp(0.8 * gaussian(r) - 0.32));
+                }
+                kind = "http";
+                what = String.format(Locale.ROOT, "HTTP: %.2f calls/min on average, following a day's sine, bursty by the minute", mean);
+            } else {
+                boolean on = false;
+                for (int m = 0; m < minutes; m++) {
+                    on = on ? r.nextDouble() >= 1 / 5.0 : r.nextDouble() < 1 / 30.0;
+                    counts[m] = on ? poissonCount(r, mean * 6) : 0;
+                }
+                kind = "queue";
+                what = String.format(Locale.ROOT, "a queue: bursts of about 5 min at %.2f calls/min, silences of about 30 min", mean * 6);
+            }
+            long total = Arrays.stream(counts).sum();
+            long[] at = new long[(int) total];
+            int n = 0;
+            for (int m = 0; m < minutes; m++) {
+                for (long c = 0; c < counts[m]; c++) {
+                    at[n++] = m * 60 * S + (long) (r.nextDouble() * 60 * S);
+                }
+            }
+            Arrays.sort(at);
+            out.add(new Trace("azure-" + (f + 1) + "-" + kind, "Out of sample, Azure-shaped: " + what + ", for 12 h.",
+                    minutes * 60 * S, at, services(r, n, serviceMillis)));
+        }
+        return List.copyOf(out);
+    }
+
+    /** A Poisson count of mean {@code mean} (Knuth's method below 30, a rounded normal above). */
+    private static long poissonCount(SplittableRandom r, double mean) {
+        if (mean <= 0) {
+            return 0;
+        }
+        if (mean > 30) {
+            return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(r)));
+        }
+        double limit = Math.exp(-mean), p = 1;
+        long k = -1;
+        do {
+            k++;
+            p *= r.nextDouble();
+        } while (p > limit);
+        return k;
     }
 
     /** Poisson arrivals at a constant rate. */

@@ -65,7 +65,20 @@ public final class TraceReplay {
                             + "others), so every system would drown."),
             new Setup("fork250", "Fork mode, 250 ms requests", HandlerMode.FORK, 250, 1,
                     "A heavier function: at 20 req/s five requests run at once, so the pool needs several containers "
-                            + "at the peaks and few in the troughs."));
+                            + "at the peaks and few in the troughs."),
+            new Setup("azure", "Out of sample: Azure-shaped functions, fork mode, 20 ms requests", HandlerMode.FORK, 20, 1,
+                    "Traces the scheduler was not tuned on (Trace.azureLike, a seed family of its own): ten functions "
+                            + "drawn from a heavy-tailed mix of timers, HTTP and queue triggers, as in the public Azure "
+                            + "Functions trace. Reported apart from the tables above, which the scheduler's rules were "
+                            + "tuned against."));
+
+    /** The traces of {@code setup}, drawn with {@code seed}. */
+    static List<Trace> traces(Setup setup, long seed) {
+        return setup.key().equals("azure") ? Trace.azureLike(seed, AZURE_FUNCTIONS, setup.serviceMillis())
+                : Trace.standard(setup.scale(), false, seed, setup.serviceMillis());
+    }
+
+    static final int AZURE_FUNCTIONS = 10;
 
     /** {@code scaling: demand, prewarm: learned | off, min: <min>, max: 50, idle-ttl: 10m} (and the default initial: 1). */
     static FunctionSpec scheduler(HandlerMode mode, int min, Prewarm prewarm) {
@@ -236,6 +249,9 @@ public final class TraceReplay {
         for (Trace t : Trace.standard(1, false, SEED, 20)) {
             body.printf(Locale.ROOT, "- **%s**: %s %,d requests.%n", t.name(), t.description(), t.requests());
         }
+        for (Trace t : Trace.azureLike(SEED, AZURE_FUNCTIONS, 20)) {
+            body.printf(Locale.ROOT, "- **%s**: %s %,d requests.%n", t.name(), t.description(), t.requests());
+        }
         body.println();
         printStartModel(body);
         List<Summary> summary = new ArrayList<>();
@@ -246,7 +262,7 @@ public final class TraceReplay {
             }
             long t0 = System.nanoTime();
             List<Comparison> comparisons = new ArrayList<>();
-            for (Trace t : Trace.standard(setup.scale(), false, SEED, setup.serviceMillis())) {
+            for (Trace t : traces(setup, SEED)) {
                 comparisons.add(compare(t, setup.mode()));
             }
             printTable(body, setup, comparisons, (System.nanoTime() - t0) / 1e9);
@@ -298,7 +314,7 @@ public final class TraceReplay {
         List<List<Comparison>> byDraw = java.util.stream.IntStream.rangeClosed(1, draws).parallel()
                 .mapToObj(i -> {
                     long seed = SEED + 1000L * i;
-                    return Trace.standard(setup.scale(), false, seed, setup.serviceMillis()).stream()
+                    return traces(setup, seed).stream()
                             .map(t -> compare(t, setup.mode(), seed)).toList();
                 }).toList();
         Variant v = variants.get(0);
