@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * dispatcher taking it race safely: one of them wins.
  *
  * <h2>Sizing</h2>
- * The pool keeps the {@link ScalingPolicy}'s target of ready slots plus one per waiting request, within
- * {@code max} containers in all (busy ones included). See {@link #wanted}.
+ * Decided elsewhere: the owner takes a {@link #view} and asks the {@link PoolPlan} (the {@link ScalingPolicy}'s
+ * target of ready slots plus those the waiting requests need, within {@code max} containers in all: see
+ * {@link PoolPlan#toStart}).
  */
 public final class FunctionPool {
     private static final Logger log = LoggerFactory.getLogger(FunctionPool.class);
@@ -373,53 +374,6 @@ public final class FunctionPool {
     /** How many requests are waiting for a slot now. */
     public int waiting() {
         return waiting;
-    }
-
-    /**
-     * Fork and persistent modes: how many uses before {@code max-uses} a container's replacement starts,
-     * so that no request waits for a container being recycled. Half a percent of its life, at least one.
-     */
-    static int recycleAhead(int maxUses) {
-        return Math.max(1, maxUses / 200);
-    }
-
-    /**
-     * Whether a container that served {@code uses} requests is within {@link #recycleAhead} uses of being
-     * recycled: its replacement may start. Never before its first use, so that a new slot is never expiring
-     * (with a tiny {@code max-uses}, each replacement would otherwise call for another).
-     */
-    static boolean expiring(FunctionSpec spec, int uses) {
-        int maxUses = spec.pool().maxUses();
-        return spec.mode().reusesContainers() && uses > 0 && uses >= maxUses - recycleAhead(maxUses);
-    }
-
-    /**
-     * How many containers to start: enough for the target and for the requests waiting, within
-     * {@code max} containers in all.
-     * <ul>
-     *   <li>oneshot: a used container never comes back, so the target counts starting and warm ones,
-     *       and each waiting request needs one more;
-     *   <li>fork, persistent: busy containers come back, so the target counts them too, and waiting
-     *       requests need containers beyond the busy ones (none beyond, when a busy one usually frees
-     *       sooner than a container starts), one for each {@code concurrency} of them (requests wait
-     *       only when every busy container runs as many as it may). The {@code expiring} ones, about to
-     *       be recycled, count as gone: their replacements start ahead.
-     * </ul>
-     */
-    static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
-            int warm, int busy, int expiring) {
-        int short_;
-        if (spec.mode().reusesContainers()) {
-            // Requests wait only when every busy container serves as many as it may: each new one takes
-            // concurrency of them.
-            int waitingContainers = Math.ceilDiv(waiting, spec.concurrency());
-            int serving = busyFreesSoonerThanAStart ? Math.max(busy, waitingContainers) : busy + waitingContainers;
-            short_ = Math.max(target, serving) - (starting + warm + busy - expiring);
-        } else {
-            short_ = target + waiting - (starting + warm);
-        }
-        int room = spec.pool().max() - (starting + warm + busy);
-        return Math.max(0, Math.min(short_, room));
     }
 
     Map<String, Slot> slots() {

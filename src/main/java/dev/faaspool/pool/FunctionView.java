@@ -52,8 +52,8 @@ record FunctionView(String key, FunctionSpec spec, int generation, boolean drain
         return spec.mode().reusesContainers() ? n + count(SlotState.BUSY) : n;
     }
 
-    /** Whether {@code s} is within {@link FunctionPool#recycleAhead} uses of its {@code max-uses}. */
+    /** Whether {@code s} is within {@link PoolPlan#recycleAhead} uses of its {@code max-uses}. */
     boolean expiring(SlotView s) {
-        return FunctionPool.expiring(spec, s.uses());
+        return PoolPlan.expiring(spec, s.uses());
     }
 }

@@ -344,49 +344,8 @@ public final class Pool implements AutoCloseable {
                     });
                 }
             }
-            case Decision.Retire retire -> retire(fp, retire, now);
+            case Decision.Retire retire -> life.retire(fp, retire, now);
         }
-    }
-
-    /** Carries out a retirement the plan decided, if the slot is still as the plan saw it. */
-    private void retire(FunctionPool fp, Decision.Retire d, long now) {
-        Slot s = fp.slots().get(d.slot());
-        if (s == null) {
-            return;
-        }
-        String name = fp.spec().name();
-        if (d.why() == Decision.Why.TIMED_OUT) {
-            FunctionSpec.Timeouts t = fp.spec().timeouts();
-            for (Request r : s.running()) {
-                if (now - r.acceptedNanos() > t.request().toNanos()
-                        && fp.claim(r, HandlerExit.timeout(t.request().toMillis()), now)) {
-                    // Removing the container stops it, and the requests beside it end with the container.
-                    fp.counters().recycledTimeout.increment();
-                    life.retire(fp, s, d.detail(), null, null);
-                    return;
-                }
-            }
-            return; // it ended meanwhile
-        }
-        if (!s.transition(SlotState.WARM, SlotState.RETIRED)) {
-            return; // a dispatcher took it meanwhile
-        }
-        switch (d.why()) {
-            case RECYCLED -> {
-                fp.counters().recycledUsed.increment();
-                log.info("{}: recycling {} {}", name, s, d.detail());
-            }
-            case IDLE -> {
-                fp.counters().recycledIdle.increment();
-                log.info("{}: retiring {}, {}", name, s, d.detail());
-            }
-            case RECLAIMED -> {
-                fp.counters().recycledIdle.increment();
-                log.info("{}: retiring idle {} {}", name, s, d.detail());
-            }
-            case SUPERSEDED, TIMED_OUT -> { }
-        }
-        life.cleanUp(fp, s, null, null, null);
     }
 
     /**

@@ -21,10 +21,10 @@ import java.util.Map;
  *   <li>A sweep (the owner's periodic tick) looks at every slot: one whose request is past
  *       {@code timeouts.request} is removed (that stops the handler); an idle one retires when its definition
  *       is superseded or its function drained, when it is close to {@code max-uses} and the others make the
- *       target without it ({@link FunctionPool#recycleAhead}), or when the policy lets it go
+ *       target without it ({@link #recycleAhead}), or when the policy lets it go
  *       ({@link ScalingPolicy#mayRetireIdle}). Counts are updated as slots go, so the last ones of a target
  *       stay.</li>
- *   <li>Then each function gets what {@link FunctionPool#toStart} says it lacks, in an order that puts those
+ *   <li>Then each function gets what {@link #toStart} says it lacks, in an order that puts those
  *       below their minimum first and otherwise turns with {@code round}, so that none always comes first to
  *       the memory budget. While starts fail, one start at a time, none before the backoff's time.</li>
  *   <li>Within {@code memory-budget}: a function whose requests wait may take idle containers of other
@@ -97,6 +97,53 @@ final class PoolPlan {
             }
         }
         return new Plan(targets, List.copyOf(out));
+    }
+
+    /**
+     * Fork and persistent modes: how many uses before {@code max-uses} a container's replacement starts,
+     * so that no request waits for a container being recycled. Half a percent of its life, at least one.
+     */
+    static int recycleAhead(int maxUses) {
+        return Math.max(1, maxUses / 200);
+    }
+
+    /**
+     * Whether a container that served {@code uses} requests is within {@link #recycleAhead} uses of being
+     * recycled: its replacement may start. Never before its first use, so that a new slot is never expiring
+     * (with a tiny {@code max-uses}, each replacement would otherwise call for another).
+     */
+    static boolean expiring(FunctionSpec spec, int uses) {
+        int maxUses = spec.pool().maxUses();
+        return spec.mode().reusesContainers() && uses > 0 && uses >= maxUses - recycleAhead(maxUses);
+    }
+
+    /**
+     * How many containers to start: enough for the target and for the requests waiting, within
+     * {@code max} containers in all.
+     * <ul>
+     *   <li>oneshot: a used container never comes back, so the target counts starting and warm ones,
+     *       and each waiting request needs one more;
+     *   <li>fork, persistent: busy containers come back, so the target counts them too, and waiting
+     *       requests need containers beyond the busy ones (none beyond, when a busy one usually frees
+     *       sooner than a container starts), one for each {@code concurrency} of them (requests wait
+     *       only when every busy container runs as many as it may). The {@code expiring} ones, about to
+     *       be recycled, count as gone: their replacements start ahead.
+     * </ul>
+     */
+    static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
+            int warm, int busy, int expiring) {
+        int short_;
+        if (spec.mode().reusesContainers()) {
+            // Requests wait only when every busy container serves as many as it may: each new one takes
+            // concurrency of them.
+            int waitingContainers = Math.ceilDiv(waiting, spec.concurrency());
+            int serving = busyFreesSoonerThanAStart ? Math.max(busy, waitingContainers) : busy + waitingContainers;
+            short_ = Math.max(target, serving) - (starting + warm + busy - expiring);
+        } else {
+            short_ = target + waiting - (starting + warm);
+        }
+        int room = spec.pool().max() - (starting + warm + busy);
+        return Math.max(0, Math.min(short_, room));
     }
 
     private static void sweep(Tally t, long now, List<Decision> out) {
@@ -186,7 +233,7 @@ final class PoolPlan {
             if (view.draining()) {
                 return 0;
             }
-            return FunctionPool.toStart(spec, target.ready(), view.waiting(), view.busyFreesSoonerThanAStart(),
+            return PoolPlan.toStart(spec, target.ready(), view.waiting(), view.busyFreesSoonerThanAStart(),
                     starting, warm, busy, expiring);
         }
 

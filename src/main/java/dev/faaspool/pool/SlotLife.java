@@ -1,5 +1,6 @@
 package dev.faaspool.pool;
 
+import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.runtime.ContainerExit;
 import dev.faaspool.runtime.ContainerRuntime;
@@ -192,6 +193,47 @@ final class SlotLife {
         if (!closing.getAsBoolean() && !byContainer.containsKey(id)) {
             reaper.later("remove", () -> reaper.remove(id));
         }
+    }
+
+    /** Owner: carries out a retirement the plan decided, if the slot is still as the plan saw it. */
+    void retire(FunctionPool fp, Decision.Retire d, long now) {
+        Slot s = fp.slots().get(d.slot());
+        if (s == null) {
+            return;
+        }
+        String name = fp.spec().name();
+        if (d.why() == Decision.Why.TIMED_OUT) {
+            FunctionSpec.Timeouts t = fp.spec().timeouts();
+            for (Request r : s.running()) {
+                if (now - r.acceptedNanos() > t.request().toNanos()
+                        && fp.claim(r, HandlerExit.timeout(t.request().toMillis()), now)) {
+                    // Removing the container stops it, and the requests beside it end with the container.
+                    fp.counters().recycledTimeout.increment();
+                    retire(fp, s, d.detail(), null, null);
+                    return;
+                }
+            }
+            return; // it ended meanwhile
+        }
+        if (!s.transition(SlotState.WARM, SlotState.RETIRED)) {
+            return; // a dispatcher took it meanwhile
+        }
+        switch (d.why()) {
+            case RECYCLED -> {
+                fp.counters().recycledUsed.increment();
+                log.info("{}: recycling {} {}", name, s, d.detail());
+            }
+            case IDLE -> {
+                fp.counters().recycledIdle.increment();
+                log.info("{}: retiring {}, {}", name, s, d.detail());
+            }
+            case RECLAIMED -> {
+                fp.counters().recycledIdle.increment();
+                log.info("{}: retiring idle {} {}", name, s, d.detail());
+            }
+            case SUPERSEDED, TIMED_OUT -> { }
+        }
+        cleanUp(fp, s, null, null, null);
     }
 
     /**

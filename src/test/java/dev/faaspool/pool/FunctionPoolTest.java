@@ -257,9 +257,9 @@ class FunctionPoolTest {
     void containersToStartCountConnectionsPerContainer() {
         FunctionSpec spec = Specs.function("api").mode(HandlerMode.PERSISTENT).concurrency(4).min(0).max(50).build();
         // 9 requests wait beside 2 full containers: 3 more containers of 4 each, not 9.
-        assertEquals(3, FunctionPool.toStart(spec, 0, 9, false, 0, 0, 2, 0));
-        assertEquals(1, FunctionPool.toStart(spec, 0, 4, false, 0, 0, 2, 0));
-        assertEquals(0, FunctionPool.toStart(spec, 0, 0, false, 0, 0, 2, 0));
+        assertEquals(3, PoolPlan.toStart(spec, 0, 9, false, 0, 0, 2, 0));
+        assertEquals(1, PoolPlan.toStart(spec, 0, 4, false, 0, 0, 2, 0));
+        assertEquals(0, PoolPlan.toStart(spec, 0, 0, false, 0, 0, 2, 0));
     }
 
     @Test
@@ -286,7 +286,7 @@ class FunctionPoolTest {
         FunctionPool pool = new FunctionPool(fork, owner, new FunctionLatency("hello"));
         Slot old = warmSlot(pool);
         pool.slots().put(old.id(), old);
-        for (int i = 0; i < maxUses - FunctionPool.recycleAhead(maxUses) - 1; i++) {
+        for (int i = 0; i < maxUses - PoolPlan.recycleAhead(maxUses) - 1; i++) {
             old.used();
         }
         assertEquals(List.of(), plan(pool).decisions(), "min 1, and one warm");
@@ -304,13 +304,13 @@ class FunctionPoolTest {
         assertEquals(Decision.Why.RECYCLED, r.why());
 
         FunctionSpec oneshot = pool(1, 4).spec();
-        assertFalse(FunctionPool.expiring(oneshot, maxUses), "oneshot containers are used once whatever max-uses says");
+        assertFalse(PoolPlan.expiring(oneshot, maxUses), "oneshot containers are used once whatever max-uses says");
 
         FunctionSpec forkOnce = Specs.function("hello").mode(HandlerMode.FORK).min(1).max(4).maxUses(1).build();
         FunctionPool single = new FunctionPool(forkOnce, owner, new FunctionLatency("hello"));
         Slot fresh = warmSlot(single);
         single.slots().put(fresh.id(), fresh);
-        assertFalse(FunctionPool.expiring(forkOnce, fresh.uses()), "max-uses 1: a slot not yet used is not expiring");
+        assertFalse(PoolPlan.expiring(forkOnce, fresh.uses()), "max-uses 1: a slot not yet used is not expiring");
         assertEquals(List.of(), plan(single).decisions(), "so it does not call for a replacement");
     }
 
@@ -325,7 +325,7 @@ class FunctionPoolTest {
 
     /** What the plan starts for {@code pool} at these counts, with no traffic seen (its sizing rule). */
     private static int wanted(FunctionPool pool, int starting, int warm, int busy, int expiring) {
-        return FunctionPool.toStart(pool.spec(), pool.snapshot().target(), pool.waiting(), false, starting, warm, busy, expiring);
+        return PoolPlan.toStart(pool.spec(), pool.snapshot().target(), pool.waiting(), false, starting, warm, busy, expiring);
     }
 
     private FunctionPool pool(int warm, int max) {

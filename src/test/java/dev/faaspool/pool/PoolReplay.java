@@ -319,7 +319,7 @@ final class PoolReplay {
         private void exited(String id, long code) {
             Slot s = byContainer.remove(id);
             if (s != null && !serving.contains(s) && s.state() == SlotState.RETIRED
-                    && !FunctionPool.expiring(spec, s.uses())
+                    && !PoolPlan.expiring(spec, s.uses())
                     && ticker.read() - s.warmSinceNanos() < spec.pool().idleTtl().toNanos()) {
                 retiredEarly++;
             }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * arithmetic on what it loaded neither overflows nor leaves its range: the deadlines ({@code System.nanoTime()}
  * plus each timeout), the memory budget's sum, and the pure functions that size a pool
  * ({@link ScalingPolicy#target}, {@link ScalingPolicy#mayRetireIdle}, {@link ScalingPolicy#slots},
- * {@link FunctionPool#toStart}, {@link FunctionPool#recycleAhead}) fed from a real {@link Demand} driven
+ * {@link PoolPlan#toStart}, {@link PoolPlan#recycleAhead}) fed from a real {@link Demand} driven
  * across the idle TTL and from snapshots of any size.
  */
 class SpecArithmeticPropertyTest {
@@ -108,11 +108,11 @@ class SpecArithmeticPropertyTest {
         int warm = r.nextInt(p.max() - starting + 1);
         int busy = r.nextInt(p.max() - starting - warm + 1);
         int expiring = r.nextInt(warm + busy + 1);
-        int toStart = FunctionPool.toStart(spec, target.ready(), r.nextInt(10_001), r.nextBoolean(), starting, warm,
+        int toStart = PoolPlan.toStart(spec, target.ready(), r.nextInt(10_001), r.nextBoolean(), starting, warm,
                 busy, expiring);
         assertTrue(toStart >= 0 && toStart <= p.max() - (starting + warm + busy), "toStart " + toStart);
 
-        int ahead = FunctionPool.recycleAhead(p.maxUses());
+        int ahead = PoolPlan.recycleAhead(p.maxUses());
         assertTrue(ahead >= 1 && ahead <= p.maxUses() && p.maxUses() - ahead >= 0, "recycleAhead " + ahead);
     }
 
