@@ -226,8 +226,11 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
         while ((ch = idle.poll()) != null) {
             ch.listed = false;
             if (ch.ready() && pool.take(ch.slot())) {
-                if (!reusesContainers()) {
-                    pool.requestReconcile(); // a taken oneshot container never comes back: its replacement starts now
+                if (!reusesContainers() || idle.isEmpty()) {
+                    // A taken oneshot container never comes back: its replacement starts now. The last idle one
+                    // taken: the target may call for more at once, not at the next tick (the trace replay on the
+                    // real pool found the wait for the tick cost cold requests where traffic rises).
+                    pool.requestReconcile();
                 }
                 return ch;
             }

@@ -251,8 +251,8 @@ final class PoolReplay {
         private Slot takeIdle() {
             for (Slot s; (s = idle.poll()) != null; ) {
                 if (fp.take(s)) {
-                    if (!spec.mode().reusesContainers()) {
-                        fp.requestReconcile(); // a taken oneshot container never comes back
+                    if (!spec.mode().reusesContainers() || idle.isEmpty()) {
+                        fp.requestReconcile(); // as FunctionDispatch#takeIdle
                     }
                     return s;
                 }
