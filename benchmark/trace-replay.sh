@@ -54,7 +54,7 @@ took=$(( $(date +%s) - start ))
   echo "- **warm-container-s**: the integral over the trace of the containers alive (starting, warm or busy): the"
   echo "  memory cost. **mean containers** is that over the trace's length."
   echo
-  echo "The model, its assumptions and what it leaves out: [README-replay.md](../README-replay.md)."
+  echo "What the replay runs (the real pool), what it models (the engine) and what it leaves out: [README-replay.md](../README-replay.md)."
   echo
   echo "$body"
 } >"$out"
@@ -70,9 +70,9 @@ if grep -q '^## Fork mode, 20 ms requests' <<<"$body"; then
     echo "## The pre-warm scheduler: trace replay"
     echo
     echo "Written by \`benchmark/trace-replay.sh${*:+ $*}\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown):"
-    echo "five synthetic traces replayed in virtual time against the scheduler and fixed pools, by a model of the pool"
-    echo "that decides with the real ScalingPolicy ([README-replay.md](README-replay.md)). Every table, the traces and each"
-    echo "verdict: [results/trace-replay.md](results/trace-replay.md)."
+    echo "five synthetic traces (and, with \`azure\`, ten out-of-sample ones) replayed in virtual time against the scheduler"
+    echo "and fixed pools, by the real pool on a fake container runtime ([README-replay.md](README-replay.md)). Every table,"
+    echo "the traces and each verdict: [results/trace-replay.md](results/trace-replay.md)."
     echo
     awk '/^## Summary/ { on = 1; main = 0; print "### Summary"; next }
          /^## Fork mode, 20 ms requests/ { on = 1; main = 1; sub(/^## /, "### "); print; next }
