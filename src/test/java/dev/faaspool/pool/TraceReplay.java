@@ -342,7 +342,9 @@ public final class TraceReplay {
                     aboveCost += verdict.above().result().containerSeconds();
                 }
                 out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,.1f | %d of %d | %d | %,.0f / %,.0f |%n",
-                        byDraw.get(0).get(trace).trace().name(), "`" + kind.title + "`", cold, above, line, fewer,
+                        // Out of sample, each draw draws other functions: a row is a position in the mix, not a function.
+                        setup.key().equals("azure") ? "azure, function " + (trace + 1) + " of each draw"
+                                : byDraw.get(0).get(trace).trace().name(), "`" + kind.title + "`", cold, above, line, fewer,
                         draws, same, schedulerCost, aboveCost);
             }
         }
