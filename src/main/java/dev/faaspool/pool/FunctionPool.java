@@ -191,9 +191,15 @@ public final class FunctionPool {
         }
     }
 
-    /** Asks the owner to re-size the pools soon (the dispatcher took the last idle slots). Cheap, coalesced. */
+    /**
+     * Asks the owner to re-size the pools soon (the dispatcher took the last idle slots, or a oneshot container).
+     * Cheap, coalesced; nothing at {@code max}, as in {@link #waiting}: there is none to start, and a retirement
+     * asks for its replacement itself, so a saturated pool does not spend the owner's thread per request.
+     */
     public void requestReconcile() {
-        owner.requestReconcile();
+        if (slots.size() < spec.pool().max()) {
+            owner.requestReconcile();
+        }
     }
 
     /**
