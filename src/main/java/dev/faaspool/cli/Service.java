@@ -106,7 +106,7 @@ final class Service implements AutoCloseable {
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
+        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::ready,
                 new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
