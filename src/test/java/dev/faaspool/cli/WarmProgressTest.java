@@ -1,12 +1,14 @@
 package dev.faaspool.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.StartFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The warm-up progress line and its once-per-reason messages. */
@@ -30,7 +32,8 @@ class WarmProgressTest {
 
     @Test
     void aReasonIsToldOncePerFunctionAndAgainOnlyWhenItChanges() {
-        try (WarmProgress p = quiet()) {
+        WarmProgress p = quiet();
+        try {
             List<WarmProgress.Progress> failing = List.of(new WarmProgress.Progress("python", 0, 4, EXEC),
                     new WarmProgress.Progress("node", 0, 1, EXEC));
             assertEquals(List.of(
@@ -46,25 +49,51 @@ class WarmProgressTest {
             assertEquals(List.of(), p.news(List.of(new WarmProgress.Progress("hello", 2, 2, TIMEOUT))),
                     "warm enough: not told");
             assertEquals(List.of(), p.news(List.of(new WarmProgress.Progress("hello", 0, 2, null))));
+        } finally {
+            p.close();
         }
     }
 
     @Test
     void offATerminalNothingIsPrinted() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (WarmProgress p = new WarmProgress(List::of, new PrintStream(out), false, new TaskGuard())) {
-            Thread.sleep(1_300);
+        AtomicInteger ticks = new AtomicInteger();
+        WarmProgress p = new WarmProgress(() -> {
+            ticks.incrementAndGet();
+            return List.of();
+        }, new PrintStream(out), false, new TaskGuard());
+        try {
+            awaitTicks(ticks, 2);
+        } finally {
+            p.close();
         }
         assertEquals("", out.toString());
     }
 
     @Test
-    void onATerminalTheLineIsRedrawnAndClearedAtTheEnd() throws Exception {
+    void onATerminalTheLineIsRedrawnInPlaceAndClearedAtTheEnd() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (WarmProgress p = new WarmProgress(List::of, new PrintStream(out), true, new TaskGuard())) {
-            Thread.sleep(1_300);
+        AtomicInteger ticks = new AtomicInteger();
+        WarmProgress p = new WarmProgress(() -> {
+            ticks.incrementAndGet();
+            return List.of();
+        }, new PrintStream(out), true, new TaskGuard());
+        try {
+            awaitTicks(ticks, 2);
+        } finally {
+            p.close();
         }
-        assertEquals("\r\033[2K\r\033[2K", out.toString(), "one (empty) line drawn, then cleared");
+        String text = out.toString();
+        // Each draw and the final clear start at column 0 and erase the line; nothing ever moves down a line.
+        assertTrue(text.matches("(\r\033\\[2K){3,}"), text.replace("\033", "ESC"));
+    }
+
+    private static void awaitTicks(AtomicInteger ticks, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (ticks.get() < n) {
+            assertTrue(System.nanoTime() < deadline, "the timer did not run " + n + " times");
+            Thread.sleep(20);
+        }
     }
 
     private static WarmProgress quiet() {
