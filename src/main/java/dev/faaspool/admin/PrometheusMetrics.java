@@ -12,6 +12,7 @@ import dev.faaspool.pool.SlotState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -36,7 +37,8 @@ import org.HdrHistogram.HistogramIterationValue;
  * latencies from the HdrHistogram totals of the {@link LatencyLog} (complete up to its last interval).
  *
  * <p>Names follow Prometheus's conventions: {@code faas_} prefix, base units ({@code _seconds}),
- * {@code _total} counters, a {@code function} label everywhere.
+ * {@code _total} counters, a {@code function} label everywhere. Beside them, the Prometheus client's
+ * JVM and process metrics ({@code jvm_*}, {@code process_*}).
  */
 public final class PrometheusMetrics {
     /** Bucket upper bounds, seconds: from a fast warm hand-off (100 µs) to a slow container start. */
@@ -140,6 +142,9 @@ public final class PrometheusMetrics {
                     }
                 }).register(registry);
         registry.register(new LatencyCollector(latency));
+        // The client's own JVM and process metrics (jvm_memory_used_bytes, jvm_gc_collection_seconds,
+        // jvm_threads_current, process_cpu_seconds_total, process_open_fds, ...), read at each scrape.
+        JvmMetrics.builder().register(registry);
     }
 
     private void poolCounter(Iterable<FunctionPool> fps, String name, String help, ToLongFunction<PoolCounters> value) {

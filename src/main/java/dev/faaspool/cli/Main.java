@@ -1,5 +1,7 @@
 package dev.faaspool.cli;
 
+import dev.faaspool.admin.AdminAccess;
+import dev.faaspool.admin.TokenFile;
 import dev.faaspool.config.Bounds;
 import dev.faaspool.config.ConfigException;
 import dev.faaspool.config.ConfigLoader;
@@ -56,8 +58,14 @@ public final class Main implements Callable<Integer> {
     String listen;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9180",
-            description = "Loopback address of /status, /healthz and /readyz (default: ${DEFAULT-VALUE}).")
+            description = "Address of /metrics, /status, /healthz and /readyz (default: ${DEFAULT-VALUE}). "
+                    + "Beyond loopback only with --admin-token-file.")
     String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file (mode 600) holding a bearer token that /metrics and /status then require "
+                    + "(Authorization: Bearer TOKEN); needed for a non-loopback --admin.")
+    Path adminTokenFile;
 
     @Option(names = "--instance", paramLabel = "NAME", defaultValue = "default",
             description = "Name of this pool. Its containers are labelled with it, and leftovers of an earlier run "
@@ -173,8 +181,12 @@ public final class Main implements Callable<Integer> {
         if (interval.compareTo(Bounds.MIN_REPORT_INTERVAL) < 0) {
             throw new IllegalArgumentException("--report-interval must be at least 1ms (was " + reportInterval + ")");
         }
+        InetSocketAddress adminAddress = option("--admin", admin);
+        AdminAccess access = AdminAccess.decide(adminAddress,
+                adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
-                option("--admin", admin), duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency);
+                adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
+                access);
     }
 
     private static void within(String name, int value, int min, int max) {

@@ -63,6 +63,7 @@ final class Service implements AutoCloseable {
     private Pool pool;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
+    private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
     private boolean closed;
 
@@ -106,7 +107,7 @@ final class Service implements AutoCloseable {
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
+        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::ready,
                 new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
@@ -204,7 +205,13 @@ final class Service implements AutoCloseable {
 
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
     void reportWarm(Duration timeout) throws InterruptedException {
-        boolean all = pool.awaitWarm(timeout);
+        boolean all;
+        warmProgress = new WarmProgress(pool::serving, out, StatusLine.onTerminal(), guard);
+        try {
+            all = pool.awaitWarm(timeout);
+        } finally {
+            warmProgress.close();
+        }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
             out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
@@ -282,6 +289,7 @@ final class Service implements AutoCloseable {
         if (statusLine != null) {
             statusLine.close();
         }
+        closeQuietly(warmProgress);
         // Stop accepting; requests still waiting for a container get 503, hand-offs under way finish.
         listeners.values().forEach(Service::closeQuietly);
         if (pool != null) {

@@ -34,7 +34,7 @@ import picocli.CommandLine;
 class MainTest {
     private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
             "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
-            "--docker-host");
+            "--docker-host", "--admin-token-file");
 
     @TempDir
     Path tmp;
@@ -139,6 +139,37 @@ class MainTest {
         Result r = run("--admin", "127.0.0.1:x");
         assertEquals(2, r.exit, r.toString());
         assertEquals("faas-pool: --admin: '127.0.0.1:x' is not host:port, for example 127.0.0.1:8080", r.err.strip());
+    }
+
+    @Test
+    void aNonLoopbackAdminAddressWithoutATokenExitsTwoNamingBothOptions() {
+        for (String address : List.of("0.0.0.0:9180", "[::]:9180", "192.0.2.10:9180")) {
+            Result r = run("--admin", address);
+            assertEquals(2, r.exit, r.toString());
+            assertTrue(r.err.startsWith("faas-pool: --admin "), r.err);
+            assertTrue(r.err.contains("is not a loopback address") && r.err.contains("--admin-token-file FILE"), r.err);
+        }
+    }
+
+    @Test
+    void aTokenFileOthersCanReadExitsTwoWithTheFix() throws IOException {
+        Path token = Files.writeString(tmp.resolve("token"), "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = run("--admin", "0.0.0.0:9180", "--admin-token-file", token.toString());
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --admin-token-file " + token + ": permissions 0644 are too open: the token must be "
+                + "readable by its owner only; run chmod 600 " + token, r.err.strip());
+    }
+
+    @Test
+    void aTokenFileLetsTheAdminEndpointBindBeyondLoopback() throws Exception {
+        Path token = Files.writeString(tmp.resolve("token"), "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Settings s = settings("--admin", "0.0.0.0:9180", "--admin-token-file", token.toString());
+        assertTrue(s.adminAccess().requiresToken());
+        assertTrue(s.adminAccess().permits(List.of("Bearer 0123456789abcdef0123456789abcdef")));
+        assertTrue(!s.toString().contains("0123456789abcdef"), "the token is not in the settings' text: " + s);
+        assertTrue(!settings().adminAccess().requiresToken(), "no token file: open, on loopback");
     }
 
     @Test
