@@ -362,7 +362,8 @@ class ConfigLoaderTest {
     void aMemorySizeWithAnUnknownUnitIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    limits:\n      memory: 12q\n");
         assertError(loadFails(file), file, 6, "functions.hello.limits.memory",
-                "'12q' is not a size; use a number of bytes with k, m, g, t or p, for example 64m");
+                "'12q' is not a size; use a number of bytes with k, m, g, t or p (binary: 64m is 64Mi),"
+                        + " for example 64m or 64Mi");
     }
 
     @Test
