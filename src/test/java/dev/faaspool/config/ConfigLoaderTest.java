@@ -145,15 +145,15 @@ class ConfigLoaderTest {
     @Test
     void anUnknownTopLevelFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "function: {}\n");
-        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions, host");
+        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions, host, http");
     }
 
     @Test
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of admission, command, concurrency, env, image, isolation, limits, listen, mode,"
-                        + " pool, runtime, seccomp, stdio, timeouts");
+                "unknown field; expected one of admission, command, concurrency, env, env-file, hosts, image, isolation,"
+                        + " limits, listen, mode, network, pool, runtime, seccomp, stdio, timeouts");
     }
 
     @Test
@@ -478,13 +478,30 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aMissingListenAddressIsRejectedWithAnExample() throws Exception {
+    void aFunctionWithoutListenLoadsForTheFrontListenerToServe() throws Exception {
         Path file = write("f.yaml", """
                 functions:
                   hello:
                     image: faas-hello:latest
                 """);
-        assertError(loadFails(file), file, 3, "functions.hello.listen", "is required, for example 127.0.0.1:8080");
+        PoolConfig config = load(file);
+        assertNull(single(config).listen());
+        assertNull(config.http());
+        // Without http: in the files, --http may still give the address: the loader leaves that to routingProblem.
+        assertEquals("function hello has no listen address and there is no front listener: set http: HOST:PORT"
+                + " (or --http), or give it a listen address", config.routingProblem());
+    }
+
+    @Test
+    void anEmptyListenAddressIsRejectedWithAnExample() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: ""
+                """);
+        assertError(loadFails(file), file, 4, "functions.hello.listen",
+                "must be the address clients connect to, for example 127.0.0.1:8080");
     }
 
     @Test
