@@ -103,6 +103,7 @@ final class Service implements AutoCloseable {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
         }
         for (FunctionSpec f : config.functions()) {
+            // TODO(router): f.listen() is null for a function reached only through the front listener
             listeners.put(f.name(), bind(f, pool.function(f.name())));
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
@@ -120,6 +121,10 @@ final class Service implements AutoCloseable {
             if (!runtime.imageExists(f.image())) {
                 throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
                         + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
+            }
+            if (!runtime.networkExists(f.network())) {
+                throw new IllegalStateException("function '" + f.name() + "': network " + f.network()
+                        + " does not exist (nothing is created); create it first: docker network create " + f.network());
             }
         }
     }
@@ -154,7 +159,7 @@ final class Service implements AutoCloseable {
                 if (old == null) {
                     newLatencies.put(f.name(), latencies.computeIfAbsent(f.name(), FunctionLatency::new));
                     counters.computeIfAbsent(f.name(), fn -> new RequestCounters());
-                } else if (!old.listen().equals(f.listen())) {
+                } else if (!old.listen().equals(f.listen())) { // TODO(router): either listen may be null
                     moved.put(f.name(), FunctionDispatch.listen(f.name(), f.listen()));
                 }
             }
@@ -214,6 +219,7 @@ final class Service implements AutoCloseable {
         }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
+            // TODO(router): a function without listen is served at the front listener, not at "null"
             out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
                     fp.snapshot().warm(), fp.spec().pool().min(), all ? "in" : "after", secs,
                     Defaults.format(fp.spec().listen()));
@@ -242,7 +248,7 @@ final class Service implements AutoCloseable {
             RequestCounters c = counters.get(p.name());
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("name", p.name());
-            f.put("listen", Defaults.format(spec.listen()));
+            f.put("listen", Defaults.format(spec.listen())); // TODO(router): null without listen; add hosts
             f.put("mode", spec.mode().configName());
             f.put("min", spec.pool().min());
             f.put("target", p.target());

@@ -89,7 +89,8 @@ public final class FunctionPool {
     }
 
     private static boolean sameContainers(FunctionSpec a, FunctionSpec b) {
-        return a.image().equals(b.image()) && a.command().equals(b.command()) && a.env().equals(b.env())
+        return a.image().equals(b.image()) && a.command().equals(b.command()) && a.environment().equals(b.environment())
+                && a.network().equals(b.network())
                 && a.mode() == b.mode() && a.stdio() == b.stdio() && a.limits().equals(b.limits())
                 && a.concurrency() == b.concurrency();
     }

@@ -97,7 +97,8 @@ public final class DockerRuntime implements ContainerRuntime {
             security.add("seccomp=" + spec.seccomp());
         }
         HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode("none")
+                // none unless the function names a network: its one way out (Bounds.networkProblem refuses host)
+                .withNetworkMode(spec.network())
                 .withReadonlyRootfs(true)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(security)
@@ -125,7 +126,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withUser(spec.user())
                 .withEnv(env)
                 .withLabels(spec.labels())
-                .withNetworkDisabled(true)
+                .withNetworkDisabled(spec.network().equals("none"))
                 .withHostConfig(host);
         if (!spec.command().isEmpty()) {
             cmd.withCmd(spec.command());
@@ -222,6 +223,19 @@ public final class DockerRuntime implements ContainerRuntime {
     public boolean imageExists(String image) {
         try {
             docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean networkExists(String name) {
+        if (name.equals("none")) {
+            return true;
+        }
+        try {
+            docker.inspectNetworkCmd().withNetworkId(name).exec();
             return true;
         } catch (NotFoundException e) {
             return false;

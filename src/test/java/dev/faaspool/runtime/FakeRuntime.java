@@ -211,6 +211,8 @@ public final class FakeRuntime implements ContainerRuntime {
     private final Map<String, Boot> byFunction = new HashMap<>();
     private Boot defaultBoot = Boot.hello();
     private final Set<String> missingImages = new HashSet<>();
+    /** Networks the engine has besides none; like Docker's, bridge from the start. */
+    private final Set<String> networks = new HashSet<>(Set.of("bridge"));
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private boolean down;
     private int failNext;
@@ -257,6 +259,13 @@ public final class FakeRuntime implements ContainerRuntime {
     public void imageMissing(String image) {
         synchronized (lock) {
             missingImages.add(image);
+        }
+    }
+
+    /** From now on the engine has a network {@code name}: {@link #networkExists} says so. */
+    public void addNetwork(String name) {
+        synchronized (lock) {
+            networks.add(name);
         }
     }
 
@@ -376,6 +385,9 @@ public final class FakeRuntime implements ContainerRuntime {
             engineCall(what);
             if (missingImages.contains(spec.image())) {
                 throw new ContainerRuntimeException(what + ": No such image: " + spec.image(), null);
+            }
+            if (!spec.network().equals("none") && !networks.contains(spec.network())) {
+                throw new ContainerRuntimeException(what + ": network " + spec.network() + " not found", null);
             }
             for (Container c : live.values()) {
                 if (c.spec.name().equals(spec.name())) {
@@ -518,6 +530,14 @@ public final class FakeRuntime implements ContainerRuntime {
         synchronized (lock) {
             engineCall("inspect image " + image);
             return !missingImages.contains(image);
+        }
+    }
+
+    @Override
+    public boolean networkExists(String name) {
+        synchronized (lock) {
+            engineCall("inspect network " + name);
+            return name.equals("none") || networks.contains(name);
         }
     }
 
