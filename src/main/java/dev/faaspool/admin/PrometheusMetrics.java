@@ -3,6 +3,7 @@ package dev.faaspool.admin;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.RouterCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.FunctionPool;
@@ -210,5 +211,22 @@ public final class PrometheusMetrics {
             });
             return b.build();
         }
+    }
+
+    /** Adds the HTTP front listener's counts ({@code faas_http_router_requests_total{outcome}}). */
+    public void router(RouterCounters c) {
+        CounterWithCallback.builder().name("faas_http_router_requests")
+                .help("Connections the HTTP front listener accepted, by how it ended: routed (to the function its head"
+                        + " names), not_found (404), bad_request (400: not HTTP/1, too large), head_timeout (408),"
+                        + " overflow (503), client_gone")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    cb.call(c.routed.sum(), "routed");
+                    cb.call(c.notFound.sum(), "not_found");
+                    cb.call(c.badRequest.sum(), "bad_request");
+                    cb.call(c.headTimeout.sum(), "head_timeout");
+                    cb.call(c.overflow.sum(), "overflow");
+                    cb.call(c.gone.sum(), "client_gone");
+                }).register(registry);
     }
 }

@@ -225,9 +225,8 @@ public final class HttpRouter implements AutoCloseable {
         return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
-    /** Stops accepting and closes the connections still waiting for their heads. */
-    @Override
-    public void close() {
+    /** Stops accepting; the connections waiting for their heads are still routed (a reload moved the address). */
+    public void stopAccepting() {
         loop.execute(() -> {
             if (closed) {
                 return;
@@ -239,8 +238,17 @@ public final class HttpRouter implements AutoCloseable {
             } catch (IOException ignored) {
                 // Nothing more to release.
             }
+        });
+    }
+
+    /** Stops accepting and closes the connections still waiting for their heads (faas-pool is stopping). */
+    @Override
+    public void close() {
+        stopAccepting();
+        loop.execute(() -> {
             for (Waiting w : Set.copyOf(waiting)) {
                 stopWaiting(w);
+                counters.gone.increment();
                 Native.close(w.fd);
             }
         });
