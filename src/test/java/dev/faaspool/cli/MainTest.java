@@ -284,6 +284,30 @@ class MainTest {
         assertEquals("small:latest", s.config().functions().get(0).image()); // nothing else changes
     }
 
+    @Test
+    void httpServesTheBuiltInFunctionAtItsPathOnly() throws Exception {
+        Settings s = settings("--http", "127.0.0.1:8080");
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), s.config().http());
+        assertEquals(null, single(s).listen(), "its own listener would take the same default port");
+    }
+
+    @Test
+    void httpOverridesTheFilesFrontListenerAndAFunctionWithoutListenNeedsOne() throws Exception {
+        Path f = Files.writeString(tmp.resolve("pool.yaml"), """
+                functions:
+                  routed:
+                    image: small:latest
+                    hosts: [api.example.com]
+                """);
+        assertExitsTwo("faas-pool: function routed has no listen address and there is no front listener: set http: "
+                + "HOST:PORT (or --http), or give it a listen address", "--config", f.toString());
+        Settings s = settings("--config", f.toString(), "--http", "127.0.0.1:9100");
+        assertEquals(9100, s.config().http().getPort());
+        assertEquals(List.of("api.example.com"), s.config().functions().get(0).hosts());
+        assertExitsTwo("faas-pool: http 127.0.0.1:9001 is also the listen address of function small", "--config",
+                validConfig().toString(), "--http", "127.0.0.1:9001");
+    }
+
     // ---- helpers ----
 
     private Path validConfig() throws IOException {
