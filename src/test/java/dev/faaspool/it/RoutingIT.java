@@ -129,6 +129,35 @@ class RoutingIT {
                 + pool.function("beta").get("requests").get("cold").asLong());
     }
 
+    /** A reload rebuilds the routes: an added function is routed at once, a removed one is 404. */
+    @Test
+    void aReloadRoutesAddedFunctionsAndForgetsRemovedOnes() throws Exception {
+        int httpPort = PoolProcess.freePort();
+        InetSocketAddress http = new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort);
+        String one = "  one:\n    image: faas-hello:latest\n    mode: fork\n    pool: { min: 1, max: 1, scaling: fixed }\n";
+        String two = "  two:\n    image: faas-hello:latest\n    mode: fork\n    hosts: [two.example]\n"
+                + "    pool: { min: 1, max: 1, scaling: fixed }\n";
+        Path config = Files.writeString(work.resolve("pool.yaml"), "http: 127.0.0.1:" + httpPort + "\nfunctions:\n" + one);
+        pool = PoolProcess.start(work, "routing-reload", "--config", config.toString());
+        pool.awaitStdout(Pattern.compile("http: http://"), Duration.ofSeconds(90));
+        assertEquals(200, HttpProbe.get(http, "/function/one", 10_000).status());
+        assertEquals(404, HttpProbe.get(http, "/function/two", 10_000).status());
+
+        Files.writeString(config, "http: 127.0.0.1:" + httpPort + "\nfunctions:\n" + two);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!pool.status().toString().contains("\"name\":\"two\"")) {
+            assertTrue(System.nanoTime() < deadline, "the edit was not applied: " + pool.status());
+            Thread.sleep(100);
+        }
+        while (HttpProbe.get(http, "/function/one", 10_000).status() != 404) {
+            assertTrue(System.nanoTime() < deadline, "the removed function is still routed");
+            Thread.sleep(100);
+        }
+        assertEquals(200, HttpProbe.get(http, "/function/two/x", 10_000).status());
+        String byHost = exchange(http, "GET / HTTP/1.1\r\nHost: two.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(byHost.startsWith("HTTP/1.1 200"), byHost);
+    }
+
     /** Writes {@code request} whole, half-closes, and reads the answer to EOF. */
     private static String exchange(InetSocketAddress to, byte[] request) throws Exception {
         try (Socket s = new Socket()) {
