@@ -3,6 +3,7 @@ package dev.faaspool.runtime;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
@@ -240,6 +241,23 @@ public final class DockerRuntime implements ContainerRuntime {
         } catch (NotFoundException e) {
             return false;
         }
+    }
+
+    @Override
+    public ImageInfo inspectImage(String image) {
+        InspectImageResponse r;
+        try {
+            r = docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            return null;
+        } catch (RuntimeException e) {
+            throw new ContainerRuntimeException("inspect image " + image + ": " + e.getMessage(), e);
+        }
+        var config = r.getConfig();
+        String[] entrypoint = config == null ? null : config.getEntrypoint();
+        Long size = r.getSize();
+        return new ImageInfo(r.getId(), entrypoint == null ? List.of() : List.of(entrypoint),
+                config == null ? "" : config.getUser(), size == null ? 0 : size);
     }
 
     @Override
