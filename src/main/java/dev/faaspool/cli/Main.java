@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
                     + "(see 'faas-pool report --help').",
             "",
             "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every container "
-                    + "and socket it made, and prints the latency summary."
+                    + "and socket it made, and prints the latency summary. SIGHUP reloads --config (as an edit does)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -144,6 +144,8 @@ public final class Main implements Callable<Integer> {
             Runtime.getRuntime().halt(0);
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Hangup hangup = new Hangup(config == null ? "started without --config (the built-in function), there is nothing to reload"
+                : "still starting, the configuration read at start is being applied");
         try {
             service.start();
         } catch (Exception e) {
@@ -154,10 +156,12 @@ public final class Main implements Callable<Integer> {
         if (config != null) {
             Integer min = poolSize;
             InetSocketAddress front = http == null ? null : option("--http", http);
-            service.watch(new ConfigWatcher(config, configSeen, service, c -> {
+            ConfigWatcher watcher = new ConfigWatcher(config, configSeen, service::apply, c -> {
                 PoolConfig o = min == null ? c : c.withMin(min);
                 return front == null ? o : o.withHttp(front);
-            }));
+            });
+            service.watch(watcher);
+            hangup.reloadWith(watcher::reloadNow);
         }
         service.reportWarm(Duration.ofMinutes(2));
         stopped.await();

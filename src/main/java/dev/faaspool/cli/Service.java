@@ -23,6 +23,7 @@ import dev.faaspool.pool.PoolSnapshot;
 import dev.faaspool.pool.RunDirectory;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.DockerRuntime;
+import dev.faaspool.runtime.ImageCatalog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.nio.channels.ServerSocketChannel;
@@ -44,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Service implements AutoCloseable {
     private static final Duration OCCUPANCY_SAMPLE = Duration.ofMillis(100);
+    /** How old an image's cached ID may be before a read refreshes it: how soon a rebuilt image rolls. */
+    private static final Duration IMAGE_REFRESH = Duration.ofSeconds(2);
 
     private final Settings settings;
     private final PrintStream out;
@@ -68,6 +72,7 @@ final class Service implements AutoCloseable {
     /** The HTTP front listener, when the configuration has one; replaced only under this object's lock. */
     private HttpRouter router;
     private final RouterCounters routerCounters = new RouterCounters();
+    private ImageCatalog images;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
@@ -94,6 +99,14 @@ final class Service implements AutoCloseable {
         SocketDescriptors.check();
         runtime = DockerRuntime.connect(settings.dockerHost());
         opened.add(runtime);
+        ExecutorService inspector = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "image-catalog"); // the cache's refreshes: never the owner or a loop
+            t.setDaemon(true);
+            return t;
+        });
+        opened.add(inspector::shutdownNow);
+        images = new ImageCatalog(runtime, IMAGE_REFRESH, com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+                inspector);
         config = settings.config();
         checkImages(config);
         for (FunctionSpec f : config.functions()) {
@@ -104,7 +117,7 @@ final class Service implements AutoCloseable {
         opened.add(runDir);
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
-                PoolServices.system(guard));
+                PoolServices.system(guard).withImages(images::cachedId));
         int n = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < n; i++) {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
@@ -130,7 +143,7 @@ final class Service implements AutoCloseable {
 
     private void checkImages(PoolConfig c) {
         for (FunctionSpec f : c.functions()) {
-            if (!runtime.imageExists(f.image())) {
+            if (images.load(f.image()).isEmpty()) {
                 throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
                         + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
             }
@@ -324,6 +337,8 @@ final class Service implements AutoCloseable {
             f.put("listen", spec.listen() == null ? null : Defaults.format(spec.listen()));
             f.put("hosts", spec.hosts());
             f.put("mode", spec.mode().configName());
+            f.put("image", spec.image());
+            f.put("imageId", fp.imageId());
             f.put("min", spec.pool().min());
             f.put("target", p.target());
             f.put("targetReason", p.targetReason());
