@@ -140,6 +140,7 @@ public final class PrometheusMetrics {
                         cb.call(c.recycledIdle.sum(), fn, "idle");
                         cb.call(c.recycledTimeout.sum(), fn, "timeout");
                         cb.call(c.recycledFailed.sum(), fn, "failed");
+                        cb.call(c.recycledImage.sum(), fn, "image");
                     }
                 }).register(registry);
         registry.register(new LatencyCollector(latency));

@@ -281,7 +281,7 @@ public final class FunctionPool {
             return hasRoom(s);
         }
         if (recycles(s)) {
-            counters.recycledUsed.increment();
+            (stale(s) ? counters.recycledImage : counters.recycledUsed).increment();
             owner.retire(this, s, null, null, null);
             return false;
         }

@@ -269,6 +269,8 @@ class PoolTest {
                 assertEquals("sha256:rebuilt", h.runtime.imageIdOf(id), "every container is of the new image");
             }
             assertEquals(3, h.runtime.running().size());
+            assertEquals(3, fp.counters().recycledImage.sum(), "two idle ones and the busy one, counted as image");
+            assertEquals(0, fp.counters().recycledUsed.sum());
         }
     }
 
