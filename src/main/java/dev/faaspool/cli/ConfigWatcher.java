@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ final class ConfigWatcher implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** The reload asked for and not begun yet: more asks join it (a storm of SIGHUPs is one reload). */
+    private final AtomicReference<CompletableFuture<String>> queued = new AtomicReference<>();
     // Confined to the timer's thread.
     private List<String> seen;
     private List<String> pending;
@@ -74,12 +77,18 @@ final class ConfigWatcher implements AutoCloseable {
 
     /**
      * Loads, validates and applies the configuration now, on the watcher's thread (SIGHUP); returns at
-     * once. The future completes with the line logged: what was applied, or why it was rejected.
+     * once. The future completes with the line logged: what was applied, or why it was rejected. Asks made
+     * while a reload waits to begin join it: it reads the files when it begins, so it sees their edits too.
      */
     CompletableFuture<String> reloadNow() {
         CompletableFuture<String> done = new CompletableFuture<>();
+        CompletableFuture<String> waiting = queued.compareAndExchange(null, done);
+        if (waiting != null) {
+            return waiting;
+        }
         try {
             timer.execute(() -> {
+                queued.set(null); // begun: an ask from now on may carry an edit this load does not see
                 try {
                     List<String> now = fingerprint(path); // before loading: an edit made meanwhile is seen later
                     String outcome = reload("the configuration on SIGHUP");
@@ -92,6 +101,7 @@ final class ConfigWatcher implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
+            queued.set(null);
             done.complete("faas-pool is stopping: nothing reloaded");
         }
         return done;

@@ -1,6 +1,8 @@
 package dev.faaspool.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.faaspool.config.PoolConfig;
@@ -10,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +80,35 @@ class ConfigWatcherTest {
             assertEquals("the configuration on SIGHUP could not be applied, still serving the previous one: "
                     + "function 'hello': image faas-hello:latest does not exist locally",
                     w.reloadNow().get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aStormOfReloadsWhileOneRunsIsOneMoreReload() throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), function(1));
+        List<PoolConfig> applied = new CopyOnWriteArrayList<>();
+        CountDownLatch inFirst = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (ConfigWatcher w = new ConfigWatcher(dir, ConfigWatcher.fingerprint(dir), c -> {
+            applied.add(c);
+            inFirst.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, c -> c, Duration.ofHours(1))) {
+            CompletableFuture<String> first = w.reloadNow();
+            assertTrue(inFirst.await(10, TimeUnit.SECONDS));
+            CompletableFuture<String> next = w.reloadNow();
+            for (int i = 0; i < 1000; i++) {
+                assertSame(next, w.reloadNow(), "joins the reload that waits to begin");
+            }
+            release.countDown();
+            assertEquals("applied the configuration on SIGHUP: 1 function(s)", first.get(10, TimeUnit.SECONDS));
+            assertEquals("applied the configuration on SIGHUP: 1 function(s)", next.get(10, TimeUnit.SECONDS));
+            assertEquals(2, applied.size(), "1001 asks while one ran: one more reload, not 1001");
+            assertNotSame(next, w.reloadNow(), "once begun, a new ask queues a new reload");
         }
     }
 
