@@ -104,6 +104,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
+        cl.addSubcommand("validate", new ValidateCommand(out, err));
         return cl;
     }
 

@@ -227,6 +227,11 @@ public final class ConfigLoader {
         }
     }
 
+    /** The files {@link #load} reads for {@code path}: the file itself, or a directory's YAML files in name order. */
+    public List<Path> files(Path path) throws ConfigException {
+        return filesOf(path);
+    }
+
     private static List<Path> filesOf(Path path) throws ConfigException {
         if (Files.isRegularFile(path)) {
             return List.of(path);
