@@ -37,6 +37,13 @@ class ValidateCommandTest {
         assertEquals("", r.err);
     }
 
+    @Test
+    void theWholeExampleDirectoryIsValid() {
+        Run r = run("validate", "pool-config");
+        assertEquals(0, r.code, r.err);
+        assertEquals("ok: 14 functions in 14 files\n", r.out, "as README.md says");
+    }
+
     /**
      * The malformed configurations of the existing tests (ConfigLoaderTest, FailureIT, ReloadIT): validate
      * prints what the loader reports, each on one line, and exits 1.
