@@ -115,7 +115,7 @@ public final class Main implements Callable<Integer> {
         try {
             settings = settings();
         } catch (ConfigException e) {
-            err.println("faas-pool: invalid configuration: " + e.getMessage());
+            e.problems().forEach(p -> err.println("faas-pool: invalid configuration: " + p.getMessage()));
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
             err.println("faas-pool: " + e.getMessage());
