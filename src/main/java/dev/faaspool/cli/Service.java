@@ -7,11 +7,14 @@ import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.dispatch.EventLoop;
 import dev.faaspool.dispatch.FunctionDispatch;
+import dev.faaspool.dispatch.HttpRouter;
+import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.RouterCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
@@ -53,7 +56,8 @@ final class Service implements AutoCloseable {
     private final List<EventLoop> loops = new ArrayList<>();
     private int nextLoop;
     private ContainerRuntime runtime;
-    private PoolConfig config;
+    /** Written under this object's lock; read by the admin endpoint's threads too. */
+    private volatile PoolConfig config;
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "occupancy-sampler");
@@ -61,8 +65,12 @@ final class Service implements AutoCloseable {
         return t;
     });
     private Pool pool;
+    /** The HTTP front listener, when the configuration has one; replaced only under this object's lock. */
+    private HttpRouter router;
+    private final RouterCounters routerCounters = new RouterCounters();
     private LatencyLog latencyLog;
     private StatusLine statusLine;
+    private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
     private boolean closed;
 
@@ -102,15 +110,20 @@ final class Service implements AutoCloseable {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
         }
         for (FunctionSpec f : config.functions()) {
-            // TODO(router): f.listen() is null for a function reached only through the front listener
             listeners.put(f.name(), bind(f, pool.function(f.name())));
+        }
+        if (config.http() != null) {
+            router = bindRouter(config.http());
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
-                new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
+        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::ready,
+                metrics()));
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
+        if (router != null) {
+            router.start();
+        }
         sampler.scheduleAtFixedRate(guard.guard("sample-occupancy", this::sampleOccupancy), 0,
                 OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -126,6 +139,32 @@ final class Service implements AutoCloseable {
                         + " does not exist (nothing is created); create it first: docker network create " + f.network());
             }
         }
+    }
+
+    private PrometheusMetrics metrics() {
+        PrometheusMetrics m = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
+        m.router(routerCounters);
+        return m;
+    }
+
+    /** The front listener on {@code address}, on the next event loop, routing to the dispatchers there are now. */
+    private HttpRouter bindRouter(java.net.InetSocketAddress address) throws IOException {
+        HttpRouter r = HttpRouter.bind(address, loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
+                routerCounters);
+        r.routes(routes(config));
+        return r;
+    }
+
+    /** Which dispatcher each function's name and hosts lead to, for the front listener. Under this object's lock. */
+    private Routes<FunctionDispatch> routes(PoolConfig c) {
+        Map<String, FunctionDispatch> byHost = new LinkedHashMap<>();
+        for (FunctionSpec f : c.functions()) {
+            FunctionDispatch d = listeners.get(f.name());
+            if (d != null) {
+                f.hosts().forEach(h -> byHost.put(h, d));
+            }
+        }
+        return new Routes<>(listeners, byHost);
     }
 
     /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
@@ -146,24 +185,35 @@ final class Service implements AutoCloseable {
         if (closed) {
             return;
         }
+        String unroutable = next.routingProblem();
+        if (unroutable != null) {
+            throw new IllegalStateException(unroutable);
+        }
         checkImages(next);
         Map<String, FunctionSpec> before = new LinkedHashMap<>();
         config.functions().forEach(f -> before.put(f.name(), f));
         // Bind what needs a new listening socket first: a port that cannot be had rejects the whole change.
         Map<String, ServerSocketChannel> moved = new LinkedHashMap<>();
         Map<String, FunctionLatency> newLatencies = new LinkedHashMap<>();
+        HttpRouter nextRouter = null;
         try {
             for (FunctionSpec f : next.functions()) {
                 FunctionSpec old = before.get(f.name());
                 if (old == null) {
                     newLatencies.put(f.name(), latencies.computeIfAbsent(f.name(), FunctionLatency::new));
                     counters.computeIfAbsent(f.name(), fn -> new RequestCounters());
-                } else if (!old.listen().equals(f.listen())) { // TODO(router): either listen may be null
-                    moved.put(f.name(), FunctionDispatch.listen(f.name(), f.listen()));
+                } else if (!java.util.Objects.equals(old.listen(), f.listen())) {
+                    // null: the function keeps only the front listener
+                    moved.put(f.name(), f.listen() == null ? null : FunctionDispatch.listen(f.name(), f.listen()));
                 }
+            }
+            if (next.http() != null && !next.http().equals(config.http())) {
+                nextRouter = HttpRouter.bind(next.http(), loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
+                        routerCounters);
             }
         } catch (IOException | RuntimeException e) {
             moved.values().forEach(Service::closeQuietly);
+            closeQuietly(nextRouter);
             throw e;
         }
         Map<String, FunctionPool> added = pool.apply(next, newLatencies);
@@ -189,6 +239,19 @@ final class Service implements AutoCloseable {
             }
         }
         config = next;
+        if (nextRouter != null || next.http() == null) {
+            // Moved or removed: the old one stops accepting; the heads it waits for are still routed.
+            if (router != null) {
+                router.stopAccepting();
+            }
+            router = nextRouter;
+            if (router != null) {
+                router.routes(routes(next));
+                router.start();
+            }
+        } else {
+            router.routes(routes(next));
+        }
     }
 
     /** Closes {@code watcher} with the service. */
@@ -209,19 +272,36 @@ final class Service implements AutoCloseable {
 
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
     void reportWarm(Duration timeout) throws InterruptedException {
-        boolean all = pool.awaitWarm(timeout);
+        boolean all;
+        warmProgress = new WarmProgress(pool::serving, out, StatusLine.onTerminal(), guard);
+        try {
+            all = pool.awaitWarm(timeout);
+        } finally {
+            warmProgress.close();
+        }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
-            // TODO(router): a function without listen is served at the front listener, not at "null"
-            out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
-                    fp.snapshot().warm(), fp.spec().pool().min(), all ? "in" : "after", secs,
-                    Defaults.format(fp.spec().listen()));
+            FunctionSpec f = fp.spec();
+            out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving %s%n", f.name(), fp.snapshot().warm(),
+                    f.pool().min(), all ? "in" : "after", secs, where(f));
+        }
+        if (config.http() != null) {
+            out.printf("http: http://%s/function/<name> for every function%s%n", Defaults.format(config.http()),
+                    config.functions().stream().anyMatch(f -> !f.hosts().isEmpty()) ? ", and by Host" : "");
         }
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
         statusLine = new StatusLine(pool::serving, counters, latencyLog, out, StatusLine.onTerminal(),
                 Duration.ofSeconds(30));
+    }
+
+    /** Where a client reaches {@code f}: its own listener, else its path at the front listener. */
+    private String where(FunctionSpec f) {
+        if (f.listen() != null) {
+            return "http://" + Defaults.format(f.listen()) + "/";
+        }
+        return "http://" + Defaults.format(config.http()) + "/function/" + f.name() + "/";
     }
 
     private boolean ready() {
@@ -241,7 +321,8 @@ final class Service implements AutoCloseable {
             RequestCounters c = counters.get(p.name());
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("name", p.name());
-            f.put("listen", Defaults.format(spec.listen())); // TODO(router): null without listen; add hosts
+            f.put("listen", spec.listen() == null ? null : Defaults.format(spec.listen()));
+            f.put("hosts", spec.hosts());
             f.put("mode", spec.mode().configName());
             f.put("min", spec.pool().min());
             f.put("target", p.target());
@@ -271,6 +352,17 @@ final class Service implements AutoCloseable {
         s.put("instance", settings.instance());
         s.put("ready", ready());
         s.put("docker", pool.engineState());
+        if (config.http() != null) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("listen", Defaults.format(config.http()));
+            h.put("routed", routerCounters.routed.sum());
+            h.put("notFound", routerCounters.notFound.sum());
+            h.put("badRequest", routerCounters.badRequest.sum());
+            h.put("headTimeouts", routerCounters.headTimeout.sum());
+            h.put("overflow", routerCounters.overflow.sum());
+            h.put("clientGone", routerCounters.gone.sum());
+            s.put("http", h);
+        }
         s.put("functions", fns);
         return s;
     }
@@ -288,7 +380,9 @@ final class Service implements AutoCloseable {
         if (statusLine != null) {
             statusLine.close();
         }
+        closeQuietly(warmProgress);
         // Stop accepting; requests still waiting for a container get 503, hand-offs under way finish.
+        closeQuietly(router);
         listeners.values().forEach(Service::closeQuietly);
         if (pool != null) {
             pool.close(settings.drain()); // running requests finish; their connections end on the loops

@@ -41,6 +41,8 @@ public final class FunctionPool {
     private final Ticker ticker;
     private final Demand demand;
     private volatile ScalingPolicy.Target target;
+    /** Why the last start failed, until a start succeeds; written by launchers and the owner, read by views. */
+    private volatile StartFailure lastStartFailure;
 
     // Confined to the owner thread.
     private int consecutiveFailures;
@@ -422,7 +424,18 @@ public final class FunctionPool {
                 demand.servesFasterThanAStart(), consecutiveFailures, notBeforeNanos, views);
     }
 
+    /** Why the last container start failed, or null when none failed since the last that succeeded. Any thread. */
+    public StartFailure lastStartFailure() {
+        return lastStartFailure;
+    }
+
+    /** A start just failed, as {@code f}; launcher thread. */
+    void lastStartFailure(StartFailure f) {
+        lastStartFailure = f;
+    }
+
     void startSucceeded() {
+        lastStartFailure = null;
         counters.started.increment();
         consecutiveFailures = 0;
         notBeforeNanos = 0;

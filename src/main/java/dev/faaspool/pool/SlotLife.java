@@ -108,6 +108,7 @@ final class SlotLife {
         } catch (LaunchException e) {
             if (s.state() != SlotState.RETIRED && !closing.getAsBoolean()) {
                 long now = ticker.read();
+                fp.lastStartFailure(StartFailure.of(e, now)); // for the warm-up progress, before the owner counts it
                 owner.execute("start-failed", () -> fp.startFailed(now, backoff));
                 log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
             }
