@@ -117,6 +117,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
+        cl.addSubcommand("validate", new ValidateCommand(out, err));
         return cl;
     }
 
@@ -127,7 +128,7 @@ public final class Main implements Callable<Integer> {
         try {
             settings = settings();
         } catch (ConfigException e) {
-            err.println("faas-pool: invalid configuration: " + e.getMessage());
+            e.problems().forEach(p -> err.println("faas-pool: invalid configuration: " + p.getMessage()));
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
             err.println("faas-pool: " + e.getMessage());

@@ -91,6 +91,27 @@ class MainTest {
     }
 
     @Test
+    void everyConfigurationErrorIsPrintedOnALineOfItsOwn() throws Exception {
+        Path config = Files.writeString(tmp.resolve("two.yaml"), """
+                functions:
+                  a:
+                    image: img
+                    pool: { min: -1 }
+                  b:
+                    image: img
+                    network: host
+                """);
+        Result r = run("--config", config.toString());
+        assertEquals(2, r.exit, r.toString());
+        List<String> lines = r.err.strip().lines().toList();
+        assertEquals(2, lines.size(), r.err);
+        assertEquals("faas-pool: invalid configuration: " + config + ":4: functions.a.pool.min: must be >= 0 (was -1)",
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("faas-pool: invalid configuration: " + config
+                + ":7: functions.b.network: host is refused"), lines.get(1));
+    }
+
+    @Test
     void aMissingConfigurationExitsTwo() {
         Path missing = tmp.resolve("nowhere");
         Result r = run("--config", missing.toString());
