@@ -88,6 +88,15 @@ public final class Main implements Callable<Integer> {
             description = "Docker Engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
     String dockerHost;
 
+    @Option(names = "--logs", paramLabel = "DIR", defaultValue = "logs",
+            description = "Where each function's output goes, <function>.log, rotated at 10 MiB, 5 files "
+                    + "(default: ${DEFAULT-VALUE}). 'faas-pool logs FUNCTION' prints it.")
+    Path logs;
+
+    @Option(names = "--log-handlers",
+            description = "Also print every line a handler writes to faas-pool's own output, as <function>/<slot>: ...")
+    boolean logHandlers;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -104,6 +113,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
+        cl.addSubcommand("logs", new LogsCommand(out, err));
         return cl;
     }
 
@@ -174,7 +184,8 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException("--report-interval must be at least 1ms (was " + reportInterval + ")");
         }
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
-                option("--admin", admin), duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency);
+                option("--admin", admin), duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
+                logs, logHandlers);
     }
 
     private static void within(String name, int value, int min, int max) {

@@ -8,6 +8,7 @@ import dev.faaspool.config.PoolConfig;
 import dev.faaspool.dispatch.EventLoop;
 import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.SocketDescriptors;
+import dev.faaspool.logs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
@@ -61,6 +62,7 @@ final class Service implements AutoCloseable {
         return t;
     });
     private Pool pool;
+    private FunctionLogs functionLogs;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
     private long startedNanos;
@@ -84,8 +86,12 @@ final class Service implements AutoCloseable {
     private void startUnsafe() throws Exception {
         startedNanos = System.nanoTime();
         SocketDescriptors.check();
-        runtime = DockerRuntime.connect(settings.dockerHost());
+        functionLogs = new FunctionLogs(settings.logs(), settings.logHandlers() ? System.err : null, Clock.systemUTC());
+        opened.add(functionLogs); // closed after the runtime, whose removals finish the containers' output
+        DockerRuntime docker = DockerRuntime.connect(settings.dockerHost());
+        runtime = docker;
         opened.add(runtime);
+        docker.captureOutput(functionLogs);
         config = settings.config();
         checkImages(config);
         for (FunctionSpec f : config.functions()) {
@@ -106,8 +112,9 @@ final class Service implements AutoCloseable {
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready,
-                new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard)));
+        PrometheusMetrics metrics = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
+        functionLogs.register(metrics.registry());
+        opened.add(AdminServer.start(settings.admin(), this::status, this::ready, metrics));
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
         sampler.scheduleAtFixedRate(guard.guard("sample-occupancy", this::sampleOccupancy), 0,

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param admin            the loopback address of the admin endpoint
  * @param drain            how long shutdown waits for running requests
  * @param startConcurrency how many containers may be created and started at once
+ * @param logs             where the functions' logs go, {@code <function>.log} each
+ * @param logHandlers      whether the functions' lines also go to faas-pool's own output
  */
 public record Settings(
         PoolConfig config,
@@ -22,4 +24,6 @@ public record Settings(
         String dockerHost,
         InetSocketAddress admin,
         Duration drain,
-        int startConcurrency) {}
+        int startConcurrency,
+        Path logs,
+        boolean logHandlers) {}

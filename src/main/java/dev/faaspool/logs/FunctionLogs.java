@@ -1,11 +1,12 @@
 package dev.faaspool.logs;
 
 import dev.faaspool.runtime.ContainerOutput;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,9 +89,13 @@ public final class FunctionLogs implements ContainerOutput, AutoCloseable {
         return f == null ? 0 : f.dropped.sum();
     }
 
-    /** The functions that wrote anything, for the metrics. */
-    public List<String> functions() {
-        return List.copyOf(functions.keySet());
+    /** Adds {@code faas_function_log_lines_dropped_total{function}} to {@code registry}. */
+    public void register(PrometheusRegistry registry) {
+        CounterWithCallback.builder().name("faas_function_log_lines_dropped_total")
+                .help("Lines a function's handlers wrote that were not stored: they came faster than they could be")
+                .labelNames("function")
+                .callback(cb -> functions.forEach((name, f) -> cb.call(f.dropped.sum(), name)))
+                .register(registry);
     }
 
     /** The writer thread: drains every function's queue in turn, flushing when there is nothing left. */
@@ -143,6 +148,7 @@ public final class FunctionLogs implements ContainerOutput, AutoCloseable {
         private long droppedNoted;
         private final RotatingFile file;
         private boolean failed;
+        private boolean created;
 
         FunctionLog(String name) {
             this.name = name;
@@ -168,6 +174,15 @@ public final class FunctionLogs implements ContainerOutput, AutoCloseable {
 
         /** Writer: up to a batch of lines; whether there were any. */
         boolean writeBatch() {
+            if (!created) {
+                created = true;
+                try {
+                    file.create(); // `faas-pool logs` tells a function that ran and wrote nothing from an unknown one
+                } catch (IOException e) {
+                    failed = true;
+                    log.warn("cannot create the log of function {} at {}: {}", name, file(name), e.toString());
+                }
+            }
             long lost = dropped.sum() - droppedNoted;
             if (lost > 0) {
                 droppedNoted += lost;

@@ -71,6 +71,13 @@ final class RotatingFile implements AutoCloseable {
         size += b.length;
     }
 
+    /** Creates the file if it does not exist yet, so that a function known to have run has a log. */
+    void create() throws IOException {
+        if (out == null) {
+            open();
+        }
+    }
+
     void flush() throws IOException {
         if (out != null) {
             out.flush();
