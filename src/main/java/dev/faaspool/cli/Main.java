@@ -114,6 +114,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
         cl.addSubcommand("logs", new LogsCommand(out, err));
+        cl.setAllowSubcommandsAsOptionParameters(true); // --logs logs: a value, though a subcommand has that name
         return cl;
     }
 
