@@ -57,6 +57,8 @@ public final class LineAssembler implements ContainerOutput.Receiver {
         }
         if (time == null) {
             time = TIME.format(clock.instant());
+        } else if (p.resent(time, payload.length > 0 && payload[payload.length - 1] == '\n')) {
+            return;
         }
         while (start < payload.length) {
             int nl = indexOf(payload, (byte) '\n', start, payload.length);
@@ -102,9 +104,28 @@ public final class LineAssembler implements ContainerOutput.Receiver {
         private int length;
         private long dropped;
         private String time;
+        /** The engine's time of the last frame taken, and whether that frame ended a line. */
+        private String lastTime;
+        private boolean lastEnded;
 
         Pending(String stream) {
             this.stream = stream;
+        }
+
+        /**
+         * Whether a frame of the engine's {@code time} is one it sent already. The engine's times rise within a
+         * stream (the pieces of one long line share the first one's), but its follow of a container's log file
+         * across that file's rotation (after 2 MiB, DockerRuntime) can send a stretch again: an earlier time, or
+         * the time of a line that ended already, is such a repeat.
+         */
+        boolean resent(String time, boolean ends) {
+            int c = lastTime == null ? 1 : time.compareTo(lastTime); // fixed width: text order is time order
+            if (c < 0 || (c == 0 && lastEnded)) {
+                return true;
+            }
+            lastTime = time;
+            lastEnded = ends;
+            return false;
         }
 
         void append(String frameTime, byte[] b, int off, int len) {

@@ -20,13 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class FunctionLogsTest {
-    private static final String T = "2026-12-02T18:30:00.000000001Z ";
 
     @TempDir
     Path dir;
 
+    private static final java.util.concurrent.atomic.AtomicLong NANOS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A message as the engine sends it, each with a later time than the one before. */
     private static byte[] msg(String text) {
-        return (T + text + "\n").getBytes(StandardCharsets.UTF_8);
+        String time = java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+                java.time.Instant.parse("2026-12-02T18:30:00Z").plusNanos(NANOS.incrementAndGet()));
+        return (time + " " + text + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The stored line without its time. */
+    private static String untimed(String line) {
+        return line.substring(line.indexOf(' ') + 1);
     }
 
     private static List<String> lines(Path dir, String fn) throws Exception {
@@ -47,8 +56,8 @@ class FunctionLogsTest {
             r.frame(true, msg("\u001b[31mred"));
             r.end();
         }
-        assertEquals(List.of(T + "fn-7/0123456789ab out hello", T + "fn-7/0123456789ab err \\x1b[31mred"),
-                Files.readAllLines(dir.resolve("fn.log")));
+        assertEquals(List.of("fn-7/0123456789ab out hello", "fn-7/0123456789ab err \\x1b[31mred"),
+                Files.readAllLines(dir.resolve("fn.log")).stream().map(FunctionLogsTest::untimed).toList());
         assertEquals("fn/fn-7: hello\nfn/fn-7: \\x1b[31mred\n", echoed.toString(StandardCharsets.UTF_8));
     }
 
@@ -84,10 +93,10 @@ class FunctionLogsTest {
             logs.register(registry);
             ContainerOutput.Receiver flood = logs.open("flood", "flood-1", "f1");
             ContainerOutput.Receiver calm = logs.open("calm", "calm-1", "c1");
-            byte[] big = msg("z".repeat(8 * 1024));
+            String big = "z".repeat(8 * 1024);
             Thread flooder = new Thread(() -> {
                 for (int i = 0; i < 20_000; i++) { // 160 MiB, as fast as a thread can offer them
-                    flood.frame(false, big);
+                    flood.frame(false, msg(big));
                 }
                 flood.end();
             });
@@ -108,7 +117,7 @@ class FunctionLogsTest {
         List<String> calm = lines(dir, "calm");
         assertEquals(200, calm.size());
         for (int i = 0; i < 200; i++) {
-            assertEquals(T + "calm-1/c1 " + (i % 2 == 1 ? "err" : "out") + " calm " + i, calm.get(i));
+            assertEquals("calm-1/c1 " + (i % 2 == 1 ? "err" : "out") + " calm " + i, untimed(calm.get(i)));
         }
         long onDisk = 0;
         for (Path p : RotatingFile.files(dir, "flood", 3)) {

@@ -36,8 +36,9 @@ class LineAssemblerTest {
     void aLineKeepsDockersTimeAndItsStream() {
         a.frame(false, frame(T, "hello\n"));
         a.frame(true, frame("2026-12-02T18:30:01.5Z", "oops\n"));
-        a.frame(false, frame(T, "\n"));
-        assertEquals(List.of(T + " out hello", "2026-12-02T18:30:01.500000000Z err oops", T + " out "), lines);
+        a.frame(false, frame("2026-12-02T18:30:02Z", "\n"));
+        assertEquals(List.of(T + " out hello", "2026-12-02T18:30:01.500000000Z err oops",
+                "2026-12-02T18:30:02.000000000Z out "), lines);
     }
 
     @Test
@@ -62,20 +63,33 @@ class LineAssemblerTest {
         String text = lines.get(0).substring((T + " out ").length());
         assertEquals("x".repeat(LogLines.MAX_LINE_BYTES) + " [truncated " + ((long) pieces * piece.length
                 - LogLines.MAX_LINE_BYTES) + " bytes]", text);
-        a.frame(false, frame(T, "next\n"));
-        assertEquals(T + " out next", lines.get(1), "the next line starts afresh");
+        a.frame(false, frame("2026-12-02T18:30:01Z", "next\n"));
+        assertEquals("2026-12-02T18:30:01.000000000Z out next", lines.get(1), "the next line starts afresh");
     }
 
     @Test
     void binaryControlCharactersAndTerminalEscapesAreEscaped() {
         byte[] hostile = {'a', 0, 'b', 0x1b, '[', '2', 'J', '\r', '\t', 0x7f, (byte) 0xff, (byte) 0xc3, 'z', '\n'};
         a.frame(false, frame(T, hostile));
-        a.frame(false, frame(T, "\u009b31m \u202eevil \u2028x ok: é ✓\n"));
+        a.frame(false, frame("2026-12-02T18:30:01Z", "\u009b31m \u202eevil \u2028x ok: é ✓\n"));
         assertEquals(T + " out a\\x00b\\x1b[2J\\r\\t\\x7f\\xff\\xc3z", lines.get(0));
-        assertEquals(T + " out \\u{009b}31m \\u{202e}evil \\u{2028}x ok: é ✓", lines.get(1));
+        assertEquals("2026-12-02T18:30:01.000000000Z out \\u{009b}31m \\u{202e}evil \\u{2028}x ok: é ✓", lines.get(1));
         for (String l : lines) {
             assertFalse(l.chars().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)), l);
         }
+    }
+
+    @Test
+    void whatTheEngineSendsAgainAfterARotationOfItsFileIsTakenOnce() {
+        a.frame(false, frame(T, "one\n"));
+        a.frame(false, frame("2026-12-02T18:30:00.2Z", "long "));
+        a.frame(false, frame("2026-12-02T18:30:00.2Z", "line\n")); // a piece of the same line: same time
+        a.frame(false, frame(T, "one\n")); // sent again: earlier
+        a.frame(false, frame("2026-12-02T18:30:00.2Z", "line\n")); // sent again: that line ended
+        a.frame(true, frame(T, "err is another stream\n"));
+        a.frame(false, frame("2026-12-02T18:30:00.3Z", "two\n"));
+        assertEquals(List.of(T + " out one", "2026-12-02T18:30:00.200000000Z out long line",
+                T + " err err is another stream", "2026-12-02T18:30:00.300000000Z out two"), lines);
     }
 
     @Test
