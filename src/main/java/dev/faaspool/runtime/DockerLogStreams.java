@@ -53,7 +53,7 @@ final class DockerLogStreams implements AutoCloseable {
 
     /** Starts following container {@code id}, just started; returns at once (the stream runs on its own thread). */
     void follow(String id, String function, String slot) {
-        Follow f = new Follow(output.open(function, slot, id));
+        Follow f = new Follow(id, output.open(function, slot, id));
         following.put(id, f);
         try {
             streams.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
@@ -111,14 +111,16 @@ final class DockerLogStreams implements AutoCloseable {
      * One container's stream: frames to its receiver, then its end, once. Not docker-java's
      * {@code ResultCallback.Adapter}, which logs every stream closed on purpose as an error.
      */
-    private static final class Follow implements ResultCallback<Frame> {
+    private final class Follow implements ResultCallback<Frame> {
+        private final String id;
         private final ContainerOutput.Receiver receiver;
         final AtomicBoolean ended = new AtomicBoolean();
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile Closeable stream;
         private volatile boolean closed;
 
-        Follow(ContainerOutput.Receiver receiver) {
+        Follow(String id, ContainerOutput.Receiver receiver) {
+            this.id = id;
             this.receiver = receiver;
         }
 
@@ -155,6 +157,7 @@ final class DockerLogStreams implements AutoCloseable {
                 try {
                     receiver.end();
                 } finally {
+                    following.remove(id, this); // ended: its container stopped, or is gone (removed while starting)
                     done.countDown();
                     closeQuietly(stream);
                 }
