@@ -14,7 +14,7 @@
 # under the persistent 8-connection load and its hottest methods.
 #
 # Everything it starts runs in its own process group and is stopped on exit; its faas-pool instance is
-# bench-proxy (its containers are removed when it stops). Ports 127.0.0.1:28200..28209.
+# bench-proxy (its containers are removed when it stops). Ports 127.0.0.1:28200..28211.
 set -euo pipefail
 source "$(dirname "$0")/../bin/lib.sh"
 cd "$FAAS_ROOT"
@@ -36,7 +36,7 @@ done
 base=28200
 p_direct=$((base + 1)) p_nginx=$((base + 2)) p_haproxy=$((base + 3)) p_fork_host=$((base + 4))
 p_persistent=$((base + 5)) p_fork=$((base + 6)) p_idle=$((base + 7)) p_cpersistent=$((base + 8))
-p_admin=$((base + 9)) p_conc=$((base + 10))
+p_admin=$((base + 9)) p_conc=$((base + 10)) p_http=$((base + 11))
 bench="$FAAS_ROOT/benchmark"
 out="$bench/results/proxy-compare.md"
 raw="$bench/results/raw-proxy"
@@ -122,6 +122,8 @@ started haproxy -f "$work/haproxy.cfg"
 started "$bin/forkserver" "$p_fork_host" "$FAAS_ROOT/target/runtime-init/hello"
 
 cat >"$work/pool.yaml" <<EOF
+# The front listener: persistent-c is also measured through it (/function/persistent-c/), beside its own port.
+http: 127.0.0.1:$p_http
 functions:
   persistent:
     image: bench-hello-go:latest
@@ -154,7 +156,7 @@ EOF
 started "$JAVA_HOME/bin/java" -jar target/faas-pool.jar --instance bench-proxy --run-dir "$work/run" \
   --reports "$work/reports" --admin "127.0.0.1:$p_admin" --config "$work/pool.yaml"
 pool_pid="${pids[-1]}"
-for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_conc $p_cpersistent $p_fork $p_idle; do wait_port "$p"; done
+for p in $p_direct $p_nginx $p_haproxy $p_fork_host $p_persistent $p_conc $p_cpersistent $p_fork $p_idle $p_http; do wait_port "$p"; done
 for _ in $(seq 1 300); do
   curl -s "http://127.0.0.1:$p_admin/readyz" | grep -q . && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p_admin/readyz")" = 200 ] && break
   sleep 0.2
@@ -168,6 +170,7 @@ cpu_ticks() { local p s=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + 
 declare -A procs
 procs[faas-pool-persistent]="$java_pid" procs[faas-pool-persistent-c]="$java_pid" procs[faas-pool-fork]="$java_pid"
 procs[faas-pool-persistent-with-idle]="$java_pid" procs[faas-pool-persistent-conc]="$java_pid"
+procs[faas-pool-routed-c]="$java_pid"
 procs[nginx]="$(pgrep -f 'nginx: worker' | tr '\n' ' ')" procs[haproxy]="$(pgrep -x haproxy | tr '\n' ' ')"
 procs[direct]="$(pgrep -f "$bin/direct $p_direct" | tr '\n' ' ')" procs[fork-host]="$(pgrep -f "$bin/forkserver $p_fork_host" | head -n1)"
 # thread_split: "<tid>-<name> <user ticks> <system ticks>" for each thread of faas-pool's JVM.
@@ -181,12 +184,13 @@ thread_split() {
 handler_ticks() { cpu_ticks $(pgrep -x hello) ; }
 hz="$(getconf CLK_TCK)"
 
-# run <system> <port> <connections>: $runs wrk runs after a warm-up; prints the median one's
+# run <system> <port> <connections> [path]: $runs wrk runs after a warm-up; prints the median one's
 # "rps p50_ms p99_ms cpu_us_per_request handler_cpu_us_per_request".
 run() {
   local i
-  wrk -t2 -c"$3" -d5s -H 'Connection: close' "http://127.0.0.1:$2/" >/dev/null 2>&1 || true
-  for i in $(seq 1 "$runs"); do measure "$@" "$i"; done | sort -n -k1,1 | sed -n "$(( (runs + 1) / 2 ))p"
+  path="${4:-/}"
+  wrk -t2 -c"$3" -d5s -H 'Connection: close' "http://127.0.0.1:$2$path" >/dev/null 2>&1 || true
+  for i in $(seq 1 "$runs"); do measure "$1" "$2" "$3" "$i"; done | sort -n -k1,1 | sed -n "$(( (runs + 1) / 2 ))p"
 }
 
 # measure <system> <port> <connections> <run>: one wrk run; prints its figures (see run).
@@ -202,7 +206,7 @@ measure() {
   fi
   t0="$(cpu_ticks ${procs[$name]})" h0="$(handler_ticks)"
   wrk -t"$([ "$c" -gt 1 ] && echo 2 || echo 1)" -c"$c" -d"$duration" --latency -H 'Connection: close' \
-    "http://127.0.0.1:$port/" >"$f" 2>&1
+    "http://127.0.0.1:$port$path" >"$f" 2>&1
   t1="$(cpu_ticks ${procs[$name]})" h1="$(handler_ticks)"
   if [ "$profiling" = 1 ]; then
     thread_split >"$work/threads-after"
@@ -227,12 +231,13 @@ systems=("epoll server (the ceiling):direct:$p_direct" "nginx -> epoll server:ng
   "HAProxy -> epoll server:haproxy:$p_haproxy" "faas-pool persistent, Go SDK:faas-pool-persistent:$p_persistent"
   "faas-pool persistent, Go SDK, 2 containers x concurrency 4:faas-pool-persistent-conc:$p_conc"
   "faas-pool persistent, C handler:faas-pool-persistent-c:$p_cpersistent"
+  "faas-pool persistent, C handler, through --http (/function/persistent-c/):faas-pool-routed-c:$p_http:/function/persistent-c/"
   "faas-pool fork, C hello:faas-pool-fork:$p_fork" "fork+exec per connection, host:fork-host:$p_fork_host")
 for s in "${systems[@]}"; do
-  IFS=: read -r label name port <<<"$s"
+  IFS=: read -r label name port upath <<<"$s"
   for c in 1 8; do
     say "$label, $c connection(s)"
-    R["$name,$c"]="$(run "$name" "$port" "$c")"
+    R["$name,$c"]="$(run "$name" "$port" "$c" "$upath")"
   done
 done
 
@@ -275,7 +280,7 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   echo "| system | 1 conn: req/s | p50 ms | 8 conns: req/s | p50 ms | p99 ms | CPU µs/request: the proxy or manager | handler |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for s in "${systems[@]}"; do
-    IFS=: read -r label name port <<<"$s"
+    IFS=: read -r label name port upath <<<"$s"
     hcpu="$(field "$name,8" 5)"; [[ $name == faas-pool* ]] || hcpu="–"
     echo "| $label | $(field "$name,1" 1) | $(field "$name,1" 2) | $(field "$name,8" 1) | $(field "$name,8" 2) | $(field "$name,8" 3) | $(field "$name,8" 4) | $hcpu |"
   done
@@ -289,6 +294,10 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   echo "$(ratio "$(field faas-pool-persistent-c,8 3)" "$(field nginx,8 3)")x nginx's; fork"
   echo "$(ratio "$(field faas-pool-fork,8 1)" "$(field fork-host,8 1)")x fork+exec on the host. At 1 connection, p50:"
   echo "persistent (Go) $(field faas-pool-persistent,1 2) ms, (C) $(field faas-pool-persistent-c,1 2) ms, nginx $(field nginx,1 2) ms."
+  echo "Routing by the request head (\`--http\`, \`/function/<name>\`, peeked): $(ratio "$(field faas-pool-routed-c,8 1)" "$(field faas-pool-persistent-c,8 1)")x"
+  echo "the requests/s of the same function on its own listener at 8 connections, p50 $(field faas-pool-routed-c,8 2) ms against"
+  echo "$(field faas-pool-persistent-c,8 2) ms (1 connection: $(field faas-pool-routed-c,1 2) against $(field faas-pool-persistent-c,1 2) ms); manager CPU"
+  echo "$(field faas-pool-routed-c,8 4) against $(field faas-pool-persistent-c,8 4) µs/request."
   echo
   echo "## 10,000 idle connections"
   echo

@@ -2,7 +2,10 @@ package dev.faaspool.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpPrincipal;
 import com.sun.net.httpserver.HttpServer;
 import dev.faaspool.config.Defaults;
 import java.io.ByteArrayOutputStream;
@@ -15,8 +18,14 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The operators' HTTP endpoint, on loopback only: {@code /metrics} (Prometheus), {@code /status}
- * (JSON), {@code /healthz} (the process answers) and {@code /readyz} (every function has its warm slots).
+ * The operators' HTTP endpoint: {@code /metrics} (Prometheus), {@code /status} (JSON), {@code /healthz}
+ * (the process answers) and {@code /readyz} (every function has its warm slots).
+ *
+ * <p>With a bearer token ({@link AdminAccess}), {@code /status} and {@code /metrics} answer 401 with
+ * {@code WWW-Authenticate: Bearer} to a request without the token. {@code /healthz} and {@code /readyz}
+ * stay open: a load balancer's health check often cannot send a header (AWS target groups, HAProxy's
+ * {@code option httpchk} without extra lines), and they tell only "ok" or "ready"/"warming", which the
+ * same balancer makes visible anyway by routing or not.
  */
 public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
@@ -27,18 +36,16 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code address}, which must be a loopback address.
+     * Binds {@code address}, which {@code access} must allow ({@link AdminAccess#checkBinding}).
      *
+     * @param access who may read {@code /status} and {@code /metrics}
      * @param status a JSON-serializable snapshot of the pool
      * @param ready  whether every function has its warm slots
      * @param metrics what {@code /metrics} shows
      */
-    public static AdminServer start(InetSocketAddress address, Supplier<Object> status, BooleanSupplier ready,
-            PrometheusMetrics metrics) throws IOException {
-        if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("the admin endpoint binds to loopback only (was "
-                    + Defaults.format(address) + ")");
-        }
+    public static AdminServer start(InetSocketAddress address, AdminAccess access, Supplier<Object> status,
+            BooleanSupplier ready, PrometheusMetrics metrics) throws IOException {
+        access.checkBinding(address); // Main refused it already; a second look costs nothing
         HttpServer http;
         try {
             http = HttpServer.create(address, 16);
@@ -51,13 +58,18 @@ public final class AdminServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
-        http.createContext("/status", ex -> admin.reply(ex, 200, "application/json",
+        HttpContext statusPath = http.createContext("/status", ex -> admin.reply(ex, 200, "application/json",
                 admin.json.writeValueAsString(status.get()) + "\n"));
-        http.createContext("/metrics", ex -> {
+        HttpContext metricsPath = http.createContext("/metrics", ex -> {
             ByteArrayOutputStream text = new ByteArrayOutputStream(8192);
             metrics.write(text);
             admin.reply(ex, 200, metrics.contentType(), text.toByteArray());
         });
+        if (access.requiresToken()) {
+            BearerAuthenticator bearer = new BearerAuthenticator(access);
+            statusPath.setAuthenticator(bearer);
+            metricsPath.setAuthenticator(bearer);
+        }
         http.createContext("/healthz", ex -> admin.reply(ex, 200, "text/plain", "ok\n"));
         http.createContext("/readyz", ex -> {
             boolean ok = ready.getAsBoolean();
@@ -87,6 +99,29 @@ public final class AdminServer implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(b);
             }
+        }
+    }
+
+    /** Where it listens (the port chosen, when asked for port 0). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** The JDK server's hook for {@link AdminAccess}: 401 with a challenge, before the handler runs. */
+    private static final class BearerAuthenticator extends Authenticator {
+        private final AdminAccess access;
+
+        BearerAuthenticator(AdminAccess access) {
+            this.access = access;
+        }
+
+        @Override
+        public Result authenticate(HttpExchange ex) {
+            if (access.permits(ex.getRequestHeaders().get("Authorization"))) {
+                return new Success(new HttpPrincipal("admin", "faas-pool"));
+            }
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"faas-pool\"");
+            return new Failure(401);
         }
     }
 

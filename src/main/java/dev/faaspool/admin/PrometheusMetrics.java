@@ -3,6 +3,7 @@ package dev.faaspool.admin;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.RouterCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.FunctionPool;
@@ -12,6 +13,7 @@ import dev.faaspool.pool.SlotState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -36,7 +38,8 @@ import org.HdrHistogram.HistogramIterationValue;
  * latencies from the HdrHistogram totals of the {@link LatencyLog} (complete up to its last interval).
  *
  * <p>Names follow Prometheus's conventions: {@code faas_} prefix, base units ({@code _seconds}),
- * {@code _total} counters, a {@code function} label everywhere.
+ * {@code _total} counters, a {@code function} label everywhere. Beside them, the Prometheus client's
+ * JVM and process metrics ({@code jvm_*}, {@code process_*}).
  */
 public final class PrometheusMetrics {
     /** Bucket upper bounds, seconds: from a fast warm hand-off (100 µs) to a slow container start. */
@@ -142,9 +145,13 @@ public final class PrometheusMetrics {
                         cb.call(c.recycledIdle.sum(), fn, "idle");
                         cb.call(c.recycledTimeout.sum(), fn, "timeout");
                         cb.call(c.recycledFailed.sum(), fn, "failed");
+                        cb.call(c.recycledImage.sum(), fn, "image");
                     }
                 }).register(registry);
         registry.register(new LatencyCollector(latency));
+        // The client's own JVM and process metrics (jvm_memory_used_bytes, jvm_gc_collection_seconds,
+        // jvm_threads_current, process_cpu_seconds_total, process_open_fds, ...), read at each scrape.
+        JvmMetrics.builder().register(registry);
     }
 
     private void poolCounter(Iterable<FunctionPool> fps, String name, String help, ToLongFunction<PoolCounters> value) {
@@ -210,5 +217,22 @@ public final class PrometheusMetrics {
             });
             return b.build();
         }
+    }
+
+    /** Adds the HTTP front listener's counts ({@code faas_http_router_requests_total{outcome}}). */
+    public void router(RouterCounters c) {
+        CounterWithCallback.builder().name("faas_http_router_requests")
+                .help("Connections the HTTP front listener accepted, by how it ended: routed (to the function its head"
+                        + " names), not_found (404), bad_request (400: not HTTP/1, too large), head_timeout (408),"
+                        + " overflow (503), client_gone")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    cb.call(c.routed.sum(), "routed");
+                    cb.call(c.notFound.sum(), "not_found");
+                    cb.call(c.badRequest.sum(), "bad_request");
+                    cb.call(c.headTimeout.sum(), "head_timeout");
+                    cb.call(c.overflow.sum(), "overflow");
+                    cb.call(c.gone.sum(), "client_gone");
+                }).register(registry);
     }
 }

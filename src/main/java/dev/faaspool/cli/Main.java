@@ -1,5 +1,7 @@
 package dev.faaspool.cli;
 
+import dev.faaspool.admin.AdminAccess;
+import dev.faaspool.admin.TokenFile;
 import dev.faaspool.config.Bounds;
 import dev.faaspool.config.ConfigException;
 import dev.faaspool.config.ConfigLoader;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Option;
                     + "(see 'faas-pool report --help').",
             "",
             "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every container "
-                    + "and socket it made, and prints the latency summary."
+                    + "and socket it made, and prints the latency summary. SIGHUP reloads --config (as an edit does)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -55,9 +57,20 @@ public final class Main implements Callable<Integer> {
             description = "Where the built-in function listens (default: 127.0.0.1:8080). Not with --config.")
     String listen;
 
+    @Option(names = "--http", paramLabel = "HOST:PORT",
+            description = "The HTTP front listener: one address for every function, routed by the path /function/<name> "
+                    + "or by Host (a function's hosts:), without reading the request. Overrides http: in pool-config.")
+    String http;
+
     @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9180",
-            description = "Loopback address of /status, /healthz and /readyz (default: ${DEFAULT-VALUE}).")
+            description = "Address of /metrics, /status, /healthz and /readyz (default: ${DEFAULT-VALUE}). "
+                    + "Beyond loopback only with --admin-token-file.")
     String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file (mode 600) holding a bearer token that /metrics and /status then require "
+                    + "(Authorization: Bearer TOKEN); needed for a non-loopback --admin.")
+    Path adminTokenFile;
 
     @Option(names = "--instance", paramLabel = "NAME", defaultValue = "default",
             description = "Name of this pool. Its containers are labelled with it, and leftovers of an earlier run "
@@ -142,6 +155,8 @@ public final class Main implements Callable<Integer> {
             Runtime.getRuntime().halt(0);
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Hangup hangup = new Hangup(config == null ? "started without --config (the built-in function), there is nothing to reload"
+                : "still starting, the configuration read at start is being applied");
         try {
             service.start();
         } catch (Exception e) {
@@ -151,7 +166,13 @@ public final class Main implements Callable<Integer> {
         }
         if (config != null) {
             Integer min = poolSize;
-            service.watch(new ConfigWatcher(config, configSeen, service, c -> min == null ? c : c.withMin(min)));
+            InetSocketAddress front = http == null ? null : option("--http", http);
+            ConfigWatcher watcher = new ConfigWatcher(config, configSeen, service::apply, c -> {
+                PoolConfig o = min == null ? c : c.withMin(min);
+                return front == null ? o : o.withHttp(front);
+            });
+            service.watch(watcher);
+            hangup.reloadWith(watcher::reloadNow);
         }
         service.reportWarm(Duration.ofMinutes(2));
         stopped.await();
@@ -177,16 +198,28 @@ public final class Main implements Callable<Integer> {
                 pc = pc.withMin(poolSize);
             }
         } else {
-            InetSocketAddress addr = listen == null ? Defaults.HELLO_LISTEN : option("--listen", listen);
+            // With --http and no --listen, the built-in function is at http://<http>/function/hello/ only.
+            InetSocketAddress addr = listen != null ? option("--listen", listen)
+                    : http != null ? null : Defaults.HELLO_LISTEN;
             pc = new PoolConfig(List.of(Defaults.helloFunction(addr, poolSize == null ? Defaults.MIN : poolSize)));
+        }
+        if (http != null) {
+            pc = pc.withHttp(option("--http", http));
+        }
+        String unroutable = pc.routingProblem();
+        if (unroutable != null) {
+            throw new IllegalArgumentException(unroutable);
         }
         Duration interval = duration("--report-interval", reportInterval, Bounds.MAX_REPORT_INTERVAL);
         if (interval.compareTo(Bounds.MIN_REPORT_INTERVAL) < 0) {
             throw new IllegalArgumentException("--report-interval must be at least 1ms (was " + reportInterval + ")");
         }
+        InetSocketAddress adminAddress = option("--admin", admin);
+        AdminAccess access = AdminAccess.decide(adminAddress,
+                adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
-                option("--admin", admin), duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                logs, logHandlers);
+                adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
+                access, logs, logHandlers);
     }
 
     private static void within(String name, int value, int min, int max) {

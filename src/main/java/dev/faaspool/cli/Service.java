@@ -7,12 +7,15 @@ import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.dispatch.EventLoop;
 import dev.faaspool.dispatch.FunctionDispatch;
+import dev.faaspool.dispatch.HttpRouter;
+import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
 import dev.faaspool.logs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.metrics.RouterCounters;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Pool;
@@ -21,6 +24,7 @@ import dev.faaspool.pool.PoolSnapshot;
 import dev.faaspool.pool.RunDirectory;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.DockerRuntime;
+import dev.faaspool.runtime.ImageCatalog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -31,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.nio.channels.ServerSocketChannel;
@@ -42,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Service implements AutoCloseable {
     private static final Duration OCCUPANCY_SAMPLE = Duration.ofMillis(100);
+    /** How old an image's cached ID may be before a read refreshes it: how soon a rebuilt image rolls. */
+    private static final Duration IMAGE_REFRESH = Duration.ofSeconds(2);
 
     private final Settings settings;
     private final PrintStream out;
@@ -54,7 +61,8 @@ final class Service implements AutoCloseable {
     private final List<EventLoop> loops = new ArrayList<>();
     private int nextLoop;
     private ContainerRuntime runtime;
-    private PoolConfig config;
+    /** Written under this object's lock; read by the admin endpoint's threads too. */
+    private volatile PoolConfig config;
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "occupancy-sampler");
@@ -62,9 +70,14 @@ final class Service implements AutoCloseable {
         return t;
     });
     private Pool pool;
+    /** The HTTP front listener, when the configuration has one; replaced only under this object's lock. */
+    private HttpRouter router;
+    private final RouterCounters routerCounters = new RouterCounters();
+    private ImageCatalog images;
     private FunctionLogs functionLogs;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
+    private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
     private boolean closed;
 
@@ -92,6 +105,14 @@ final class Service implements AutoCloseable {
         runtime = docker;
         opened.add(runtime);
         docker.captureOutput(functionLogs);
+        ExecutorService inspector = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "image-catalog"); // the cache's refreshes: never the owner or a loop
+            t.setDaemon(true);
+            return t;
+        });
+        opened.add(inspector::shutdownNow);
+        images = new ImageCatalog(runtime, IMAGE_REFRESH, com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+                inspector);
         config = settings.config();
         checkImages(config);
         for (FunctionSpec f : config.functions()) {
@@ -102,7 +123,7 @@ final class Service implements AutoCloseable {
         opened.add(runDir);
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
-                PoolServices.system(guard));
+                PoolServices.system(guard).withImages(images::cachedId));
         int n = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < n; i++) {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
@@ -110,24 +131,60 @@ final class Service implements AutoCloseable {
         for (FunctionSpec f : config.functions()) {
             listeners.put(f.name(), bind(f, pool.function(f.name())));
         }
+        if (config.http() != null) {
+            router = bindRouter(config.http());
+        }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        PrometheusMetrics metrics = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
-        functionLogs.register(metrics.registry());
-        opened.add(AdminServer.start(settings.admin(), this::status, this::ready, metrics));
+        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::ready,
+                metrics()));
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
+        if (router != null) {
+            router.start();
+        }
         sampler.scheduleAtFixedRate(guard.guard("sample-occupancy", this::sampleOccupancy), 0,
                 OCCUPANCY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void checkImages(PoolConfig c) {
         for (FunctionSpec f : c.functions()) {
-            if (!runtime.imageExists(f.image())) {
+            if (images.load(f.image()).isEmpty()) {
                 throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
                         + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
             }
+            if (!runtime.networkExists(f.network())) {
+                throw new IllegalStateException("function '" + f.name() + "': network " + f.network()
+                        + " does not exist (nothing is created); create it first: docker network create " + f.network());
+            }
         }
+    }
+
+    private PrometheusMetrics metrics() {
+        PrometheusMetrics m = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
+        m.router(routerCounters);
+        functionLogs.register(m.registry());
+        return m;
+    }
+
+    /** The front listener on {@code address}, on the next event loop, routing to the dispatchers there are now. */
+    private HttpRouter bindRouter(java.net.InetSocketAddress address) throws IOException {
+        HttpRouter r = HttpRouter.bind(address, loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
+                routerCounters);
+        r.routes(routes(config));
+        return r;
+    }
+
+    /** Which dispatcher each function's name and hosts lead to, for the front listener. Under this object's lock. */
+    private Routes<FunctionDispatch> routes(PoolConfig c) {
+        Map<String, FunctionDispatch> byHost = new LinkedHashMap<>();
+        for (FunctionSpec f : c.functions()) {
+            FunctionDispatch d = listeners.get(f.name());
+            if (d != null) {
+                f.hosts().forEach(h -> byHost.put(h, d));
+            }
+        }
+        return new Routes<>(listeners, byHost);
     }
 
     /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
@@ -148,24 +205,35 @@ final class Service implements AutoCloseable {
         if (closed) {
             return;
         }
+        String unroutable = next.routingProblem();
+        if (unroutable != null) {
+            throw new IllegalStateException(unroutable);
+        }
         checkImages(next);
         Map<String, FunctionSpec> before = new LinkedHashMap<>();
         config.functions().forEach(f -> before.put(f.name(), f));
         // Bind what needs a new listening socket first: a port that cannot be had rejects the whole change.
         Map<String, ServerSocketChannel> moved = new LinkedHashMap<>();
         Map<String, FunctionLatency> newLatencies = new LinkedHashMap<>();
+        HttpRouter nextRouter = null;
         try {
             for (FunctionSpec f : next.functions()) {
                 FunctionSpec old = before.get(f.name());
                 if (old == null) {
                     newLatencies.put(f.name(), latencies.computeIfAbsent(f.name(), FunctionLatency::new));
                     counters.computeIfAbsent(f.name(), fn -> new RequestCounters());
-                } else if (!old.listen().equals(f.listen())) {
-                    moved.put(f.name(), FunctionDispatch.listen(f.name(), f.listen()));
+                } else if (!java.util.Objects.equals(old.listen(), f.listen())) {
+                    // null: the function keeps only the front listener
+                    moved.put(f.name(), f.listen() == null ? null : FunctionDispatch.listen(f.name(), f.listen()));
                 }
+            }
+            if (next.http() != null && !next.http().equals(config.http())) {
+                nextRouter = HttpRouter.bind(next.http(), loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
+                        routerCounters);
             }
         } catch (IOException | RuntimeException e) {
             moved.values().forEach(Service::closeQuietly);
+            closeQuietly(nextRouter);
             throw e;
         }
         Map<String, FunctionPool> added = pool.apply(next, newLatencies);
@@ -191,6 +259,19 @@ final class Service implements AutoCloseable {
             }
         }
         config = next;
+        if (nextRouter != null || next.http() == null) {
+            // Moved or removed: the old one stops accepting; the heads it waits for are still routed.
+            if (router != null) {
+                router.stopAccepting();
+            }
+            router = nextRouter;
+            if (router != null) {
+                router.routes(routes(next));
+                router.start();
+            }
+        } else {
+            router.routes(routes(next));
+        }
     }
 
     /** Closes {@code watcher} with the service. */
@@ -211,18 +292,36 @@ final class Service implements AutoCloseable {
 
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
     void reportWarm(Duration timeout) throws InterruptedException {
-        boolean all = pool.awaitWarm(timeout);
+        boolean all;
+        warmProgress = new WarmProgress(pool::serving, out, StatusLine.onTerminal(), guard);
+        try {
+            all = pool.awaitWarm(timeout);
+        } finally {
+            warmProgress.close();
+        }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
         for (FunctionPool fp : pool.functions()) {
-            out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving http://%s/%n", fp.spec().name(),
-                    fp.snapshot().warm(), fp.spec().pool().min(), all ? "in" : "after", secs,
-                    Defaults.format(fp.spec().listen()));
+            FunctionSpec f = fp.spec();
+            out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving %s%n", f.name(), fp.snapshot().warm(),
+                    f.pool().min(), all ? "in" : "after", secs, where(f));
+        }
+        if (config.http() != null) {
+            out.printf("http: http://%s/function/<name> for every function%s%n", Defaults.format(config.http()),
+                    config.functions().stream().anyMatch(f -> !f.hosts().isEmpty()) ? ", and by Host" : "");
         }
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
         statusLine = new StatusLine(pool::serving, counters, latencyLog, out, StatusLine.onTerminal(),
                 Duration.ofSeconds(30));
+    }
+
+    /** Where a client reaches {@code f}: its own listener, else its path at the front listener. */
+    private String where(FunctionSpec f) {
+        if (f.listen() != null) {
+            return "http://" + Defaults.format(f.listen()) + "/";
+        }
+        return "http://" + Defaults.format(config.http()) + "/function/" + f.name() + "/";
     }
 
     private boolean ready() {
@@ -242,8 +341,11 @@ final class Service implements AutoCloseable {
             RequestCounters c = counters.get(p.name());
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("name", p.name());
-            f.put("listen", Defaults.format(spec.listen()));
+            f.put("listen", spec.listen() == null ? null : Defaults.format(spec.listen()));
+            f.put("hosts", spec.hosts());
             f.put("mode", spec.mode().configName());
+            f.put("image", spec.image());
+            f.put("imageId", fp.imageId());
             f.put("min", spec.pool().min());
             f.put("target", p.target());
             f.put("targetReason", p.targetReason());
@@ -272,6 +374,17 @@ final class Service implements AutoCloseable {
         s.put("instance", settings.instance());
         s.put("ready", ready());
         s.put("docker", pool.engineState());
+        if (config.http() != null) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("listen", Defaults.format(config.http()));
+            h.put("routed", routerCounters.routed.sum());
+            h.put("notFound", routerCounters.notFound.sum());
+            h.put("badRequest", routerCounters.badRequest.sum());
+            h.put("headTimeouts", routerCounters.headTimeout.sum());
+            h.put("overflow", routerCounters.overflow.sum());
+            h.put("clientGone", routerCounters.gone.sum());
+            s.put("http", h);
+        }
         s.put("functions", fns);
         return s;
     }
@@ -289,7 +402,9 @@ final class Service implements AutoCloseable {
         if (statusLine != null) {
             statusLine.close();
         }
+        closeQuietly(warmProgress);
         // Stop accepting; requests still waiting for a container get 503, hand-offs under way finish.
+        closeQuietly(router);
         listeners.values().forEach(Service::closeQuietly);
         if (pool != null) {
             pool.close(settings.drain()); // running requests finish; their connections end on the loops

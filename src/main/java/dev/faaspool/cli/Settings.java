@@ -1,5 +1,6 @@
 package dev.faaspool.cli;
 
+import dev.faaspool.admin.AdminAccess;
 import dev.faaspool.config.PoolConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -9,9 +10,10 @@ import java.time.Duration;
  * How one faas-pool process runs, validated: the functions and everything around them.
  *
  * @param dockerHost       the engine's address, or null for {@code DOCKER_HOST} or the default socket
- * @param admin            the loopback address of the admin endpoint
+ * @param admin            the address of the admin endpoint
  * @param drain            how long shutdown waits for running requests
  * @param startConcurrency how many containers may be created and started at once
+ * @param adminAccess      who may read the admin endpoint (its token, if any; allowed on {@code admin})
  * @param logs             where the functions' logs go, {@code <function>.log} each
  * @param logHandlers      whether the functions' lines also go to faas-pool's own output
  */
@@ -25,5 +27,6 @@ public record Settings(
         InetSocketAddress admin,
         Duration drain,
         int startConcurrency,
+        AdminAccess adminAccess,
         Path logs,
         boolean logHandlers) {}

@@ -124,6 +124,32 @@ public final class Bounds {
     /** {@code --start-concurrency}: more parallel creates only queue up in the Docker engine. */
     public static final int MAX_START_CONCURRENCY = 64;
 
+    /** {@code network}: the default, no network at all (only the control socket's directory is shared). */
+    public static final String NO_NETWORK = "none";
+    /** {@code network}: Docker's network names; at most 128 characters here. */
+    private static final Pattern NETWORK = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+
+    /**
+     * What is wrong with {@code network}, or null. {@code host} and {@code container:...} are refused: the first
+     * puts the container in the host's network namespace (every port of the host, the admin endpoint, the
+     * Docker API if it listens on TCP), the second in another container's; either undoes the isolation that
+     * {@code none} or a named network keeps.
+     */
+    public static String networkProblem(String network) {
+        if (network.equals("host")) {
+            return "host is refused: the container would share the host's network namespace (every port the host"
+                    + " listens on, loopback included); name a Docker network instead";
+        }
+        if (network.startsWith("container:")) {
+            return "container:... is refused: the container would share another container's network namespace;"
+                    + " name a Docker network instead";
+        }
+        if (!NETWORK.matcher(network).matches()) {
+            return "must be none or a Docker network name matching " + NETWORK + " (was '" + network + "')";
+        }
+        return null;
+    }
+
     private static final Pattern USER = Pattern.compile("\\d{1,10}(:\\d{1,10})?");
 
     private Bounds() {}

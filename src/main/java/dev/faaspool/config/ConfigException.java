@@ -1,16 +1,22 @@
 package dev.faaspool.config;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A configuration that cannot be used, with where and why: {@code file:line: field: reason}.
  * Thrown at start-up (or on a reload) before anything of the configuration takes effect.
+ *
+ * <p>The loader reports every error it finds (one per function at most, and every file's), not only the
+ * first: {@link #problems()} holds them in file order, each one line; the accessors and the message's first
+ * line are the first one's, and the message has one line per problem.
  */
 public final class ConfigException extends Exception {
     private final Path file;
     private final int line;
     private final String field;
     private final String reason;
+    private final List<ConfigException> problems;
 
     public ConfigException(Path file, int line, String field, String reason) {
         super(format(file, line, field, reason));
@@ -18,6 +24,36 @@ public final class ConfigException extends Exception {
         this.line = line;
         this.field = field;
         this.reason = reason;
+        this.problems = List.of(this);
+    }
+
+    private ConfigException(List<ConfigException> problems) {
+        super(String.join("\n", problems.stream().map(Throwable::getMessage).toList()));
+        ConfigException first = problems.getFirst();
+        this.file = first.file;
+        this.line = first.line;
+        this.field = first.field;
+        this.reason = first.reason;
+        this.problems = List.copyOf(problems);
+    }
+
+    /**
+     * The one exception that reports all of {@code problems} (themselves single problems or lists); the
+     * problem itself when there is one.
+     *
+     * @throws IllegalArgumentException when {@code problems} is empty
+     */
+    public static ConfigException of(List<ConfigException> problems) {
+        List<ConfigException> all = problems.stream().flatMap(p -> p.problems().stream()).toList();
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no problem to report");
+        }
+        return all.size() == 1 ? all.getFirst() : new ConfigException(all);
+    }
+
+    /** Every problem this exception reports, each a single one ({@code file:line: field: reason}); at least this one. */
+    public List<ConfigException> problems() {
+        return problems;
     }
 
     private static String format(Path file, int line, String field, String reason) {

@@ -36,67 +36,149 @@ import org.yaml.snakeyaml.nodes.Node;
  * may appear only once across them.
  */
 public final class ConfigLoader {
-    private static final Set<String> TOP = Set.of("functions", "host");
-    private static final Set<String> HOST = Set.of("memory", "timezone");
-    private static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
-    private static final Set<String> FUNCTION =
-            Set.of("image", "command", "env", "listen", "mode", "stdio", "concurrency", "isolation", "seccomp",
-                    "runtime", "pool", "limits", "timeouts", "admission");
-    private static final Set<String> POOL =
+    /** The keys each section accepts; pool-config/schema.json states the same (ConfigSchemaTest holds them equal). */
+    static final Set<String> TOP = Set.of("functions", "host", "http");
+    static final Set<String> HOST = Set.of("memory", "timezone");
+    static final Set<String> SCHEDULE = Set.of("days", "from", "to", "min");
+    static final Set<String> FUNCTION =
+            Set.of("image", "command", "env", "env-file", "listen", "hosts", "network", "mode", "stdio", "concurrency",
+                    "isolation", "seccomp", "runtime", "pool", "limits", "timeouts", "admission");
+    static final Set<String> POOL =
             Set.of("min", "max", "max-uses", "idle-ttl", "schedules", "scaling", "prewarm", "initial");
-    private static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user", "cpus", "shm", "nofile");
-    private static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request", "first-byte");
-    private static final Set<String> ADMISSION = Set.of("connections", "queued");
+    static final Set<String> LIMITS = Set.of("memory", "pids", "tmp", "user", "cpus", "shm", "nofile");
+    static final Set<String> TIMEOUTS = Set.of("acquire", "start", "request", "first-byte");
+    static final Set<String> ADMISSION = Set.of("connections", "queued");
 
-    /** Loads one file, or every YAML file of a directory. */
+    /**
+     * Loads one file, or every YAML file of a directory.
+     *
+     * @throws ConfigException with every error found ({@link ConfigException#problems()}): each file is read
+     *                         whatever the files before it hold, and each function whatever the one before it
+     *                         holds (a function reports its first error)
+     */
     public PoolConfig load(Path path) throws ConfigException {
         List<Path> files = filesOf(path);
+        List<ConfigException> errors = new ArrayList<>();
         List<FunctionSpec> functions = new ArrayList<>();
         Map<String, Path> nameOwner = new HashMap<>();
         Map<InetSocketAddress, String> listenOwner = new HashMap<>();
         Map<InetSocketAddress, Path> listenFile = new HashMap<>();
+        Map<String, String> hostOwner = new HashMap<>();
         PoolConfig.Host host = PoolConfig.Host.DEFAULT;
         Path hostFile = null;
         YamlSection hostSection = null;
+        InetSocketAddress http = null;
+        Path httpFile = null;
+        YamlSection httpRoot = null;
         for (Path file : files) {
-            YamlSection root = YamlSection.root(file, compose(file));
-            root.allowOnly(TOP);
+            YamlSection root;
+            try {
+                root = YamlSection.root(file, compose(file));
+            } catch (ConfigException e) {
+                errors.add(e);
+                continue;
+            }
+            collect(errors, () -> root.allowOnly(TOP));
             if (root.has("host")) {
                 if (hostFile != null) {
-                    throw root.error("host", "is also set in " + hostFile + "; set it in one file");
+                    errors.add(root.error("host", "is also set in " + hostFile + "; set it in one file"));
+                } else {
+                    hostFile = file;
+                    try {
+                        hostSection = root.section("host");
+                        host = host(hostSection);
+                    } catch (ConfigException e) {
+                        errors.add(e);
+                    }
                 }
-                hostFile = file;
-                hostSection = root.section("host");
-                host = host(hostSection);
             }
-            for (Map.Entry<String, YamlSection> e : root.namedSections("functions").entrySet()) {
+            if (root.has("http")) {
+                if (httpFile != null) {
+                    errors.add(root.error("http", "is also set in " + httpFile + "; set it in one file"));
+                } else {
+                    httpFile = file;
+                    httpRoot = root;
+                    try {
+                        http = address(root, "http", "the front HTTP listener's address, for example 127.0.0.1:8080");
+                    } catch (ConfigException e) {
+                        errors.add(e);
+                    }
+                }
+            }
+            Map<String, YamlSection> declared;
+            try {
+                declared = root.namedSections("functions");
+            } catch (ConfigException e) {
+                errors.add(e);
+                continue;
+            }
+            for (Map.Entry<String, YamlSection> e : declared.entrySet()) {
                 String field = "functions." + e.getKey();
-                FunctionSpec spec = function(e.getKey(), e.getValue());
-                Path earlier = nameOwner.putIfAbsent(spec.name(), file);
-                if (earlier != null) {
-                    throw e.getValue().error("function '" + spec.name() + "' is also declared in " + earlier);
+                try {
+                    FunctionSpec spec = function(e.getKey(), e.getValue(), file);
+                    Path earlier = nameOwner.putIfAbsent(spec.name(), file);
+                    if (earlier != null) {
+                        throw e.getValue().error("function '" + spec.name() + "' is also declared in " + earlier);
+                    }
+                    if (spec.listen() != null) {
+                        String other = listenOwner.putIfAbsent(spec.listen(), field);
+                        if (other != null) {
+                            Path otherFile = listenFile.get(spec.listen());
+                            throw e.getValue().error("listen address " + Defaults.format(spec.listen())
+                                    + " is already used by " + other + (otherFile.equals(file) ? "" : " in " + otherFile));
+                        }
+                        listenFile.put(spec.listen(), file);
+                    }
+                    String where = field + " in " + file;
+                    for (String h : spec.hosts()) {
+                        String other = hostOwner.putIfAbsent(h, where);
+                        if (other != null) {
+                            throw e.getValue().error("hosts", "host " + h + " is also claimed by " + other);
+                        }
+                    }
+                    functions.add(spec);
+                } catch (ConfigException ex) {
+                    errors.add(ex);
                 }
-                String other = listenOwner.putIfAbsent(spec.listen(), field);
-                if (other != null) {
-                    Path otherFile = listenFile.get(spec.listen());
-                    throw e.getValue().error("listen address " + Defaults.format(spec.listen()) + " is already used by "
-                            + other + (otherFile.equals(file) ? "" : " in " + otherFile));
-                }
-                listenFile.put(spec.listen(), file);
-                functions.add(spec);
             }
+        }
+        if (!errors.isEmpty()) {
+            throw ConfigException.of(errors);
         }
         if (functions.isEmpty()) {
             throw new ConfigException(path, 0, "functions", "no function is declared");
         }
+        PoolConfig config;
         try {
-            return new PoolConfig(functions, host);
+            config = new PoolConfig(functions, host, http);
         } catch (IllegalArgumentException e) { // the minimums exceed the budget, which only a host section sets
             if (hostSection != null) {
                 throw hostSection.error("memory", e.getMessage());
             }
             throw new ConfigException(hostFile == null ? path : hostFile, 0, "host.memory", e.getMessage());
         }
+        // Without http: in the files, --http may still give the front listener (PoolConfig#routingProblem).
+        if (httpRoot != null) {
+            String problem = config.routingProblem();
+            if (problem != null) {
+                throw httpRoot.error("http", problem);
+            }
+        }
+        return config;
+    }
+
+    /** Runs {@code check}; its error joins {@code errors} rather than stop the reading. */
+    private static void collect(List<ConfigException> errors, Check check) {
+        try {
+            check.run();
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        void run() throws ConfigException;
     }
 
     private static PoolConfig.Host host(YamlSection h) throws ConfigException {
@@ -183,14 +265,15 @@ public final class ConfigLoader {
         }
     }
 
-    private static FunctionSpec function(String name, YamlSection f) throws ConfigException {
+    private static FunctionSpec function(String name, YamlSection f, Path file) throws ConfigException {
         if (!FunctionSpec.NAME.matcher(name).matches()) {
             throw f.error("function names must match " + FunctionSpec.NAME + " (lower case, digits, '-')");
         }
         f.allowOnly(FUNCTION);
         String image = f.requiredString("image");
         check(f, "image", Bounds.imageProblem(image));
-        InetSocketAddress listen = listen(f);
+        InetSocketAddress listen = f.has("listen")
+                ? address(f, "listen", "the address clients connect to, for example 127.0.0.1:8080") : null;
         HandlerMode mode = mode(f);
 
         YamlSection p = f.section("pool");
@@ -256,8 +339,12 @@ public final class ConfigLoader {
         List<String> command = f.strings("command");
         check(f, "command", Bounds.commandProblem(command));
         Map<String, String> env = env(f);
+        FunctionSpec.SecretEnv secretEnv = secretEnv(f, file, env);
+        String network = f.string("network", Bounds.NO_NETWORK);
+        check(f, "network", Bounds.networkProblem(network));
+        List<String> hosts = hosts(f);
         return build(f, () -> new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits,
-                timeouts, admission, concurrency, sandbox));
+                timeouts, admission, concurrency, sandbox, secretEnv, network, hosts));
     }
 
     /** The value of {@code key} among {@code values} by their configuration names, or {@code fallback} when absent. */
@@ -335,16 +422,72 @@ public final class ConfigLoader {
         }
     }
 
-    private static InetSocketAddress listen(YamlSection f) throws ConfigException {
-        String text = f.string("listen", null);
-        if (text == null) {
-            throw f.error("listen", "is required, for example 127.0.0.1:8080");
+    /** {@code key}, a {@code host:port} ({@link Defaults#parseListen}). */
+    private static InetSocketAddress address(YamlSection s, String key, String what) throws ConfigException {
+        String text = s.string(key, null);
+        if (text == null || text.isBlank()) {
+            throw s.error(key, "must be " + what);
         }
         try {
             return Defaults.parseListen(text);
         } catch (IllegalArgumentException e) {
-            throw f.error("listen", e.getMessage());
+            throw s.error(key, e.getMessage());
         }
+    }
+
+    /**
+     * {@code env-file}, relative to the directory of the file that names it ({@link EnvFile}); no name of
+     * {@code env} may be in it too (which of the two would be meant is a guess).
+     */
+    private static FunctionSpec.SecretEnv secretEnv(YamlSection f, Path file, Map<String, String> env)
+            throws ConfigException {
+        String text = f.string("env-file", null);
+        if (text == null) {
+            return FunctionSpec.SecretEnv.NONE;
+        }
+        if (text.isBlank() || text.indexOf('\0') >= 0) {
+            throw f.error("env-file", "must be the path of a KEY=VALUE file");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Path envFile;
+        try {
+            envFile = dir.resolve(text).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw f.error("env-file", "'" + text + "' is not a path");
+        }
+        String field = f.field("env-file");
+        Map<String, String> values;
+        try {
+            values = EnvFile.read(envFile, field);
+        } catch (ConfigException e) {
+            if (e.line() == 0) { // the file as a whole: where the YAML names it is where to fix it
+                throw f.error("env-file", e.reason() + " (" + envFile + ")");
+            }
+            throw e;
+        }
+        for (String key : values.keySet()) {
+            if (env.containsKey(key)) {
+                throw f.section("env").error(key, "is also set by env-file " + envFile + "; set it in one place");
+            }
+        }
+        Map<String, String> all = new java.util.LinkedHashMap<>(env);
+        all.putAll(values);
+        check(f, "env-file", Bounds.envSizeProblem(all));
+        return new FunctionSpec.SecretEnv(values);
+    }
+
+    /** {@code hosts}: names of {@link HostNames}, lower-cased as DNS names compare, each once. */
+    private static List<String> hosts(YamlSection f) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        for (String h : f.strings("hosts")) {
+            String name = HostNames.normalize(h.strip());
+            check(f, "hosts", HostNames.problem(name));
+            if (out.contains(name)) {
+                throw f.error("hosts", "names " + name + " twice");
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     private static HandlerMode mode(YamlSection f) throws ConfigException {

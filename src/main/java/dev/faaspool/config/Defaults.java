@@ -95,8 +95,11 @@ public final class Defaults {
         }
     }
 
-    /** {@code host:port} as a user would write it. */
+    /** {@code host:port} as a user would write it; null for null (a function without {@code listen}). */
     public static String format(InetSocketAddress a) {
+        if (a == null) {
+            return null;
+        }
         String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }

@@ -2,9 +2,12 @@ package dev.faaspool.config;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -21,13 +24,22 @@ import java.util.regex.Pattern;
  *                {@link Bounds#MAX_COMMAND_ARGS} arguments and {@link Bounds#MAX_COMMAND_BYTES} bytes, no NUL
  * @param env     extra environment of the handler: names {@link Bounds#ENV_NAME}, none reserved
  *                ({@link Bounds#RESERVED_ENV_PREFIXES}), no NUL, at most {@link Bounds#MAX_ENV_BYTES} bytes
- * @param listen  the TCP address clients connect to
+ * @param listen  the TCP address clients connect to; null when the function is reached only through the front
+ *                HTTP listener ({@link PoolConfig#http()}), by path {@code /function/<name>} or by {@link #hosts()}
  * @param stdio   whether the handler also gets the connection as stdin and stdout (inetd style)
  * @param sandbox how a request is kept from others and from the host beyond the fixed confinement:
  *                isolation, seccomp profile, OCI runtime
  * @param concurrency connections one container serves at once, {@code 1..}{@link Bounds#MAX_CONCURRENCY}
  *                (Knative's {@code containerConcurrency}); above 1 only in persistent mode, where the SDK
  *                serves several at once (fork and oneshot inits take one at a time)
+ * @param secretEnv more environment of the handler, read from the function's {@code env-file}: the same rules as
+ *                {@code env}, no name in both, both together within {@link Bounds#MAX_ENV_BYTES}; its values are
+ *                never printed (its {@code toString}, and so this record's, names the variables only)
+ * @param network the Docker network the containers join: {@link Bounds#NO_NETWORK} (none, the default), or the
+ *                name of an existing network ({@link Bounds#networkProblem}); never {@code host} or
+ *                {@code container:...}
+ * @param hosts   the {@code Host:} names the front HTTP listener routes to this function: lower-case DNS names
+ *                ({@link HostNames}), each at most once; empty for none
  */
 public record FunctionSpec(
         String name,
@@ -42,7 +54,10 @@ public record FunctionSpec(
         Timeouts timeouts,
         Admission admission,
         int concurrency,
-        Sandbox sandbox) {
+        Sandbox sandbox,
+        SecretEnv secretEnv,
+        String network,
+        List<String> hosts) {
 
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
 
@@ -60,8 +75,23 @@ public record FunctionSpec(
             require("env " + e.getKey(), Bounds.envNameProblem(e.getKey()));
             require("env " + e.getKey(), Bounds.envValueProblem(e.getValue()));
         }
-        require("env", Bounds.envSizeProblem(env));
-        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(secretEnv, "secretEnv");
+        for (String key : secretEnv.values().keySet()) {
+            if (env.containsKey(key)) {
+                throw new IllegalArgumentException("env " + key + " is also set by the env-file; set it in one place");
+            }
+        }
+        require("env", Bounds.envSizeProblem(merged(env, secretEnv)));
+        Objects.requireNonNull(network, "network");
+        require("network", Bounds.networkProblem(network));
+        hosts = List.copyOf(hosts);
+        Set<String> seen = new HashSet<>();
+        for (String h : hosts) {
+            require("hosts", HostNames.problem(h));
+            if (!seen.add(h)) {
+                throw new IllegalArgumentException("hosts names " + h + " twice");
+            }
+        }
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(limits, "limits");
@@ -76,6 +106,42 @@ public record FunctionSpec(
         String problem = Sandbox.problem(sandbox.isolation(), mode);
         if (problem != null) {
             throw new IllegalArgumentException("isolation " + problem);
+        }
+    }
+
+    /** {@code env} and then {@code secretEnv}, whose names are not among {@code env}'s. */
+    private static Map<String, String> merged(Map<String, String> env, SecretEnv secretEnv) {
+        Map<String, String> all = new LinkedHashMap<>(env);
+        all.putAll(secretEnv.values());
+        return all;
+    }
+
+    /** The handler's whole environment of the configuration: {@link #env()} and {@link #secretEnv()} together. */
+    public Map<String, String> environment() {
+        return Map.copyOf(merged(env, secretEnv));
+    }
+
+    /**
+     * Environment variables whose values are secrets (a function's {@code env-file}). They reach the handler like
+     * {@code env}, and nothing else: {@link #toString()} names the variables only, so that a spec logged, put in
+     * an exception or in {@code /status} shows no value.
+     *
+     * @param values names ({@link Bounds#ENV_NAME}, none reserved) to values (no NUL)
+     */
+    public record SecretEnv(Map<String, String> values) {
+        public static final SecretEnv NONE = new SecretEnv(Map.of());
+
+        public SecretEnv {
+            values = Map.copyOf(values);
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                require("env-file " + e.getKey(), Bounds.envNameProblem(e.getKey()));
+                require("env-file " + e.getKey(), Bounds.envValueProblem(e.getValue()));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "SecretEnv" + new java.util.TreeSet<>(values.keySet()) + " (values redacted)";
         }
     }
 
@@ -122,7 +188,7 @@ public record FunctionSpec(
     public FunctionSpec(String name, String image, List<String> command, Map<String, String> env,
             InetSocketAddress listen, HandlerMode mode, boolean stdio, PoolSize pool, Limits limits, Timeouts timeouts) {
         this(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, Admission.DEFAULT,
-                Defaults.CONCURRENCY, Sandbox.defaultFor(mode));
+                Defaults.CONCURRENCY, Sandbox.defaultFor(mode), SecretEnv.NONE, Bounds.NO_NETWORK, List.of());
     }
 
     /** Why one container cannot serve {@code concurrency} connections at once in {@code mode}, or null when it can. */
@@ -144,7 +210,7 @@ public record FunctionSpec(
         return new FunctionSpec(name, image, command, env, listen, mode, stdio,
                 new PoolSize(min, Math.max(min, pool.max()), pool.maxUses(), pool.idleTtl(), pool.schedules(),
                         pool.scaling(), pool.prewarm(), pool.initial()), limits, timeouts, admission,
-                concurrency, sandbox);
+                concurrency, sandbox, secretEnv, network, hosts);
     }
 
     /**

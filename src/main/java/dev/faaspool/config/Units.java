@@ -6,7 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses the human units of the configuration: durations ({@code 250ms}, {@code 5s}) and sizes ({@code 64m}).
+ * Parses the human units of the configuration: durations ({@code 250ms}, {@code 5s}) and sizes ({@code 64m},
+ * {@code 64Mi}).
  * Every parser throws {@link IllegalArgumentException} only, with a message stating the accepted form or
  * range, whatever the text; every duration it returns converts with {@link Duration#toNanos()}.
  */
@@ -14,7 +15,9 @@ public final class Units {
     // ASCII only (no UNICODE_CHARACTER_CLASS, no UNICODE_CASE): a digit of another script is no number, and
     // no letter that lower-cases to a unit's (the Kelvin sign to k) is that unit.
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
+    // A unit letter, then either b (64mb, as before) or i (64Mi, Kubernetes' binary suffix), not both: Kubernetes
+    // has no "MiB", and the parser has never read one.
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([kmgtp])(?:i|b)?|b)?", Pattern.CASE_INSENSITIVE);
 
     /** The longest duration the pool's nanosecond clocks can hold: {@code Long.MAX_VALUE} ns, about 292 years. */
     public static final Duration MAX_DURATION = Duration.ofNanos(Long.MAX_VALUE);
@@ -75,7 +78,10 @@ public final class Units {
 
     /**
      * Parses a size in bytes such as {@code 65536}, {@code 512k}, {@code 64m}, {@code 1g}, {@code 1t} or
-     * {@code 1p} (binary units).
+     * {@code 1p}, or in Kubernetes' spelling {@code 512Ki}, {@code 64Mi}, {@code 1Gi}, {@code 1Ti}, {@code 1Pi}.
+     * Every unit is binary, whatever its case and spelling: {@code 64m}, {@code 64M}, {@code 64mb} and
+     * {@code 64Mi} are all 64 MiB (as Docker's {@code --memory 64m}). Kubernetes' decimal {@code 64M}
+     * (64,000,000) is not offered: {@code 64M} kept the meaning it always had here.
      *
      * @throws IllegalArgumentException stating the accepted form, or that it does not fit in a long
      */
@@ -106,9 +112,11 @@ public final class Units {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException(
-                    "'" + text + "' is not a size; use a number of bytes with k, m, g, t or p, for example 64m");
+                    "'" + text + "' is not a size; use a number of bytes with k, m, g, t or p (binary: 64m is 64Mi),"
+                            + " for example 64m or 64Mi");
         }
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        String unit = m.group(2) == null ? "" : m.group(2);
+        int shift = switch (unit.toLowerCase(Locale.ROOT)) {
             case "k" -> 10;
             case "m" -> 20;
             case "g" -> 30;

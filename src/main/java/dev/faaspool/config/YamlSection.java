@@ -215,6 +215,11 @@ final class YamlSection {
         return s.getValue();
     }
 
+    /** The dotted path of {@code key} in this section, for example {@code functions.hello.env-file}. */
+    String field(String key) {
+        return child(key);
+    }
+
     private String child(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }

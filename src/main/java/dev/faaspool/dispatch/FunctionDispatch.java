@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * has room while a request waits. A slot has room when it serves fewer connections than its capacity
  * ({@code concurrency}, 1 unless its function and its init say more) and no hand-off to it is in progress.
  */
-public final class FunctionDispatch implements FunctionPool.WarmSink, AutoCloseable {
+public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarget, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FunctionDispatch.class);
     /** Hand-offs a connection may be refused before it is answered 503. */
     static final int MAX_REDISPATCH = 2;
@@ -70,17 +70,19 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
         this.loop = loop;
         this.answers = answers;
         this.server = server;
-        this.listenFd = SocketDescriptors.fdVal(server);
+        this.listenFd = server == null ? -1 : SocketDescriptors.fdVal(server);
     }
 
     /**
-     * Binds the function's listen address; connections wait in the backlog until {@link #start()}.
+     * Binds the function's listen address; connections wait in the backlog until {@link #start()}. A null
+     * {@code address}: the function has no listener of its own and is reached through the HTTP front
+     * listener only ({@link #routed}).
      *
      * @throws IOException naming the address when it cannot be bound (in use, not local)
      */
     public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
             FunctionLatency latency, RequestCounters counters) throws IOException {
-        ServerSocketChannel ch = listen(pool.spec().name(), address);
+        ServerSocketChannel ch = address == null ? null : listen(pool.spec().name(), address);
         return new FunctionDispatch(pool, loop, new Dispatcher(pool.spec().name(), loop, latency, counters), ch);
     }
 
@@ -104,8 +106,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
     }
 
     /**
-     * Accepts on {@code next} from now on (the function's address changed); the old socket is closed,
-     * and what it accepted already is served.
+     * Accepts on {@code next} from now on (the function's address changed; null: no listener of its own
+     * any more); the old socket is closed, and what it accepted already is served.
      */
     public void listenOn(ServerSocketChannel next) {
         loop.execute(() -> {
@@ -115,16 +117,19 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
             }
             closeQuietly(old);
             server = next;
-            listenFd = SocketDescriptors.fdVal(next);
+            listenFd = next == null ? -1 : SocketDescriptors.fdVal(next);
             if (closed) {
                 closeQuietly(next);
-            } else {
+            } else if (next != null) {
                 loop.register(listenFd, Native.EPOLLIN, events -> accept());
             }
         });
     }
 
     private static void closeQuietly(ServerSocketChannel ch) {
+        if (ch == null) {
+            return;
+        }
         try {
             ch.close();
         } catch (IOException ignored) {
@@ -136,9 +141,9 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
         return pool.spec().name();
     }
 
-    /** Where it listens now (the bound port, when the configuration said 0). */
+    /** Where it listens now (the bound port, when the configuration said 0); null without a listener of its own. */
     public InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) server.getLocalAddress();
+        return server == null ? null : (InetSocketAddress) server.getLocalAddress();
     }
 
     FunctionPool pool() {
@@ -151,7 +156,11 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
 
     /** Starts accepting, and takes the pool's warm slots from now on. */
     public void start() {
-        loop.execute(() -> loop.register(listenFd, Native.EPOLLIN, events -> accept()));
+        loop.execute(() -> {
+            if (listenFd >= 0) {
+                loop.register(listenFd, Native.EPOLLIN, events -> accept());
+            }
+        });
         pool.dispatchTo(this);
     }
 
@@ -279,6 +288,30 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, AutoClosea
                 drop(x);
             }
         }
+    }
+
+    /**
+     * A connection the HTTP front listener accepted at {@code acceptedNanos} (its loop's clock, the same
+     * monotonic ticker) and routed here, its request head there: admitted and served as if this
+     * function's listener had accepted it. From any thread; this dispatcher owns {@code fd} from now on.
+     */
+    @Override
+    public void routed(int fd, long acceptedNanos) {
+        if (loop.inLoop()) {
+            admitRouted(fd, acceptedNanos);
+        } else {
+            loop.execute(() -> admitRouted(fd, acceptedNanos));
+        }
+    }
+
+    private void admitRouted(int fd, long acceptedNanos) {
+        if (open >= pool.spec().admission().connections()) {
+            answers.overloaded(fd, "function '" + function() + "' has " + open + " connections open, as many as"
+                    + " it admits");
+            return;
+        }
+        open++;
+        readable(new Exchange(fd, acceptedNanos));
     }
 
     private void idleReady(Exchange x) {

@@ -32,6 +32,16 @@ public record HttpErrorResponse(int status, String reason, String message, int r
         return new HttpErrorResponse(408, "Request Timeout", message, 0);
     }
 
+    /** 400: the HTTP front listener could not read a request head (not HTTP/1, too large, cut short). */
+    public static HttpErrorResponse badRequest(String message) {
+        return new HttpErrorResponse(400, "Bad Request", message, 0);
+    }
+
+    /** 404: the HTTP front listener found no function for the request's path or host. */
+    public static HttpErrorResponse notFound(String message) {
+        return new HttpErrorResponse(404, "Not Found", message, 0);
+    }
+
     /** 504: the function's handler did not answer within its request timeout. */
     public static HttpErrorResponse gatewayTimeout(String message) {
         return new HttpErrorResponse(504, "Gateway Timeout", message, 0);

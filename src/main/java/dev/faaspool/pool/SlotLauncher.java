@@ -114,7 +114,7 @@ final class SlotLauncher {
     }
 
     private ContainerSpec containerSpec(Slot slot, FunctionSpec spec) {
-        Map<String, String> env = new HashMap<>(spec.env());
+        Map<String, String> env = new HashMap<>(spec.environment());
         // The configuration refuses these names already; the pool's own variables win regardless.
         env.keySet().removeIf(k -> dev.faaspool.config.Bounds.RESERVED_ENV_PREFIXES.stream().anyMatch(k::startsWith));
         env.put("FAAS_CONTROL_SOCK", CONTROL_MOUNT + "/" + ControlEndpoint.SOCKET_NAME);
@@ -138,10 +138,12 @@ final class SlotLauncher {
             case DEFAULT -> null;
             case UNCONFINED -> "unconfined";
         };
-        return new ContainerSpec("faas-" + instance + "-" + slot.id(), spec.image(), spec.command(), env, labels,
+        // By ID when known: the container is of the image the slot records, whatever a retag does meanwhile.
+        String image = slot.imageId() != null ? slot.imageId() : spec.image();
+        return new ContainerSpec("faas-" + instance + "-" + slot.id(), image, spec.command(), env, labels,
                 slot.endpoint().dir(), CONTROL_MOUNT, l.memoryBytes(), l.pids(), l.tmpBytes(), l.user(),
                 l.milliCpus() * 1_000_000L, l.shmBytes(), l.nofile(), seccomp, spec.sandbox().runtime(),
-                CgroupParent.of(instance, spec.name()));
+                CgroupParent.of(instance, spec.name()), spec.network());
     }
 
     private Duration left(long deadlineNanos) throws SocketTimeoutException {

@@ -108,6 +108,7 @@ final class SlotLife {
         } catch (LaunchException e) {
             if (s.state() != SlotState.RETIRED && !closing.getAsBoolean()) {
                 long now = ticker.read();
+                fp.lastStartFailure(StartFailure.of(e, now)); // for the warm-up progress, before the owner counts it
                 owner.execute("start-failed", () -> fp.startFailed(now, backoff));
                 log.warn("{}: {} did not become warm: {}", fp.spec().name(), s, e.describe());
             }
@@ -230,6 +231,10 @@ final class SlotLife {
             case RECLAIMED -> {
                 fp.counters().recycledIdle.increment();
                 log.info("{}: retiring idle {} {}", name, s, d.detail());
+            }
+            case IMAGE_CHANGED -> {
+                fp.counters().recycledImage.increment();
+                log.info("{}: replacing {} {}", name, s, d.detail());
             }
             case SUPERSEDED, TIMED_OUT -> { }
         }

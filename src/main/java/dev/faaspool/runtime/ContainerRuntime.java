@@ -45,6 +45,15 @@ public interface ContainerRuntime extends AutoCloseable {
     /** Whether the image exists locally (nothing is ever pulled). */
     boolean imageExists(String image);
 
+    /**
+     * Whether a container can join the network {@code name}: {@code none} always can; another name must be a
+     * network the engine has (nothing is ever created).
+     */
+    boolean networkExists(String name);
+
+    /** The local image {@code image} (a reference or an ID): its ID and metadata, or null when it does not exist. */
+    ImageInfo inspectImage(String image);
+
     @Override
     void close();
 }

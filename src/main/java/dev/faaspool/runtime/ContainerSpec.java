@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One function container to create, locked down: no network, a read-only root, no capabilities,
+ * One function container to create, locked down: no network (or the one network its function names), a read-only root, no capabilities,
  * no privilege gain, bounded memory and pids. Its only window to the host is {@code controlDir},
  * mounted read-only at {@code controlMount}: the container reaches its control socket there and can
  * create nothing.
@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param seccomp      the seccomp profile as JSON, {@code "unconfined"}, or null for the engine's default
  * @param runtime      the engine's OCI runtime
  * @param cgroupParent the control group to create the container under (see {@link CgroupParent})
+ * @param network      {@code none}, or the name of the Docker network the container joins
+ * @param env          the handler's environment; it may hold secrets (a function's env-file), so
+ *                     {@link #toString()} names the variables only
  */
 public record ContainerSpec(
         String name,
@@ -37,7 +40,8 @@ public record ContainerSpec(
         long nofile,
         String seccomp,
         String runtime,
-        String cgroupParent) {
+        String cgroupParent,
+        String network) {
 
     public ContainerSpec {
         Objects.requireNonNull(name, "name");
@@ -50,5 +54,17 @@ public record ContainerSpec(
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(cgroupParent, "cgroupParent");
+        Objects.requireNonNull(network, "network");
+    }
+
+    /** Every component but the environment's values, which may be secrets. */
+    @Override
+    public String toString() {
+        return "ContainerSpec[name=" + name + ", image=" + image + ", command=" + command + ", env="
+                + new java.util.TreeSet<>(env.keySet()) + " (values redacted), labels=" + labels + ", controlDir="
+                + controlDir + ", controlMount=" + controlMount + ", memoryBytes=" + memoryBytes + ", pids=" + pids
+                + ", tmpBytes=" + tmpBytes + ", user=" + user + ", nanoCpus=" + nanoCpus + ", shmBytes=" + shmBytes
+                + ", nofile=" + nofile + ", seccomp=" + (seccomp == null ? null : seccomp.length() + " chars")
+                + ", runtime=" + runtime + ", cgroupParent=" + cgroupParent + ", network=" + network + "]";
     }
 }

@@ -3,6 +3,7 @@ package dev.faaspool.runtime;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
@@ -122,7 +123,8 @@ public final class DockerRuntime implements ContainerRuntime {
             security.add("seccomp=" + spec.seccomp());
         }
         HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode("none")
+                // none unless the function names a network: its one way out (Bounds.networkProblem refuses host)
+                .withNetworkMode(spec.network())
                 .withReadonlyRootfs(true)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(security)
@@ -154,7 +156,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withUser(spec.user())
                 .withEnv(env)
                 .withLabels(spec.labels())
-                .withNetworkDisabled(true)
+                .withNetworkDisabled(spec.network().equals("none"))
                 .withHostConfig(host);
         if (!spec.command().isEmpty()) {
             cmd.withCmd(spec.command());
@@ -279,6 +281,36 @@ public final class DockerRuntime implements ContainerRuntime {
         } catch (NotFoundException e) {
             return false;
         }
+    }
+
+    @Override
+    public boolean networkExists(String name) {
+        if (name.equals("none")) {
+            return true;
+        }
+        try {
+            docker.inspectNetworkCmd().withNetworkId(name).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public ImageInfo inspectImage(String image) {
+        InspectImageResponse r;
+        try {
+            r = docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            return null;
+        } catch (RuntimeException e) {
+            throw new ContainerRuntimeException("inspect image " + image + ": " + e.getMessage(), e);
+        }
+        var config = r.getConfig();
+        String[] entrypoint = config == null ? null : config.getEntrypoint();
+        Long size = r.getSize();
+        return new ImageInfo(r.getId(), entrypoint == null ? List.of() : List.of(entrypoint),
+                config == null ? "" : config.getUser(), size == null ? 0 : size);
     }
 
     @Override

@@ -34,7 +34,7 @@ import picocli.CommandLine;
 class MainTest {
     private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
             "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
-            "--docker-host", "--logs", "--log-handlers");
+            "--docker-host", "--admin-token-file", "--logs", "--log-handlers");
 
     @TempDir
     Path tmp;
@@ -139,6 +139,37 @@ class MainTest {
         Result r = run("--admin", "127.0.0.1:x");
         assertEquals(2, r.exit, r.toString());
         assertEquals("faas-pool: --admin: '127.0.0.1:x' is not host:port, for example 127.0.0.1:8080", r.err.strip());
+    }
+
+    @Test
+    void aNonLoopbackAdminAddressWithoutATokenExitsTwoNamingBothOptions() {
+        for (String address : List.of("0.0.0.0:9180", "[::]:9180", "192.0.2.10:9180")) {
+            Result r = run("--admin", address);
+            assertEquals(2, r.exit, r.toString());
+            assertTrue(r.err.startsWith("faas-pool: --admin "), r.err);
+            assertTrue(r.err.contains("is not a loopback address") && r.err.contains("--admin-token-file FILE"), r.err);
+        }
+    }
+
+    @Test
+    void aTokenFileOthersCanReadExitsTwoWithTheFix() throws IOException {
+        Path token = Files.writeString(tmp.resolve("token"), "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = run("--admin", "0.0.0.0:9180", "--admin-token-file", token.toString());
+        assertEquals(2, r.exit, r.toString());
+        assertEquals("faas-pool: --admin-token-file " + token + ": permissions 0644 are too open: the token must be "
+                + "readable by its owner only; run chmod 600 " + token, r.err.strip());
+    }
+
+    @Test
+    void aTokenFileLetsTheAdminEndpointBindBeyondLoopback() throws Exception {
+        Path token = Files.writeString(tmp.resolve("token"), "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Settings s = settings("--admin", "0.0.0.0:9180", "--admin-token-file", token.toString());
+        assertTrue(s.adminAccess().requiresToken());
+        assertTrue(s.adminAccess().permits(List.of("Bearer 0123456789abcdef0123456789abcdef")));
+        assertTrue(!s.toString().contains("0123456789abcdef"), "the token is not in the settings' text: " + s);
+        assertTrue(!settings().adminAccess().requiresToken(), "no token file: open, on loopback");
     }
 
     @Test
@@ -262,6 +293,30 @@ class MainTest {
         assertEquals(new FunctionSpec.PoolSize(20, 20, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(0).pool()); // max 4 grew
         assertEquals(new FunctionSpec.PoolSize(20, 30, Defaults.MAX_USES, Defaults.IDLE_TTL), s.config().functions().get(1).pool()); // max 30 kept
         assertEquals("small:latest", s.config().functions().get(0).image()); // nothing else changes
+    }
+
+    @Test
+    void httpServesTheBuiltInFunctionAtItsPathOnly() throws Exception {
+        Settings s = settings("--http", "127.0.0.1:8080");
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), s.config().http());
+        assertEquals(null, single(s).listen(), "its own listener would take the same default port");
+    }
+
+    @Test
+    void httpOverridesTheFilesFrontListenerAndAFunctionWithoutListenNeedsOne() throws Exception {
+        Path f = Files.writeString(tmp.resolve("pool.yaml"), """
+                functions:
+                  routed:
+                    image: small:latest
+                    hosts: [api.example.com]
+                """);
+        assertExitsTwo("faas-pool: function routed has no listen address and there is no front listener: set http: "
+                + "HOST:PORT (or --http), or give it a listen address", "--config", f.toString());
+        Settings s = settings("--config", f.toString(), "--http", "127.0.0.1:9100");
+        assertEquals(9100, s.config().http().getPort());
+        assertEquals(List.of("api.example.com"), s.config().functions().get(0).hosts());
+        assertExitsTwo("faas-pool: http 127.0.0.1:9001 is also the listen address of function small", "--config",
+                validConfig().toString(), "--http", "127.0.0.1:9001");
     }
 
     // ---- helpers ----

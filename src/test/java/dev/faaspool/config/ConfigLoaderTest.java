@@ -145,15 +145,15 @@ class ConfigLoaderTest {
     @Test
     void anUnknownTopLevelFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "function: {}\n");
-        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions, host");
+        assertError(loadFails(file), file, 5, "function", "unknown field; expected one of functions, host, http");
     }
 
     @Test
     void anUnknownFunctionFieldIsRejectedNamingTheAllowedOnes() throws Exception {
         Path file = write("f.yaml", HELLO + "    imgae: typo\n");
         assertError(loadFails(file), file, 5, "functions.hello.imgae",
-                "unknown field; expected one of admission, command, concurrency, env, image, isolation, limits, listen, mode,"
-                        + " pool, runtime, seccomp, stdio, timeouts");
+                "unknown field; expected one of admission, command, concurrency, env, env-file, hosts, image, isolation,"
+                        + " limits, listen, mode, network, pool, runtime, seccomp, stdio, timeouts");
     }
 
     @Test
@@ -362,7 +362,8 @@ class ConfigLoaderTest {
     void aMemorySizeWithAnUnknownUnitIsRejected() throws Exception {
         Path file = write("f.yaml", HELLO + "    limits:\n      memory: 12q\n");
         assertError(loadFails(file), file, 6, "functions.hello.limits.memory",
-                "'12q' is not a size; use a number of bytes with k, m, g, t or p, for example 64m");
+                "'12q' is not a size; use a number of bytes with k, m, g, t or p (binary: 64m is 64Mi),"
+                        + " for example 64m or 64Mi");
     }
 
     @Test
@@ -477,13 +478,30 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aMissingListenAddressIsRejectedWithAnExample() throws Exception {
+    void aFunctionWithoutListenLoadsForTheFrontListenerToServe() throws Exception {
         Path file = write("f.yaml", """
                 functions:
                   hello:
                     image: faas-hello:latest
                 """);
-        assertError(loadFails(file), file, 3, "functions.hello.listen", "is required, for example 127.0.0.1:8080");
+        PoolConfig config = load(file);
+        assertNull(single(config).listen());
+        assertNull(config.http());
+        // Without http: in the files, --http may still give the address: the loader leaves that to routingProblem.
+        assertEquals("function hello has no listen address and there is no front listener: set http: HOST:PORT"
+                + " (or --http), or give it a listen address", config.routingProblem());
+    }
+
+    @Test
+    void anEmptyListenAddressIsRejectedWithAnExample() throws Exception {
+        Path file = write("f.yaml", """
+                functions:
+                  hello:
+                    image: faas-hello:latest
+                    listen: ""
+                """);
+        assertError(loadFails(file), file, 4, "functions.hello.listen",
+                "must be the address clients connect to, for example 127.0.0.1:8080");
     }
 
     @Test

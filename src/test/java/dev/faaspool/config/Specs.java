@@ -11,7 +11,8 @@ import java.util.Map;
  * given takes the default {@link ConfigLoader} gives an entry without it, the defaults that follow another
  * setting included ({@code max} is at least {@code min}; {@code prewarm} and {@code initial} follow
  * {@code scaling}; {@code queued} is at most {@code connections}; the sandbox is the mode's). Where the loader
- * requires a value, the image and the listen address, a spec gets {@value #IMAGE} and 127.0.0.1:8080.
+ * requires a value, the image, a spec gets {@value #IMAGE}; the listen address, optional in the loader, is
+ * 127.0.0.1:8080 unless {@code listen(null)} says none.
  * ConfigLoaderTest holds the builder's defaults to the loader's.
  *
  * <p>{@code Specs.function("f").mode(HandlerMode.FORK).min(1).max(4).build()} is what the loader makes of
@@ -56,6 +57,9 @@ public final class Specs {
     private int connections = Defaults.CONNECTIONS;
     /** Null: {@code min(Defaults.QUEUED, connections)}, as the loader. */
     private Integer queued;
+    private Map<String, String> secretEnv = Map.of();
+    private String network = Bounds.NO_NETWORK;
+    private List<String> hosts = List.of();
 
     private Specs(String name) {
         this.name = name;
@@ -203,6 +207,24 @@ public final class Specs {
         return this;
     }
 
+    /** The variables of {@code env-file}. */
+    public Specs secretEnv(Map<String, String> secretEnv) {
+        this.secretEnv = secretEnv;
+        return this;
+    }
+
+    /** {@code network}. */
+    public Specs network(String network) {
+        this.network = network;
+        return this;
+    }
+
+    /** {@code hosts}. */
+    public Specs hosts(List<String> hosts) {
+        this.hosts = hosts;
+        return this;
+    }
+
     /** The spec; the records' constructors reject a value beyond its bounds, as they do for the loader. */
     public FunctionSpec build() {
         int max = this.max != null ? this.max : Math.max(Defaults.MAX, min);
@@ -214,6 +236,7 @@ public final class Specs {
         FunctionSpec.Admission admission = new FunctionSpec.Admission(connections,
                 queued != null ? queued : Math.min(Defaults.QUEUED, connections));
         return new FunctionSpec(name, image, command, env, listen, mode, stdio, pool, limits, timeouts, admission,
-                concurrency, FunctionSpec.Sandbox.defaultFor(mode));
+                concurrency, FunctionSpec.Sandbox.defaultFor(mode), new FunctionSpec.SecretEnv(secretEnv), network,
+                hosts);
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class UnitsTest {
     private static final String DURATION_FORM = "use a number with ms, s, m, h or d, for example 250ms or 5s";
-    private static final String SIZE_FORM = "use a number of bytes with k, m, g, t or p, for example 64m";
+    private static final String SIZE_FORM = "use a number of bytes with k, m, g, t or p (binary: 64m is 64Mi), for example 64m or 64Mi";
 
     @Test
     void parseDurationReadsEachUnit() {
@@ -56,8 +56,27 @@ class UnitsTest {
         assertEquals(100L, Units.parseBytes("100b"));
     }
 
+    @Test
+    void parseBytesReadsKubernetesBinarySuffixesAsTheSameBinaryUnits() {
+        assertEquals(512L << 10, Units.parseBytes("512Ki"));
+        assertEquals(64L << 20, Units.parseBytes("64Mi"));
+        assertEquals(1L << 30, Units.parseBytes("1Gi"));
+        assertEquals(1L << 40, Units.parseBytes("1Ti"));
+        assertEquals(1L << 50, Units.parseBytes("1Pi"));
+        assertEquals(64L << 20, Units.parseBytes(" 64 mi "));
+        // The existing spellings keep their meaning: M is binary here, not Kubernetes' decimal 10^6.
+        assertEquals(Units.parseBytes("64Mi"), Units.parseBytes("64M"));
+        assertEquals(Units.parseBytes("64Mi"), Units.parseBytes("64m"));
+        assertEquals(8589934591L << 30, Units.parseBytes("8589934591Gi"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("8589934592Gi"));
+        assertEquals(64L << 20, Units.parseBytes("64Mi", 64L << 20));
+        assertEquals("must be <= 64m (was 65Mi)",
+                assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("65Mi", 64L << 20)).getMessage());
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"12q", "", "m", "-1m", "1.5g", "64mib", "1e", "1tb b"})
+    @ValueSource(strings = {"12q", "", "m", "-1m", "1.5g", "64mib", "1e", "1tb b", "64i", "64ib", "64Mii", "64Mbi",
+            "64 Mi b", "1Ei", "Mi", "64Mi\u0131"})
     void parseBytesRejectsTextOutsideTheAcceptedFormNamingIt(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Units.parseBytes(text));
         assertEquals("'" + text + "' is not a size; " + SIZE_FORM, e.getMessage());
@@ -118,7 +137,7 @@ class UnitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"\u0665s", "\uff15s", "5\u212a", "\u00b2m", "5\u0131", "\u0661\u0660"})
+    @ValueSource(strings = {"\u0665s", "\uff15s", "5\u212a", "\u00b2m", "5\u0131", "\u0661\u0660", "5m\u0131", "5M\u0130"})
     void onlyAsciiDigitsAndUnitsAreAcceptedNotTheirLookAlikes(String text) {
         // An Arabic-Indic or fullwidth digit, the Kelvin sign (which lower-cases to k), a dotless i.
         assertThrows(IllegalArgumentException.class, () -> Units.parseDuration(text));

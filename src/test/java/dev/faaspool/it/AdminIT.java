@@ -1,6 +1,7 @@
 package dev.faaspool.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,6 +66,51 @@ class AdminIT {
                 value(m, "faas_dispatch_seconds_bucket\\{function=\"hello\",kind=\"warm\",le=\"\\+Inf\"\\}"));
 
         assertEquals("hello", pool.status().get("functions").get(0).get("name").asText());
+
+        // The JVM's and the process's own, from the Prometheus client's instrumentation module.
+        assertTrue(value(m, "jvm_memory_used_bytes\\{area=\"heap\"\\}") > 0, m);
+        assertTrue(value(m, "process_cpu_seconds_total") > 0, m);
+        assertTrue(value(m, "jvm_threads_current") > 0, m);
+    }
+
+    @Test
+    void aNonLoopbackAdminAddressWithoutATokenRefusesToStart() throws Exception {
+        pool = PoolProcess.startWithAdminOn("0.0.0.0", work, "opennet", "--pool-size", "1",
+                "--listen", "127.0.0.1:" + PoolProcess.freePort());
+        assertEquals(2, pool.awaitExit(Duration.ofSeconds(30)), pool.stderr());
+        assertTrue(pool.stderr().contains("is not a loopback address") && pool.stderr().contains("--admin-token-file"),
+                pool.stderr());
+        assertEquals(List.of(), Docker.containersOf(pool.instance), "no container was started");
+    }
+
+    @Test
+    void withATokenFileItServesBeyondLoopbackToTheTokenOnly() throws Exception {
+        String token = "it-" + java.util.UUID.randomUUID().toString().replace("-", "");
+        Path file = work.resolve("admin.token");
+        java.nio.file.Files.writeString(file, token + "\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        pool = PoolProcess.startWithAdminOn("0.0.0.0", work, "token", "--pool-size", "1",
+                "--listen", "127.0.0.1:" + PoolProcess.freePort(), "--admin-token-file", file.toString());
+        pool.awaitStdout(Pattern.compile("hello: 1/1 warm"), Duration.ofSeconds(60));
+
+        HttpProbe.Response ok = HttpProbe.get(pool.admin, "/status", 5_000, "Authorization: Bearer " + token);
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals("hello", new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.body())
+                .get("functions").get(0).get("name").asText());
+        assertEquals(200, HttpProbe.get(pool.admin, "/metrics", 5_000, "Authorization: Bearer " + token).status());
+        for (String[] bad : List.of(new String[0], new String[] {"Authorization: Bearer wrong-" + token},
+                new String[] {"Authorization: Bearer"})) {
+            for (String path : List.of("/status", "/metrics")) {
+                HttpProbe.Response r = HttpProbe.get(pool.admin, path, 5_000, bad);
+                assertEquals(401, r.status(), path + " " + List.of(bad));
+                assertEquals("Bearer realm=\"faas-pool\"", r.headers().get("www-authenticate"));
+                assertFalse(r.body().contains("hello"), r.body());
+            }
+        }
+        assertEquals(200, HttpProbe.get(pool.admin, "/readyz", 5_000).status(), "probes need no token");
+        assertFalse(pool.stdout().contains(token) || pool.stderr().contains(token), "the token is never printed");
+        assertEquals(0, pool.stop(Duration.ofSeconds(30)));
+        assertFalse(pool.stdout().contains(token) || pool.stderr().contains(token), "the token is never printed");
     }
 
     @Test

@@ -17,11 +17,21 @@ final class HttpProbe {
     record Response(int status, Map<String, String> headers, String body) {}
 
     static Response get(InetSocketAddress address, String path, int timeoutMillis) throws IOException {
+        return get(address, path, timeoutMillis, new String[0]);
+    }
+
+    /** A GET with extra header lines ({@code "Name: value"}), each sent as given. */
+    static Response get(InetSocketAddress address, String path, int timeoutMillis, String... headers)
+            throws IOException {
         try (Socket s = new Socket()) {
             s.connect(address, timeoutMillis);
             s.setSoTimeout(timeoutMillis);
+            StringBuilder extra = new StringBuilder();
+            for (String h : headers) {
+                extra.append(h).append("\r\n");
+            }
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + address.getHostString()
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "\r\nConnection: close\r\n" + extra + "\r\n").getBytes(StandardCharsets.US_ASCII));
             return read(s.getInputStream());
         }
     }

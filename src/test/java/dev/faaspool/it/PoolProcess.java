@@ -38,6 +38,12 @@ final class PoolProcess implements AutoCloseable {
     private final Path errFile;
 
     private PoolProcess(String instance, Path work, InetSocketAddress admin, List<String> args) throws IOException {
+        this(instance, work, admin, "127.0.0.1", args);
+    }
+
+    /** @param adminHost where the admin endpoint binds; the tests reach it on {@code admin}, loopback */
+    private PoolProcess(String instance, Path work, InetSocketAddress admin, String adminHost, List<String> args)
+            throws IOException {
         this.instance = instance;
         this.runRoot = work.resolve("run");
         this.reports = work.resolve("reports");
@@ -48,7 +54,7 @@ final class PoolProcess implements AutoCloseable {
                 "--run-dir", runRoot.toString(),
                 "--reports", reports.toString(),
                 "--report-interval", "1s",
-                "--admin", "127.0.0.1:" + admin.getPort()));
+                "--admin", adminHost + ":" + admin.getPort()));
         cmd.addAll(args);
         // Files, not pipes: the JDK closes a process's pipes when it exits, and a reader blocked on one
         // loses what the process wrote last (here, the shutdown summary).
@@ -63,6 +69,15 @@ final class PoolProcess implements AutoCloseable {
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
         return new PoolProcess(instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
                 List.of(args));
+    }
+
+    /** As {@link #start}, with the admin endpoint bound to {@code adminHost} (the tests still reach it on loopback). */
+    static PoolProcess startWithAdminOn(String adminHost, Path work, String testName, String... args)
+            throws IOException {
+        String instance = "it-" + testName.toLowerCase(Locale.ROOT) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        return new PoolProcess(instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
+                adminHost, List.of(args));
     }
 
     /** {@code java -jar target/faas-pool.jar <args>}, with the JVM the tests run on. */

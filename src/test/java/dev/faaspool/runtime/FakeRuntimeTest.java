@@ -81,7 +81,7 @@ class FakeRuntimeTest {
         return new ContainerSpec(name, "faas-hello:latest", List.of(), env,
                 Map.of(Labels.INSTANCE, INSTANCE, Labels.FUNCTION, function, Labels.SLOT, name),
                 endpoint.dir(), "/run/faas", 64L << 20, 64, 16L << 20, "65534:65534", 1_000_000_000L, 0, 1024,
-                null, "runc", "/faas-pool/" + INSTANCE + "/" + function);
+                null, "runc", "/faas-pool/" + INSTANCE + "/" + function, "none");
     }
 
     private ContainerSpec spec(String name, ControlEndpoint endpoint) {
@@ -255,7 +255,7 @@ class FakeRuntimeTest {
     void anInitWhoseSocketIsNotThereExits1SayingWhy() {
         Map<String, String> env = new HashMap<>();
         ContainerSpec spec = new ContainerSpec("a", "img", List.of(), env, Map.of(Labels.INSTANCE, INSTANCE),
-                tmp.resolve("never-opened"), "/run/faas", 0, 0, 0, "0", 0, 0, 0, null, "runc", "/");
+                tmp.resolve("never-opened"), "/run/faas", 0, 0, 0, "0", 0, 0, 0, null, "runc", "/", "none");
         String id = runtime.create(spec);
 
         runtime.start(id);
@@ -380,7 +380,7 @@ class FakeRuntimeTest {
         runtime.start(b);
         runtime.exit(b, 0);
         ContainerSpec unlabelled = new ContainerSpec("c", "img", List.of(), Map.of(), Map.of(), tmp, "/run/faas",
-                0, 0, 0, "0", 0, 0, 0, null, "runc", "/");
+                0, 0, 0, "0", 0, 0, 0, null, "runc", "/", "none");
         runtime.create(unlabelled);
 
         assertEquals(List.of(a, b), runtime.findByLabel(Labels.INSTANCE, INSTANCE));
