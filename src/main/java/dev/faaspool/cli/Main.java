@@ -101,6 +101,15 @@ public final class Main implements Callable<Integer> {
             description = "Docker Engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
     String dockerHost;
 
+    @Option(names = "--logs", paramLabel = "DIR", defaultValue = "logs",
+            description = "Where each function's output goes, <function>.log, rotated at 10 MiB, 5 files "
+                    + "(default: ${DEFAULT-VALUE}). 'faas-pool logs FUNCTION' prints it.")
+    Path logs;
+
+    @Option(names = "--log-handlers",
+            description = "Also print every line a handler writes to faas-pool's own output, as <function>/<slot>: ...")
+    boolean logHandlers;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -118,6 +127,8 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
         cl.addSubcommand("validate", new ValidateCommand(out, err));
+        cl.addSubcommand("logs", new LogsCommand(out, err));
+        cl.setAllowSubcommandsAsOptionParameters(true); // --logs logs: a value, though a subcommand has that name
         return cl;
     }
 
@@ -209,7 +220,7 @@ public final class Main implements Callable<Integer> {
                 adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                access);
+                access, logs, logHandlers);
     }
 
     private static void within(String name, int value, int min, int max) {

@@ -10,6 +10,7 @@ import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.HttpRouter;
 import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
+import dev.faaspool.logs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
@@ -73,6 +74,7 @@ final class Service implements AutoCloseable {
     private HttpRouter router;
     private final RouterCounters routerCounters = new RouterCounters();
     private ImageCatalog images;
+    private FunctionLogs functionLogs;
     private LatencyLog latencyLog;
     private StatusLine statusLine;
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
@@ -97,8 +99,12 @@ final class Service implements AutoCloseable {
     private void startUnsafe() throws Exception {
         startedNanos = System.nanoTime();
         SocketDescriptors.check();
-        runtime = DockerRuntime.connect(settings.dockerHost());
+        functionLogs = new FunctionLogs(settings.logs(), settings.logHandlers() ? System.err : null, Clock.systemUTC());
+        opened.add(functionLogs); // closed after the runtime, whose removals finish the containers' output
+        DockerRuntime docker = DockerRuntime.connect(settings.dockerHost());
+        runtime = docker;
         opened.add(runtime);
+        docker.captureOutput(functionLogs);
         ExecutorService inspector = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "image-catalog"); // the cache's refreshes: never the owner or a loop
             t.setDaemon(true);
@@ -157,6 +163,7 @@ final class Service implements AutoCloseable {
     private PrometheusMetrics metrics() {
         PrometheusMetrics m = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
         m.router(routerCounters);
+        functionLogs.register(m.registry());
         return m;
     }
 

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param drain            how long shutdown waits for running requests
  * @param startConcurrency how many containers may be created and started at once
  * @param adminAccess      who may read the admin endpoint (its token, if any; allowed on {@code admin})
+ * @param logs             where the functions' logs go, {@code <function>.log} each
+ * @param logHandlers      whether the functions' lines also go to faas-pool's own output
  */
 public record Settings(
         PoolConfig config,
@@ -25,4 +27,6 @@ public record Settings(
         InetSocketAddress admin,
         Duration drain,
         int startConcurrency,
-        AdminAccess adminAccess) {}
+        AdminAccess adminAccess,
+        Path logs,
+        boolean logHandlers) {}

@@ -34,7 +34,7 @@ import picocli.CommandLine;
 class MainTest {
     private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
             "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
-            "--docker-host", "--admin-token-file");
+            "--docker-host", "--admin-token-file", "--logs", "--log-handlers");
 
     @TempDir
     Path tmp;
@@ -271,6 +271,17 @@ class MainTest {
     void listenMovesTheBuiltInFunction() throws Exception {
         FunctionSpec hello = single(settings("--listen", "0.0.0.0:9000"));
         assertEquals(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 9000), hello.listen());
+    }
+
+    @Test
+    void theFunctionLogOptionsReachTheSettings() throws Exception {
+        Settings d = settings();
+        assertEquals(Path.of("logs"), d.logs());
+        assertEquals(false, d.logHandlers());
+        Settings s = settings("--logs", "logs", "--log-handlers"); // a value, though the logs subcommand has that name
+        assertEquals(Path.of("logs"), s.logs());
+        assertEquals(true, s.logHandlers());
+        assertEquals(Path.of("/tmp/fn-logs"), settings("--logs", "/tmp/fn-logs").logs());
     }
 
     @Test
