@@ -152,6 +152,39 @@ class FunctionLogsIT {
         assertFalse(hostile.chars().anyMatch(c -> (c < 0x20 && c != '\n') || c == 0x7f), "no control character is stored");
     }
 
+    /** Prints, then never answers: the pool removes its container, still running, at the request timeout. */
+    private static final String HANG = """
+            import os, sys, socket, time
+            s = socket.socket(fileno=int(os.environ['FAAS_CLIENT_FD']))
+            path = s.recv(65536).split(b' ')[1].decode()
+            print('hanging on', path, flush=True)
+            print('no newline before the end', end='', file=sys.stderr, flush=True)
+            time.sleep(600)
+            """;
+
+    @Test
+    void theLinesOfAContainerRemovedWhileItRunsAreKept() throws Exception {
+        int port = PoolProcess.freePort();
+        Path config = Files.writeString(work.resolve("pool.yaml"), "functions:\n  hang:\n"
+                + function(port, "fork", HANG) + "    timeouts: { request: 1s }\n");
+        Path logs = work.resolve("logs");
+        pool = PoolProcess.start(work, "fnlogs-hang", "--config", config.toString(), "--logs", logs.toString());
+        pool.awaitStdout(Pattern.compile("hang: 1/1 warm"), Duration.ofSeconds(90));
+        String container = Docker.runningOf(pool.instance).get(0);
+        assertEquals(504, HttpProbe.get(address(port), "/slow", 30_000).status());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Docker.containersOf(pool.instance).contains(container)) {
+            assertTrue(System.nanoTime() < deadline, "the timed-out container is removed");
+            Thread.sleep(100);
+        }
+        List<String> lines = Files.readAllLines(logs.resolve("hang.log"));
+        String source = container.substring(0, 12);
+        assertEquals(1, lines.stream().filter(l -> l.endsWith("/" + source + " out hanging on /slow")).count(),
+                lines.toString());
+        assertEquals(1, lines.stream().filter(l -> l.endsWith("/" + source + " err no newline before the end")).count(),
+                "the last line, without a newline, is kept when the stream ends: " + lines);
+    }
+
     /** At most the start of each line: a failure message should not carry 16 KiB lines. */
     private static String shortened(String text) {
         StringBuilder b = new StringBuilder();
