@@ -9,6 +9,9 @@ import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.config.Units;
+import dev.faaspool.log.LogFormat;
+import dev.faaspool.log.LogSettings;
+import dev.faaspool.log.LogSetup;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.slf4j.LoggerFactory;
 
 /** {@code java -jar faas-pool.jar}: runs the pool until SIGINT or SIGTERM. */
 @Command(name = "faas-pool", mixinStandardHelpOptions = true, version = "faas-pool 0.1.0",
@@ -101,6 +105,22 @@ public final class Main implements Callable<Integer> {
             description = "Docker Engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
     String dockerHost;
 
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "Least severe message of faas-pool's own log written: trace, debug, info, warn or error "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json, for faas-pool's own log (standard error) and the request log. json: one "
+                    + "JSON object per line, and the startup and status lines go to the log too (default: "
+                    + "${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--request-log", paramLabel = "FILE|-",
+            description = "Writes one line per request (function, client, slot, warm/cold, dispatch and service "
+                    + "time, outcome) to FILE (appended to) or, with -, to standard output. Off by default.")
+    Path requestLog;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -122,19 +142,28 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        LogSettings logging;
+        try {
+            logging = logging();
+        } catch (IllegalArgumentException e) {
+            err.println("faas-pool: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        LogSetup.configure(logging);
+        boolean json = logging.format() == LogFormat.JSON;
         Settings settings;
         List<String> configSeen = config == null ? List.of() : ConfigWatcher.fingerprint(config);
         try {
             settings = settings();
         } catch (ConfigException e) {
-            err.println("faas-pool: invalid configuration: " + e.getMessage());
+            fail(json, "invalid configuration: " + e.getMessage());
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
-            err.println("faas-pool: " + e.getMessage());
+            fail(json, e.getMessage());
             return EXIT_CONFIG;
         }
 
-        Service service = new Service(settings, out);
+        Service service = new Service(settings, LogSetup.console(logging.format(), out));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             service.close();
@@ -148,7 +177,7 @@ public final class Main implements Callable<Integer> {
             service.start();
         } catch (Exception e) {
             Runtime.getRuntime().removeShutdownHook(hook);
-            err.println("faas-pool: cannot start: " + e.getMessage());
+            fail(json, "cannot start: " + e.getMessage());
             return EXIT_START;
         }
         if (config != null) {
@@ -204,7 +233,21 @@ public final class Main implements Callable<Integer> {
                 adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                access);
+                access, logging());
+    }
+
+    /** {@code --log-level}, {@code --log-format}, {@code --request-log}, validated. */
+    LogSettings logging() {
+        return new LogSettings(LogSettings.parseLevel(logLevel), LogFormat.parse(logFormat), requestLog);
+    }
+
+    /** Why faas-pool stops: a line on standard error, in JSON mode an ERROR event of the log like every other line there. */
+    private void fail(boolean json, String why) {
+        if (json) {
+            LoggerFactory.getLogger("faas-pool").error(why);
+        } else {
+            err.println("faas-pool: " + why);
+        }
     }
 
     private static void within(String name, int value, int min, int max) {

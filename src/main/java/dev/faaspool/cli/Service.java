@@ -10,6 +10,8 @@ import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.HttpRouter;
 import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
+import dev.faaspool.log.LogFormat;
+import dev.faaspool.log.RequestLog;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
@@ -69,6 +71,8 @@ final class Service implements AutoCloseable {
     private HttpRouter router;
     private final RouterCounters routerCounters = new RouterCounters();
     private LatencyLog latencyLog;
+    /** The request log; null when it is off. */
+    private RequestLog requestLog;
     private StatusLine statusLine;
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
@@ -102,6 +106,10 @@ final class Service implements AutoCloseable {
         }
         RunDirectory runDir = RunDirectory.open(settings.runRoot(), settings.instance());
         opened.add(runDir);
+        requestLog = RequestLog.open(settings.logging()); // closed after the loops: every request's line is in
+        if (requestLog != null) {
+            opened.add(requestLog);
+        }
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
                 PoolServices.system(guard));
@@ -170,7 +178,7 @@ final class Service implements AutoCloseable {
     /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
     private FunctionDispatch bind(FunctionSpec f, FunctionPool fp) throws IOException {
         EventLoop loop = loops.get(nextLoop++ % loops.size());
-        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()));
+        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()), requestLog);
     }
 
     /**
@@ -292,7 +300,8 @@ final class Service implements AutoCloseable {
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
-        statusLine = new StatusLine(pool::serving, counters, latencyLog, out, StatusLine.onTerminal(),
+        statusLine = new StatusLine(pool::serving, counters, latencyLog, out,
+                StatusLine.onTerminal() && settings.logging().format() == LogFormat.TEXT,
                 Duration.ofSeconds(30));
     }
 

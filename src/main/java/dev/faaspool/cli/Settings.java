@@ -2,6 +2,7 @@ package dev.faaspool.cli;
 
 import dev.faaspool.admin.AdminAccess;
 import dev.faaspool.config.PoolConfig;
+import dev.faaspool.log.LogSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param drain            how long shutdown waits for running requests
  * @param startConcurrency how many containers may be created and started at once
  * @param adminAccess      who may read the admin endpoint (its token, if any; allowed on {@code admin})
+ * @param logging          faas-pool's own log and the request log
  */
 public record Settings(
         PoolConfig config,
@@ -25,4 +27,5 @@ public record Settings(
         InetSocketAddress admin,
         Duration drain,
         int startConcurrency,
-        AdminAccess adminAccess) {}
+        AdminAccess adminAccess,
+        LogSettings logging) {}
