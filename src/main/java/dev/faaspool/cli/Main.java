@@ -19,10 +19,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.slf4j.LoggerFactory;
 
 /** {@code java -jar faas-pool.jar}: runs the pool until SIGINT or SIGTERM. */
 @Command(name = "faas-pool", mixinStandardHelpOptions = true, version = "faas-pool 0.1.0",

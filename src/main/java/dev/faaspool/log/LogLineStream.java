@@ -4,9 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 /**
- * An output stream whose every line becomes an INFO event of a logger: what a part that prints for
+ * An output stream whose every line becomes an event of a logger: what a part that prints for
  * people writes, as log events. A carriage return ends a line too (a terminal status line redrawn in
  * place), terminal escape sequences are removed, and empty lines are dropped. A line is at most
  * {@value #MAX_LINE} bytes; longer ones are split.
@@ -14,10 +15,13 @@ import org.slf4j.Logger;
 final class LogLineStream extends OutputStream {
     static final int MAX_LINE = 16 * 1024;
     private final Logger logger;
+    private final Level level;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
 
-    LogLineStream(Logger logger) {
+    /** Each line an event of {@code level}. */
+    LogLineStream(Logger logger, Level level) {
         this.logger = logger;
+        this.level = level;
     }
 
     @Override
@@ -53,7 +57,7 @@ final class LogLineStream extends OutputStream {
         String s = line.toString(StandardCharsets.UTF_8).replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "").strip();
         line.reset();
         if (!s.isEmpty()) {
-            logger.info(s);
+            logger.atLevel(level).log(s);
         }
     }
 }

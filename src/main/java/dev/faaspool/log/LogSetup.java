@@ -4,7 +4,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import java.io.FilterOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The level is the root logger's; the libraries' loggers (docker-java, junixsocket) stay at WARN
  *       unless the level is more severe: their INFO and DEBUG is about their own workings.
  *   <li>JSON replaces the {@value #CONSOLE} appender with one that writes JSON lines to standard error
- *       ({@link Encoders#logJson}). Other appenders (a function's log file, say) are left alone.
+ *       ({@link Encoders#logJson}), and turns whatever else is printed there into log events: every
+ *       line on standard error is JSON. Other appenders (a function's log file, say) are left alone.
  * </ul>
  */
 public final class LogSetup {
@@ -28,6 +30,8 @@ public final class LogSetup {
     static final String CONSOLE = "STDERR";
     /** The logger that the human-facing standard output lines go to in JSON mode ({@link #console}). */
     public static final String CONSOLE_LOGGER = "faas-pool.console";
+    /** The logger that what is printed to {@code System.err} goes to in JSON mode. */
+    public static final String STDERR_LOGGER = "faas-pool.stderr";
     private static final List<String> LIBRARIES = List.of("com.github.dockerjava", "org.newsclub");
 
     private LogSetup() {}
@@ -49,20 +53,41 @@ public final class LogSetup {
         Level libraries = level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN;
         LIBRARIES.forEach(name -> context.getLogger(name).setLevel(libraries));
         if (s.format() == LogFormat.JSON) {
-            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            Appender<ILoggingEvent> text = root.getAppender(CONSOLE);
-            ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
-            json.setContext(context);
-            json.setName(CONSOLE);
-            json.setTarget("System.err");
-            json.setEncoder(Encoders.logJson(context));
-            json.start();
-            if (text != null) { // the JSON one first, so that no line is lost in between
-                root.detachAppender(text);
-                text.stop();
-            }
-            root.addAppender(json);
+            json(context);
         }
+    }
+
+    /**
+     * JSON lines on standard error, and nothing else there: what is still printed to {@code System.err}
+     * (by faas-pool, a library or the JVM) becomes a WARN event of {@value #STDERR_LOGGER}.
+     */
+    private static void json(LoggerContext context) {
+        ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        Appender<ILoggingEvent> text = root.getAppender(CONSOLE);
+        PrintStream stderr = System.err;
+        OutputStreamAppender<ILoggingEvent> json = new OutputStreamAppender<>();
+        json.setContext(context);
+        json.setName(CONSOLE);
+        json.setEncoder(Encoders.logJson(context));
+        json.setOutputStream(new FilterOutputStream(stderr) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                stderr.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                stderr.flush(); // the process's standard error stays open
+            }
+        });
+        json.start();
+        root.addAppender(json); // the JSON one first, so that no line is lost in between
+        if (text != null) {
+            root.detachAppender(text);
+            text.stop();
+        }
+        System.setErr(new PrintStream(new LogLineStream(LoggerFactory.getLogger(STDERR_LOGGER), org.slf4j.event.Level.WARN), true,
+                StandardCharsets.UTF_8));
     }
 
     /**
@@ -75,6 +100,7 @@ public final class LogSetup {
         if (format == LogFormat.TEXT) {
             return out;
         }
-        return new PrintStream(new LogLineStream(LoggerFactory.getLogger(CONSOLE_LOGGER)), true, StandardCharsets.UTF_8);
+        return new PrintStream(new LogLineStream(LoggerFactory.getLogger(CONSOLE_LOGGER), org.slf4j.event.Level.INFO), true,
+                StandardCharsets.UTF_8);
     }
 }

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -141,6 +144,13 @@ class RequestLogIT {
             gone.connect(address, 5_000);
         }
         awaitDropped(pool);
+        // What is printed to standard error rather than logged (here, a function added while its port is taken)
+        // is a log event too.
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Files.writeString(work.resolve("pool.yaml"), "  g:\n    image: faas-test-hostile:latest\n    listen: 127.0.0.1:"
+                    + taken.getLocalPort() + "\n    pool: { min: 0, max: 1 }\n", StandardOpenOption.APPEND);
+            pool.awaitLog(Pattern.compile("\"message\":\"[^\"]*function 'g' cannot listen on"), Duration.ofSeconds(30));
+        }
         assertEquals(0, pool.stop(Duration.ofSeconds(60)));
 
         List<String> err = pool.stderr().lines().toList();

@@ -76,7 +76,7 @@ class LogSetupTest {
         events.start();
         Logger logger = context.getLogger("console");
         logger.addAppender(events);
-        PrintStream json = new PrintStream(new LogLineStream(logger), true, StandardCharsets.UTF_8);
+        PrintStream json = new PrintStream(new LogLineStream(logger, Level.INFO), true, StandardCharsets.UTF_8);
         json.printf("hello: 4/4 warm in 1.2 s, serving http://127.0.0.1:8080/%n");
         json.print("\r\033[2Khello: 4 warm 0 busy");  // a terminal's status line, redrawn in place
         json.print("\r\033[2K");
