@@ -10,7 +10,6 @@ import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.HttpRouter;
 import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
-import dev.faaspool.log.LogFormat;
 import dev.faaspool.log.RequestLog;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
@@ -301,7 +300,7 @@ final class Service implements AutoCloseable {
                 latencyLog.logFile());
         out.flush();
         statusLine = new StatusLine(pool::serving, counters, latencyLog, out,
-                StatusLine.onTerminal() && settings.logging().format() == LogFormat.TEXT,
+                StatusLine.onTerminal() && settings.logging().redrawsStatusLine(),
                 Duration.ofSeconds(30));
     }
 

@@ -40,6 +40,14 @@ public record LogSettings(Level level, LogFormat format, Path requestLog) {
         };
     }
 
+    /**
+     * Whether a status line on a terminal may be redrawn in place: not when its lines are log events
+     * (JSON), nor when the request log's lines share standard output with it.
+     */
+    public boolean redrawsStatusLine() {
+        return format == LogFormat.TEXT && !STDOUT.equals(requestLog);
+    }
+
     /** Whether the request log is on. */
     public boolean requestLogOn() {
         return requestLog != null;
