@@ -280,7 +280,8 @@ final class Service implements AutoCloseable {
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
     void reportWarm(Duration timeout) throws InterruptedException {
         boolean all;
-        warmProgress = new WarmProgress(pool::serving, out, StatusLine.onTerminal(), guard);
+        warmProgress = new WarmProgress(pool::serving, out,
+                StatusLine.onTerminal() && settings.logging().redrawsStatusLine(), guard);
         try {
             all = pool.awaitWarm(timeout);
         } finally {
