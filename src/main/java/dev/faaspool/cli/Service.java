@@ -157,7 +157,7 @@ final class Service implements AutoCloseable {
     /** The front listener on {@code address}, on the next event loop, routing to the dispatchers there are now. */
     private HttpRouter bindRouter(java.net.InetSocketAddress address) throws IOException {
         HttpRouter r = HttpRouter.bind(address, loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
-                routerCounters);
+                routerCounters, requestLog);
         r.routes(routes(config));
         return r;
     }
@@ -216,7 +216,7 @@ final class Service implements AutoCloseable {
             }
             if (next.http() != null && !next.http().equals(config.http())) {
                 nextRouter = HttpRouter.bind(next.http(), loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
-                        routerCounters);
+                        routerCounters, requestLog);
             }
         } catch (IOException | RuntimeException e) {
             moved.values().forEach(Service::closeQuietly);

@@ -88,9 +88,15 @@ final class Dispatcher {
 
     /** 503 with Retry-After, at its accept (no {@link Exchange} yet): the function has as many connections as it admits. */
     void overloaded(int fd, String why) {
+        overloaded(fd, loop.now(), why);
+    }
+
+    /** As {@link #overloaded(int, String)}, for a connection accepted at {@code acceptedNanos} (by the front listener). */
+    void overloaded(int fd, long acceptedNanos, String why) {
         counters.overflow.increment();
         if (requests != null) {
-            requests.record(RequestRecord.answered(requests.now(), function, PeerAddress.of(fd), 0, Outcome.OVERLOADED));
+            requests.record(RequestRecord.answered(requests.now(), function, PeerAddress.of(fd),
+                    loop.now() - acceptedNanos, Outcome.OVERLOADED));
         }
         answer(fd, HttpErrorResponse.unavailable(why, 1));
     }

@@ -310,12 +310,14 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
 
     private void admitRouted(int fd, long acceptedNanos) {
         if (open >= pool.spec().admission().connections()) {
-            answers.overloaded(fd, "function '" + function() + "' has " + open + " connections open, as many as"
-                    + " it admits");
+            answers.overloaded(fd, acceptedNanos, "function '" + function() + "' has " + open
+                    + " connections open, as many as it admits");
             return;
         }
         open++;
-        readable(new Exchange(fd, acceptedNanos));
+        Exchange x = new Exchange(fd, acceptedNanos);
+        answers.accepted(x);
+        readable(x);
     }
 
     private void idleReady(Exchange x) {

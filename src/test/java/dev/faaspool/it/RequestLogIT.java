@@ -61,13 +61,19 @@ class RequestLogIT {
     @Test
     void everyRequestHasOneLineWithTheOutcomeItHad() throws Exception {
         Path requests = work.resolve("requests.log");
-        PoolProcess pool = fn.start(work, "reqlog", FUNCTION, "--request-log", requests.toString());
+        InetSocketAddress front = new InetSocketAddress(InetAddress.getLoopbackAddress(), PoolProcess.freePort());
+        PoolProcess pool = fn.start(work, "reqlog", FUNCTION, "--request-log", requests.toString(),
+                "--http", "127.0.0.1:" + front.getPort());
         InetSocketAddress address = fn.address();
         pool.awaitStdout(Pattern.compile("fn: 1/1 warm"), Duration.ofSeconds(60));
 
-        // 200: the handler answers.
+        // 200: the handler answers, on the function's own listener and through the front listener.
         assertEquals(200, HttpProbe.get(address, "/", 30_000).status());
         awaitIdle(pool);
+        assertEquals(200, HttpProbe.get(front, "/function/fn/", 30_000).status());
+        awaitIdle(pool);
+        // 404: the front listener knows no such function.
+        assertEquals(404, HttpProbe.get(front, "/function/nope/", 30_000).status());
         // 502: the handler exits 3 before writing a byte.
         assertEquals(502, HttpProbe.get(address, "/exit?code=3", 30_000).status());
         awaitIdle(pool);
@@ -93,37 +99,37 @@ class RequestLogIT {
         assertEquals(0, pool.stop(Duration.ofSeconds(60)));
 
         List<String> lines = Files.readAllLines(requests);
-        assertEquals(5, lines.size(), "one line per request:\n" + String.join("\n", lines));
+        assertEquals(7, lines.size(), "one line per request:\n" + String.join("\n", lines));
         List<Map<String, String>> f = lines.stream().map(RequestLogIT::fields).toList();
         for (Map<String, String> line : f) {
             assertEquals(List.of("time", "function", "client", "slot", "start", "dispatch_us", "service_ms", "outcome",
                     "status"), List.copyOf(line.keySet()), line.toString());
             Instant.parse(line.get("time"));
-            assertEquals("fn", line.get("function"));
+            assertEquals(line.get("outcome").equals("not_found") ? "-" : "fn", line.get("function"), line.toString());
             assertTrue(line.get("client").matches("127\\.0\\.0\\.1:\\d+"), line.toString());
             Double.parseDouble(line.get("service_ms"));
         }
-        assertEquals(List.of("served", "bad_gateway", "first_byte_timeout", "unavailable", "timed_out"),
-                f.stream().map(m -> m.get("outcome")).toList());
-        assertEquals(List.of("-", "502", "408", "503", "504"), f.stream().map(m -> m.get("status")).toList());
-        assertEquals("127.0.0.1:" + idlePort, f.get(2).get("client"), "the 408's client is the idle socket");
+        assertEquals(List.of("served", "served", "not_found", "bad_gateway", "first_byte_timeout", "unavailable",
+                "timed_out"), f.stream().map(m -> m.get("outcome")).toList());
+        assertEquals(List.of("-", "-", "404", "502", "408", "503", "504"), f.stream().map(m -> m.get("status")).toList());
+        assertEquals("127.0.0.1:" + idlePort, f.get(4).get("client"), "the 408's client is the idle socket");
         // Handed to a slot (served, 502 and 504): which one, warm or cold, and the hand-off took microseconds.
-        for (int i : new int[] {0, 1, 4}) {
+        for (int i : new int[] {0, 1, 3, 6}) {
             Map<String, String> line = f.get(i);
             assertTrue(line.get("slot").matches("fn-\\d+"), line.toString());
             assertTrue(line.get("start").matches("warm|cold"), line.toString());
             assertTrue(Long.parseLong(line.get("dispatch_us")) >= 0, line.toString());
         }
         // Answered by faas-pool without a slot.
-        for (int i : new int[] {2, 3}) {
+        for (int i : new int[] {2, 4, 5}) {
             Map<String, String> line = f.get(i);
             assertEquals("-", line.get("slot"), line.toString());
             assertEquals("-", line.get("start"), line.toString());
             assertEquals("-", line.get("dispatch_us"), line.toString());
         }
-        assertTrue(Double.parseDouble(f.get(2).get("service_ms")) >= 450, "the 408 after the first-byte timeout: " + f.get(2));
-        assertTrue(Double.parseDouble(f.get(3).get("service_ms")) >= 350, "the 503 after the acquire timeout: " + f.get(3));
-        assertTrue(Double.parseDouble(f.get(4).get("service_ms")) >= 1900, "the 504 after the request timeout: " + f.get(4));
+        assertTrue(Double.parseDouble(f.get(4).get("service_ms")) >= 450, "the 408 after the first-byte timeout: " + f.get(4));
+        assertTrue(Double.parseDouble(f.get(5).get("service_ms")) >= 350, "the 503 after the acquire timeout: " + f.get(5));
+        assertTrue(Double.parseDouble(f.get(6).get("service_ms")) >= 1900, "the 504 after the request timeout: " + f.get(6));
     }
 
     /**
