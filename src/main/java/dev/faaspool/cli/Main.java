@@ -241,7 +241,7 @@ public final class Main implements Callable<Integer> {
         return new LogSettings(LogSettings.parseLevel(logLevel), LogFormat.parse(logFormat), requestLog);
     }
 
-    /** Why faas-pool stops: a line on standard error, in JSON mode an ERROR event of the log like every other line there. */
+    /** Why faas-pool stops: a line on standard error; in JSON mode an ERROR event, like every other line there. */
     private void fail(boolean json, String why) {
         if (json) {
             LoggerFactory.getLogger("faas-pool").error(why);

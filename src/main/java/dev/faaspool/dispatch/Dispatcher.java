@@ -86,12 +86,12 @@ final class Dispatcher {
         answer(x, Outcome.OVERLOADED, HttpErrorResponse.unavailable(why, 1));
     }
 
-    /** 503 with Retry-After, at its accept (no {@link Exchange} yet): the function has as many connections as it admits. */
+    /** 503 with Retry-After, at its accept (no {@link Exchange} yet): the function has all the connections it admits. */
     void overloaded(int fd, String why) {
         overloaded(fd, loop.now(), why);
     }
 
-    /** As {@link #overloaded(int, String)}, for a connection accepted at {@code acceptedNanos} (by the front listener). */
+    /** As {@link #overloaded(int, String)}, for a connection accepted at {@code acceptedNanos}. */
     void overloaded(int fd, long acceptedNanos, String why) {
         counters.overflow.increment();
         if (requests != null) {

@@ -86,7 +86,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
     public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
             FunctionLatency latency, RequestCounters counters, RequestSink requests) throws IOException {
         ServerSocketChannel ch = address == null ? null : listen(pool.spec().name(), address);
-        return new FunctionDispatch(pool, loop, new Dispatcher(pool.spec().name(), loop, latency, counters, requests), ch);
+        return new FunctionDispatch(pool, loop,
+                new Dispatcher(pool.spec().name(), loop, latency, counters, requests), ch);
     }
 
     /**

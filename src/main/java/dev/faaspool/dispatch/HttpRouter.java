@@ -235,7 +235,7 @@ public final class HttpRouter implements AutoCloseable {
         target.routed(w.fd, w.acceptedNanos);
     }
 
-    /** Hands the request log the record of connection {@code fd}, accepted then, ended as {@code outcome}, before it closes. */
+    /** Gives the request log the record of {@code fd}, accepted then, ended as {@code outcome}; before it closes. */
     private void record(int fd, long acceptedNanos, Outcome outcome) {
         if (requests != null) {
             requests.record(RequestRecord.answered(requests.now(), null, PeerAddress.of(fd), loop.now() - acceptedNanos,
