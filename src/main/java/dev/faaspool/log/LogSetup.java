@@ -42,7 +42,8 @@ public final class LogSetup {
         if (f instanceof LoggerContext c) {
             return c;
         }
-        throw new IllegalStateException("faas-pool logs through logback, but slf4j is bound to " + f.getClass().getName());
+        throw new IllegalStateException("faas-pool logs through logback, but slf4j is bound to "
+                + f.getClass().getName());
     }
 
     /** Sets the level and format of faas-pool's own log; once at start, before the service runs. */
@@ -86,8 +87,7 @@ public final class LogSetup {
             root.detachAppender(text);
             text.stop();
         }
-        System.setErr(new PrintStream(new LogLineStream(LoggerFactory.getLogger(STDERR_LOGGER), org.slf4j.event.Level.WARN), true,
-                StandardCharsets.UTF_8));
+        System.setErr(lines(STDERR_LOGGER, org.slf4j.event.Level.WARN));
     }
 
     /**
@@ -100,7 +100,11 @@ public final class LogSetup {
         if (format == LogFormat.TEXT) {
             return out;
         }
-        return new PrintStream(new LogLineStream(LoggerFactory.getLogger(CONSOLE_LOGGER), org.slf4j.event.Level.INFO), true,
-                StandardCharsets.UTF_8);
+        return lines(CONSOLE_LOGGER, org.slf4j.event.Level.INFO);
+    }
+
+    /** A stream whose every line is an event of {@code logger} at {@code level}. */
+    private static PrintStream lines(String logger, org.slf4j.event.Level level) {
+        return new PrintStream(new LogLineStream(LoggerFactory.getLogger(logger), level), true, StandardCharsets.UTF_8);
     }
 }
