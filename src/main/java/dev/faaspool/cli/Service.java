@@ -151,6 +151,9 @@ final class Service implements AutoCloseable {
     private PrometheusMetrics metrics() {
         PrometheusMetrics m = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
         m.router(routerCounters);
+        if (requestLog != null) {
+            m.requestLog(requestLog::dropped);
+        }
         return m;
     }
 
