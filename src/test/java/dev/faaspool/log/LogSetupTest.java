@@ -88,6 +88,25 @@ class LogSetupTest {
         assertTrue(events.list.stream().allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.INFO));
     }
 
+    /** The process's own logback context: the level is set where faas-pool's loggers look, libraries kept quieter. */
+    @Test
+    void theLevelIsTheRootsAndTheLibrariesStayAtWarnUnlessItIsMoreSevere() {
+        LoggerContext global = LogSetup.context();
+        try {
+            LogSetup.configure(new LogSettings(Level.DEBUG, LogFormat.TEXT, null));
+            assertTrue(org.slf4j.LoggerFactory.getLogger("dev.faaspool.pool.Pool").isDebugEnabled());
+            assertFalse(org.slf4j.LoggerFactory.getLogger("com.github.dockerjava.core.X").isInfoEnabled());
+            LogSetup.configure(new LogSettings(Level.ERROR, LogFormat.TEXT, null));
+            assertFalse(org.slf4j.LoggerFactory.getLogger("dev.faaspool.pool.Pool").isWarnEnabled());
+            assertFalse(org.slf4j.LoggerFactory.getLogger("org.newsclub.net.unix.Y").isWarnEnabled());
+            assertTrue(global.getLogger(LogSetup.CONSOLE_LOGGER).isErrorEnabled());
+        } finally {
+            LogSetup.configure(LogSettings.DEFAULT);
+        }
+        assertTrue(org.slf4j.LoggerFactory.getLogger("dev.faaspool.pool.Pool").isInfoEnabled());
+        assertFalse(org.slf4j.LoggerFactory.getLogger("dev.faaspool.pool.Pool").isDebugEnabled());
+    }
+
     @Test
     void levelsAndFormatsAreParsedWithAClearMessage() {
         assertEquals(Level.TRACE, LogSettings.parseLevel("trace"));
