@@ -49,6 +49,11 @@ public final class PrometheusMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
+    /** Where other parts register their own metrics. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     /**
      * @param pools    the functions' pools now, for occupancy and container counts
      * @param requests each function's request counters
@@ -140,6 +145,7 @@ public final class PrometheusMetrics {
                         cb.call(c.recycledIdle.sum(), fn, "idle");
                         cb.call(c.recycledTimeout.sum(), fn, "timeout");
                         cb.call(c.recycledFailed.sum(), fn, "failed");
+                        cb.call(c.recycledImage.sum(), fn, "image");
                     }
                 }).register(registry);
         registry.register(new LatencyCollector(latency));

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
                     + "(see 'faas-pool report --help').",
             "",
             "Stops on SIGINT or SIGTERM: stops accepting, lets running requests finish, removes every container "
-                    + "and socket it made, and prints the latency summary."
+                    + "and socket it made, and prints the latency summary. SIGHUP reloads --config (as an edit does)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -121,6 +121,15 @@ public final class Main implements Callable<Integer> {
                     + "time, outcome) to FILE (appended to) or, with -, to standard output. Off by default.")
     Path requestLog;
 
+    @Option(names = "--logs", paramLabel = "DIR", defaultValue = "logs",
+            description = "Where each function's output goes, <function>.log, rotated at 10 MiB, 5 files "
+                    + "(default: ${DEFAULT-VALUE}). 'faas-pool logs FUNCTION' prints it.")
+    Path logs;
+
+    @Option(names = "--log-handlers",
+            description = "Also print every line a handler writes to faas-pool's own output, as <function>/<slot>: ...")
+    boolean logHandlers;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -137,6 +146,9 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new Main(out, err));
         cl.addSubcommand("report", new ReportCommand(out, err));
+        cl.addSubcommand("validate", new ValidateCommand(out, err));
+        cl.addSubcommand("logs", new LogsCommand(out, err));
+        cl.setAllowSubcommandsAsOptionParameters(true); // --logs logs: a value, though a subcommand has that name
         return cl;
     }
 
@@ -156,7 +168,9 @@ public final class Main implements Callable<Integer> {
         try {
             settings = settings();
         } catch (ConfigException e) {
-            fail(json, "invalid configuration: " + e.getMessage());
+            for (ConfigException p : e.problems()) {
+                fail(json, "invalid configuration: " + p.getMessage());
+            }
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
             fail(json, e.getMessage());
@@ -173,6 +187,8 @@ public final class Main implements Callable<Integer> {
             Runtime.getRuntime().halt(0);
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Hangup hangup = new Hangup(config == null ? "started without --config (the built-in function), there is nothing to reload"
+                : "still starting, the configuration read at start is being applied");
         try {
             service.start();
         } catch (Exception e) {
@@ -183,10 +199,12 @@ public final class Main implements Callable<Integer> {
         if (config != null) {
             Integer min = poolSize;
             InetSocketAddress front = http == null ? null : option("--http", http);
-            service.watch(new ConfigWatcher(config, configSeen, service, c -> {
+            ConfigWatcher watcher = new ConfigWatcher(config, configSeen, service::apply, c -> {
                 PoolConfig o = min == null ? c : c.withMin(min);
                 return front == null ? o : o.withHttp(front);
-            }));
+            });
+            service.watch(watcher);
+            hangup.reloadWith(watcher::reloadNow);
         }
         service.reportWarm(Duration.ofMinutes(2));
         stopped.await();
@@ -233,7 +251,7 @@ public final class Main implements Callable<Integer> {
                 adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                access, logging());
+                access, logs, logHandlers, logging());
     }
 
     /** {@code --log-level}, {@code --log-format}, {@code --request-log}, validated. */

@@ -10,7 +10,9 @@ import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.HttpRouter;
 import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
+import dev.faaspool.log.LogSetup;
 import dev.faaspool.log.RequestLog;
+import dev.faaspool.logs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;
@@ -24,6 +26,7 @@ import dev.faaspool.pool.PoolSnapshot;
 import dev.faaspool.pool.RunDirectory;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.DockerRuntime;
+import dev.faaspool.runtime.ImageCatalog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -34,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.nio.channels.ServerSocketChannel;
@@ -45,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Service implements AutoCloseable {
     private static final Duration OCCUPANCY_SAMPLE = Duration.ofMillis(100);
+    /** How old an image's cached ID may be before a read refreshes it: how soon a rebuilt image rolls. */
+    private static final Duration IMAGE_REFRESH = Duration.ofSeconds(2);
 
     private final Settings settings;
     private final PrintStream out;
@@ -69,6 +75,8 @@ final class Service implements AutoCloseable {
     /** The HTTP front listener, when the configuration has one; replaced only under this object's lock. */
     private HttpRouter router;
     private final RouterCounters routerCounters = new RouterCounters();
+    private ImageCatalog images;
+    private FunctionLogs functionLogs;
     private LatencyLog latencyLog;
     /** The request log; null when it is off. */
     private RequestLog requestLog;
@@ -95,8 +103,20 @@ final class Service implements AutoCloseable {
     private void startUnsafe() throws Exception {
         startedNanos = System.nanoTime();
         SocketDescriptors.check();
-        runtime = DockerRuntime.connect(settings.dockerHost());
+        functionLogs = new FunctionLogs(settings.logs(), settings.logHandlers() ? LogSetup.handlerLines(settings.logging().format()) : null, Clock.systemUTC());
+        opened.add(functionLogs); // closed after the runtime, whose removals finish the containers' output
+        DockerRuntime docker = DockerRuntime.connect(settings.dockerHost());
+        runtime = docker;
         opened.add(runtime);
+        docker.captureOutput(functionLogs);
+        ExecutorService inspector = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "image-catalog"); // the cache's refreshes: never the owner or a loop
+            t.setDaemon(true);
+            return t;
+        });
+        opened.add(inspector::shutdownNow);
+        images = new ImageCatalog(runtime, IMAGE_REFRESH, com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+                inspector);
         config = settings.config();
         checkImages(config);
         for (FunctionSpec f : config.functions()) {
@@ -111,7 +131,7 @@ final class Service implements AutoCloseable {
         }
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
-                PoolServices.system(guard));
+                PoolServices.system(guard).withImages(images::cachedId));
         int n = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < n; i++) {
             loops.add(new EventLoop("dispatch-" + (i + 1), System::nanoTime, guard));
@@ -137,7 +157,7 @@ final class Service implements AutoCloseable {
 
     private void checkImages(PoolConfig c) {
         for (FunctionSpec f : c.functions()) {
-            if (!runtime.imageExists(f.image())) {
+            if (images.load(f.image()).isEmpty()) {
                 throw new IllegalStateException("function '" + f.name() + "': image " + f.image()
                         + " does not exist locally (nothing is pulled); build it first, see runtime-init/build-images.sh");
             }
@@ -154,6 +174,7 @@ final class Service implements AutoCloseable {
         if (requestLog != null) {
             m.requestLog(requestLog::dropped);
         }
+        functionLogs.register(m.registry());
         return m;
     }
 
@@ -336,6 +357,8 @@ final class Service implements AutoCloseable {
             f.put("listen", spec.listen() == null ? null : Defaults.format(spec.listen()));
             f.put("hosts", spec.hosts());
             f.put("mode", spec.mode().configName());
+            f.put("image", spec.image());
+            f.put("imageId", fp.imageId());
             f.put("min", spec.pool().min());
             f.put("target", p.target());
             f.put("targetReason", p.targetReason());

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param drain            how long shutdown waits for running requests
  * @param startConcurrency how many containers may be created and started at once
  * @param adminAccess      who may read the admin endpoint (its token, if any; allowed on {@code admin})
+ * @param logs             where the functions' logs go, {@code <function>.log} each
+ * @param logHandlers      whether the functions' lines also go to faas-pool's own output
  * @param logging          faas-pool's own log and the request log
  */
 public record Settings(
@@ -28,4 +30,6 @@ public record Settings(
         Duration drain,
         int startConcurrency,
         AdminAccess adminAccess,
+        Path logs,
+        boolean logHandlers,
         LogSettings logging) {}

@@ -32,8 +32,13 @@ import org.yaml.snakeyaml.nodes.Node;
  *     pool: { min: 4, max: 16 }
  * }</pre>
  * Omitted fields take the defaults documented in {@code pool-config/README.md}. A directory is read as
- * all of its {@code .yaml} and {@code .yml} files in name order; a function name or listen address
- * may appear only once across them.
+ * all of its {@code .yaml} and {@code .yml} files in name order; a function name, a listen address or a
+ * {@code hosts:} name may appear only once across them, and {@code host:} and {@code http:} in one file.
+ * A function's {@code env-file} is read relative to the file that names it ({@link EnvFile}).
+ *
+ * <p>Every error is collected rather than the first one thrown: each file is read whatever the files
+ * before it hold, each function whatever the one before it holds (a function stops at its first error,
+ * as its later fields may depend on the earlier ones); {@link ConfigException#problems()} has them all.
  */
 public final class ConfigLoader {
     /** The keys each section accepts; pool-config/schema.json states the same (ConfigSchemaTest holds them equal). */
@@ -225,6 +230,11 @@ public final class ConfigLoader {
         } catch (java.time.format.DateTimeParseException e) {
             throw s.error(key, "'" + t + "' is not a time of day, for example 08:00 or 18:30");
         }
+    }
+
+    /** The files {@link #load} reads for {@code path}: the file itself, or a directory's YAML files in name order. */
+    public List<Path> files(Path path) throws ConfigException {
+        return filesOf(path);
     }
 
     private static List<Path> filesOf(Path path) throws ConfigException {

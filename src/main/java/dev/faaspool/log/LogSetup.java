@@ -32,6 +32,8 @@ public final class LogSetup {
     public static final String CONSOLE_LOGGER = "faas-pool.console";
     /** The logger that what is printed to {@code System.err} goes to in JSON mode. */
     public static final String STDERR_LOGGER = "faas-pool.stderr";
+    /** The logger of the functions' lines that {@code --log-handlers} also prints, in JSON mode. */
+    public static final String HANDLER_LOGGER = "faas-pool.handler";
     private static final List<String> LIBRARIES = List.of("com.github.dockerjava", "org.newsclub");
 
     private LogSetup() {}
@@ -101,6 +103,18 @@ public final class LogSetup {
             return out;
         }
         return lines(CONSOLE_LOGGER, org.slf4j.event.Level.INFO);
+    }
+
+    /**
+     * Where {@code --log-handlers} prints the functions' lines ({@code <function>/<slot>: text}): standard
+     * error in text; in JSON, each line an INFO event of {@value #HANDLER_LOGGER}, not a WARN of
+     * {@value #STDERR_LOGGER}: a handler's output is not faas-pool's warning.
+     */
+    public static PrintStream handlerLines(LogFormat format) {
+        if (format == LogFormat.TEXT) {
+            return System.err;
+        }
+        return lines(HANDLER_LOGGER, org.slf4j.event.Level.INFO);
     }
 
     /** A stream whose every line is an event of {@code logger} at {@code level}. */

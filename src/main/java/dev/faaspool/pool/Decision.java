@@ -30,6 +30,11 @@ sealed interface Decision {
         /** Idle past its grace, beyond the target. */
         IDLE,
         /** Idle, and another function's waiting requests need its memory within the host's budget. */
-        RECLAIMED
+        RECLAIMED,
+        /**
+         * Idle, of the image its function's reference pointed at before (rebuilt, retagged), and its
+         * replacements of the new image make the warm count without it.
+         */
+        IMAGE_CHANGED
     }
 }

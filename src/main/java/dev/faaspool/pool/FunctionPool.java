@@ -43,6 +43,8 @@ public final class FunctionPool {
     private volatile ScalingPolicy.Target target;
     /** Why the last start failed, until a start succeeds; written by launchers and the owner, read by views. */
     private volatile StartFailure lastStartFailure;
+    /** The ID its image reference points at now, as the owner last read it; null while not known. */
+    private volatile String imageId;
 
     // Confined to the owner thread.
     private int consecutiveFailures;
@@ -86,6 +88,9 @@ public final class FunctionPool {
         if (!sameContainers(before, next)) {
             generation++;
         }
+        if (!before.image().equals(next.image())) {
+            imageId = null; // another reference: its ID is read again before the next start
+        }
     }
 
     private static boolean sameContainers(FunctionSpec a, FunctionSpec b) {
@@ -97,6 +102,31 @@ public final class FunctionPool {
 
     int generation() {
         return generation;
+    }
+
+    /** The image ID new containers of this function are created from; null while not known. */
+    public String imageId() {
+        return imageId;
+    }
+
+    /**
+     * The function's image reference points at {@code id} now (null: not known, which changes nothing):
+     * from here on, slots of another image are stale and roll ({@link PoolPlan}). Owner thread only.
+     * Returns whether the ID changed from a known one.
+     */
+    boolean imageId(String id) {
+        String before = imageId;
+        if (id == null || id.equals(before)) {
+            return false;
+        }
+        imageId = id;
+        return before != null;
+    }
+
+    /** Whether {@code s} runs an image its function's reference no longer points at. */
+    boolean stale(Slot s) {
+        String now = imageId;
+        return now != null && s.imageId() != null && !s.imageId().equals(now);
     }
 
     /** Stops the function: no more containers start; those there are retire as they come free. */
@@ -171,7 +201,7 @@ public final class FunctionPool {
 
     /** Whether {@code s} is to be retired when it next has nothing to serve. */
     private boolean recycles(Slot s) {
-        return s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation;
+        return s.uses() >= spec.pool().maxUses() || draining || s.generation() != generation || stale(s);
     }
 
     /**
@@ -251,7 +281,7 @@ public final class FunctionPool {
             return hasRoom(s);
         }
         if (recycles(s)) {
-            counters.recycledUsed.increment();
+            (stale(s) ? counters.recycledImage : counters.recycledUsed).increment();
             owner.retire(this, s, null, null, null);
             return false;
         }
@@ -418,10 +448,11 @@ public final class FunctionPool {
             for (Request r : s.running()) {
                 oldest = Math.min(oldest, r.acceptedNanos());
             }
-            views.add(new FunctionView.SlotView(s.id(), state, s.uses(), s.generation(), s.warmSinceNanos(), oldest));
+            views.add(new FunctionView.SlotView(s.id(), state, s.uses(), s.generation(), s.warmSinceNanos(), oldest,
+                    s.imageId()));
         }
         return new FunctionView(key, spec, generation, draining, waiting, target.ready(), demand.snapshot(now),
-                demand.servesFasterThanAStart(), consecutiveFailures, notBeforeNanos, views);
+                demand.servesFasterThanAStart(), consecutiveFailures, notBeforeNanos, views, imageId);
     }
 
     /** Why the last container start failed, or null when none failed since the last that succeeded. Any thread. */

@@ -19,10 +19,11 @@ import java.util.List;
  * @param consecutiveFailures starts that failed in a row
  * @param notBeforeNanos      with failures, no start before this ticker time (the backoff)
  * @param slots               its slots that are not retired
+ * @param imageId             the image ID its image reference points at now, null when not known
  */
 record FunctionView(String key, FunctionSpec spec, int generation, boolean draining, int waiting, int heldTarget,
         Demand.Snapshot demand, boolean busyFreesSoonerThanAStart, int consecutiveFailures, long notBeforeNanos,
-        List<SlotView> slots) {
+        List<SlotView> slots, String imageId) {
 
     FunctionView {
         slots = List.copyOf(slots);
@@ -32,9 +33,10 @@ record FunctionView(String key, FunctionSpec spec, int generation, boolean drain
      * One slot at the view's instant.
      *
      * @param oldestAcceptedNanos when the oldest request it runs was accepted; {@link Long#MAX_VALUE} for none
+     * @param imageId             the image ID its container was created from, null when not known
      */
     record SlotView(String id, SlotState state, int uses, int generation, long warmSinceNanos,
-            long oldestAcceptedNanos) {}
+            long oldestAcceptedNanos, String imageId) {}
 
     int count(SlotState state) {
         int n = 0;
@@ -50,6 +52,14 @@ record FunctionView(String key, FunctionSpec spec, int generation, boolean drain
     int available() {
         int n = count(SlotState.STARTING) + count(SlotState.WARM);
         return spec.mode().reusesContainers() ? n + count(SlotState.BUSY) : n;
+    }
+
+    /**
+     * Whether {@code s} runs an image its function's reference no longer points at (the current
+     * definition's; one of an older definition is superseded anyway). Unknown IDs are never stale.
+     */
+    boolean stale(SlotView s) {
+        return imageId != null && s.imageId() != null && !s.imageId().equals(imageId) && s.generation() == generation;
     }
 
     /** Whether {@code s} is within {@link PoolPlan#recycleAhead} uses of its {@code max-uses}. */

@@ -312,6 +312,7 @@ public final class Pool implements AutoCloseable {
     private void decide(boolean sweep) {
         long now = ticker.read();
         Map<String, FunctionPool> fps = functions;
+        readImageIds(fps.values());
         List<FunctionView> views = new ArrayList<>(fps.size());
         fps.forEach((key, fp) -> views.add(fp.view(key, now)));
         ZonedDateTime wall = ZonedDateTime.now(services.wall().withZone(host.zone()));
@@ -323,12 +324,29 @@ public final class Pool implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes the image ID each function's reference points at now from the cache (never the engine: this is
+     * the owner's thread); a change makes the plan roll that function's slots of the old image.
+     */
+    private void readImageIds(Collection<FunctionPool> fps) {
+        for (FunctionPool fp : fps) {
+            if (fp.draining()) {
+                continue;
+            }
+            String before = fp.imageId();
+            if (fp.imageId(services.images().current(fp.spec().image()))) {
+                log.info("{}: image {} now is {} (was {}): replacing its containers of the old image",
+                        fp.spec().name(), fp.spec().image(), fp.imageId(), before);
+            }
+        }
+    }
+
     private void carryOut(FunctionPool fp, Decision d, long now) {
         switch (d) {
             case Decision.Start start -> {
                 for (int i = 0; i < start.count(); i++) {
                     Slot s = new Slot(fp.spec().name() + "-" + slotSeq.incrementAndGet(), fp.spec().name(), now,
-                            fp.generation());
+                            fp.generation(), fp.imageId());
                     fp.slots().put(s.id(), s);
                     services.launchers().execute(guard.guard("launch", () -> life.launch(fp, s)));
                 }

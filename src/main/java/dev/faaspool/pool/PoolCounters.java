@@ -18,6 +18,8 @@ public final class PoolCounters {
     public final LongAdder recycledTimeout = new LongAdder();
     /** Containers retired because they broke: died, did not take a connection, lost their control connection. */
     public final LongAdder recycledFailed = new LongAdder();
+    /** Containers replaced because their function's image tag came to point at another image ID. */
+    public final LongAdder recycledImage = new LongAdder();
     /** How requests' handlers ended, by cause (every request that a handler took ends one way). */
     public final Map<HandlerExit.Cause, LongAdder> handlerExits = handlerExits();
 

@@ -27,6 +27,12 @@ import java.util.Map;
  *   <li>Then each function gets what {@link #toStart} says it lacks, in an order that puts those
  *       below their minimum first and otherwise turns with {@code round}, so that none always comes first to
  *       the memory budget. While starts fail, one start at a time, none before the backoff's time.</li>
+ *   <li>An image rolls: when a function's image reference comes to point at another image ID, its slots of
+ *       the old one are stale. They count as gone for {@link #toStart}, so their replacements start first,
+ *       within {@code max}; a sweep retires a stale idle slot only while the others still make the ready
+ *       target without it (so the warm count does not drop below what it was as the replacements come
+ *       warm), except at {@code max} with nothing starting: there, one at a time, as the room for its
+ *       replacement. A stale busy slot finishes its request, then retires ({@link FunctionPool}).</li>
  *   <li>Within {@code memory-budget}: a function whose requests wait may take idle containers of other
  *       functions above their minimum, those warm longest first; a target alone may not (two functions
  *       pre-warming against each other would trade containers forever).</li>
@@ -132,15 +138,25 @@ final class PoolPlan {
      */
     static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
             int warm, int busy, int expiring) {
+        return toStart(spec, target, waiting, busyFreesSoonerThanAStart, starting, warm, busy, expiring, 0);
+    }
+
+    /**
+     * As {@link #toStart(FunctionSpec, int, int, boolean, int, int, int, int)}, with {@code stale} of the
+     * slots counted (of an image the function's reference no longer points at, and not expiring) counting
+     * as gone too: their replacements start ahead, within {@code max}.
+     */
+    static int toStart(FunctionSpec spec, int target, int waiting, boolean busyFreesSoonerThanAStart, int starting,
+            int warm, int busy, int expiring, int stale) {
         int short_;
         if (spec.mode().reusesContainers()) {
             // Requests wait only when every busy container serves as many as it may: each new one takes
             // concurrency of them.
             int waitingContainers = Math.ceilDiv(waiting, spec.concurrency());
             int serving = busyFreesSoonerThanAStart ? Math.max(busy, waitingContainers) : busy + waitingContainers;
-            short_ = Math.max(target, serving) - (starting + warm + busy - expiring);
+            short_ = Math.max(target, serving) - (starting + warm + busy - expiring - stale);
         } else {
-            short_ = target + waiting - (starting + warm);
+            short_ = target + waiting - (starting + warm - stale);
         }
         int room = spec.pool().max() - (starting + warm + busy);
         return Math.max(0, Math.min(short_, room));
@@ -159,6 +175,9 @@ final class PoolPlan {
             } else if (s.state() == SlotState.WARM) {
                 if ((v.draining() && v.waiting() == 0) || s.generation() != v.generation()) {
                     t.retire(s, Decision.Why.SUPERSEDED, "its function was changed or removed", out);
+                } else if (v.stale(s) && t.mayRetireStale()) {
+                    t.retire(s, Decision.Why.IMAGE_CHANGED, "of image " + s.imageId() + ", while " + spec.image()
+                            + " now is " + v.imageId(), out);
                 } else if (v.expiring(s) && t.warm + t.busy - t.expiring >= Math.max(1, t.target.ready())) {
                     t.retire(s, Decision.Why.RECYCLED, "after " + s.uses() + " of its " + spec.pool().maxUses()
                             + " uses: its replacement is warm", out);
@@ -210,6 +229,8 @@ final class PoolPlan {
         int warm;
         int busy;
         int expiring;
+        /** Stale slots ({@link FunctionView#stale}) among those {@link #ready} counts, not expiring. */
+        int stale;
 
         Tally(FunctionView view, ScalingPolicy.Target target) {
             this.view = view;
@@ -222,7 +243,34 @@ final class PoolPlan {
                 if ((s.state() == SlotState.WARM || s.state() == SlotState.BUSY) && view.expiring(s)) {
                     expiring++;
                 }
+                if (countsAsStale(s)) {
+                    stale++;
+                }
             }
+        }
+
+        private boolean countsAsStale(FunctionView.SlotView s) {
+            boolean counted = switch (s.state()) {
+                case STARTING, WARM -> true;
+                case BUSY -> spec.mode().reusesContainers();
+                case RETIRED -> false;
+            };
+            boolean expires = (s.state() == SlotState.WARM || s.state() == SlotState.BUSY) && view.expiring(s)
+                    && spec.mode().reusesContainers();
+            return counted && !expires && view.stale(s);
+        }
+
+        /**
+         * Whether a stale idle slot may retire now: the others still make the ready target (at least one)
+         * without it, counting only those that serve now (not starting ones); or, at {@code max} with none
+         * starting, its replacement has no room until it goes.
+         */
+        boolean mayRetireStale() {
+            int serving = warm + (spec.mode().reusesContainers() ? busy : 0);
+            if (serving - 1 >= Math.max(1, target.ready())) {
+                return true;
+            }
+            return starting == 0 && starting + warm + busy >= spec.pool().max();
         }
 
         int ready() {
@@ -234,7 +282,7 @@ final class PoolPlan {
                 return 0;
             }
             return PoolPlan.toStart(spec, target.ready(), view.waiting(), view.busyFreesSoonerThanAStart(),
-                    starting, warm, busy, expiring);
+                    starting, warm, busy, expiring, stale);
         }
 
         long memory() {
@@ -246,6 +294,9 @@ final class PoolPlan {
                 return;
             }
             out.add(new Decision.Retire(view.key(), s.id(), why, detail));
+            if (countsAsStale(s)) {
+                stale--;
+            }
             switch (s.state()) {
                 case STARTING -> starting--;
                 case WARM -> warm--;

@@ -17,9 +17,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param launchers where container starts run (each blocks on the engine, then waits for its init)
  * @param reapers   where container removals and diagnoses run
  * @param guard     counts and logs what any of the pool's tasks throws
+ * @param images    which image ID each function's image points at now (never blocking); a change rolls its pool
  */
 public record PoolServices(Ticker ticker, Clock wall, Scheduler owner, ExecutorService launchers,
-        ExecutorService reapers, TaskGuard guard) {
+        ExecutorService reapers, TaskGuard guard, ImageIds images) {
+
+    /** Services that know no image IDs ({@link ImageIds#none}). */
+    public PoolServices(Ticker ticker, Clock wall, Scheduler owner, ExecutorService launchers,
+            ExecutorService reapers, TaskGuard guard) {
+        this(ticker, wall, owner, launchers, reapers, guard, ImageIds.none());
+    }
+
+    /** These services, with {@code images} as the source of image IDs. */
+    public PoolServices withImages(ImageIds images) {
+        return new PoolServices(ticker, wall, owner, launchers, reapers, guard, java.util.Objects.requireNonNull(images));
+    }
 
     /** The machine's clocks and the pool's own threads. */
     public static PoolServices system(TaskGuard guard) {

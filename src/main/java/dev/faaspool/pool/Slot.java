@@ -35,6 +35,8 @@ public final class Slot {
     private int leases;
 
     private final int generation;
+    /** The image ID its container is created from; null: from its function's image reference. */
+    private final String imageId;
 
     Slot(String id, String function, long createdNanos) {
         this(id, function, createdNanos, 0);
@@ -42,10 +44,24 @@ public final class Slot {
 
     /** @param generation the version of its function's definition it was started with */
     Slot(String id, String function, long createdNanos, int generation) {
+        this(id, function, createdNanos, generation, null);
+    }
+
+    /**
+     * @param imageId the image ID its container is created from (so that a retag racing the create cannot
+     *                give it another image than the one recorded), null to create it from the reference
+     */
+    Slot(String id, String function, long createdNanos, int generation, String imageId) {
         this.id = id;
         this.function = function;
         this.createdNanos = createdNanos;
         this.generation = generation;
+        this.imageId = imageId;
+    }
+
+    /** The image ID its container was created from, or null when it was created from the image reference. */
+    public String imageId() {
+        return imageId;
     }
 
     int generation() {

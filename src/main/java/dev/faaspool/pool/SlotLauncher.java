@@ -138,7 +138,9 @@ final class SlotLauncher {
             case DEFAULT -> null;
             case UNCONFINED -> "unconfined";
         };
-        return new ContainerSpec("faas-" + instance + "-" + slot.id(), spec.image(), spec.command(), env, labels,
+        // By ID when known: the container is of the image the slot records, whatever a retag does meanwhile.
+        String image = slot.imageId() != null ? slot.imageId() : spec.image();
+        return new ContainerSpec("faas-" + instance + "-" + slot.id(), image, spec.command(), env, labels,
                 slot.endpoint().dir(), CONTROL_MOUNT, l.memoryBytes(), l.pids(), l.tmpBytes(), l.user(),
                 l.milliCpus() * 1_000_000L, l.shmBytes(), l.nofile(), seccomp, spec.sandbox().runtime(),
                 CgroupParent.of(instance, spec.name()), spec.network());

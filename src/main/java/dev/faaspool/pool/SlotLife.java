@@ -232,6 +232,10 @@ final class SlotLife {
                 fp.counters().recycledIdle.increment();
                 log.info("{}: retiring idle {} {}", name, s, d.detail());
             }
+            case IMAGE_CHANGED -> {
+                fp.counters().recycledImage.increment();
+                log.info("{}: replacing {} {}", name, s, d.detail());
+            }
             case SUPERSEDED, TIMED_OUT -> { }
         }
         cleanUp(fp, s, null, null, null);

@@ -51,6 +51,9 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     boolean networkExists(String name);
 
+    /** The local image {@code image} (a reference or an ID): its ID and metadata, or null when it does not exist. */
+    ImageInfo inspectImage(String image);
+
     @Override
     void close();
 }

@@ -3,6 +3,8 @@ package dev.faaspool.runtime;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
@@ -12,6 +14,7 @@ import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -38,14 +41,22 @@ import org.slf4j.LoggerFactory;
 public final class DockerRuntime implements ContainerRuntime {
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
     private static final int LOG_LINES = 10;
+    /** The engine's log file of a container, at most (twice, rotated): the stream reads it as it is written. */
+    private static final String ENGINE_LOG_SIZE = "2m";
 
     private final DockerClient docker;
+    private final String host;
+    /** Follows each started container's output, once {@link #captureOutput} was called. */
+    private volatile DockerLogStreams logs;
+    /** Function and slot of each container created and not yet started or removed, while output is captured. */
+    private final Map<String, String[]> sources = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Whether the engine manages control groups as directories (its cgroupfs driver): then each function gets its own. */
     private final boolean cgroupfs;
 
-    private DockerRuntime(DockerClient docker, boolean cgroupfs) {
+    private DockerRuntime(DockerClient docker, String host, boolean cgroupfs) {
         this.docker = docker;
+        this.host = host;
         this.cgroupfs = cgroupfs;
     }
 
@@ -57,15 +68,7 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     public static DockerRuntime connect(String host) {
         String h = host != null ? host : System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
-        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(h).build();
-        var http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(URI.create(h))
-                .sslConfig(config.getSSLConfig())
-                .maxConnections(128)
-                .connectionTimeout(Duration.ofSeconds(5))
-                .responseTimeout(Duration.ofSeconds(60))
-                .build();
-        DockerClient client = DockerClientImpl.getInstance(config, http);
+        DockerClient client = client(h, 128, Duration.ofSeconds(60));
         try {
             client.pingCmd().exec();
         } catch (RuntimeException e) {
@@ -83,7 +86,30 @@ public final class DockerRuntime implements ContainerRuntime {
             log.warn("the Docker engine's cgroup driver is {}: functions share the CPU per container, not per"
                     + " function", driver);
         }
-        return new DockerRuntime(client, "cgroupfs".equals(driver));
+        return new DockerRuntime(client, h, "cgroupfs".equals(driver));
+    }
+
+    /** A client of the engine at {@code h}; {@code responseTimeout} null: none (for streams that stay quiet). */
+    private static DockerClient client(String h, int maxConnections, Duration responseTimeout) {
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(h).build();
+        var http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(URI.create(h))
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(maxConnections)
+                .connectionTimeout(Duration.ofSeconds(5));
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    /**
+     * From now on, the output of every container this runtime starts goes to {@code output}, from its start
+     * to its end (its removal waits for that, bounded; see {@link DockerLogStreams}). The streams have a client,
+     * and connections, of their own: one per running container.
+     */
+    public void captureOutput(ContainerOutput output) {
+        logs = new DockerLogStreams(client(host, Integer.MAX_VALUE, null), output);
     }
 
     @Override
@@ -109,6 +135,10 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withUlimits(List.of(new Ulimit("nofile", spec.nofile(), spec.nofile())))
                 .withRuntime(spec.runtime())
                 .withTmpFs(tmpfs)
+                // What the container writes goes through the engine's file of it: bounded, whatever it writes
+                // (the engine's default has no bound), and readable by the log stream (DockerLogStreams).
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
+                        Map.of("max-size", ENGINE_LOG_SIZE, "max-file", "2")))
                 // Read-only: the container can connect to its socket, and create nothing on the host.
                 .withBinds(new Bind(spec.controlDir().toString(), new Volume(spec.controlMount()), AccessMode.ro));
         if (spec.shmBytes() > 0) {
@@ -131,22 +161,46 @@ public final class DockerRuntime implements ContainerRuntime {
         if (!spec.command().isEmpty()) {
             cmd.withCmd(spec.command());
         }
-        return call("create container " + spec.name() + " from " + spec.image(), () -> cmd.exec().getId());
+        String id = call("create container " + spec.name() + " from " + spec.image(), () -> cmd.exec().getId());
+        if (logs != null) {
+            sources.put(id, new String[] {spec.labels().getOrDefault(Labels.FUNCTION, "?"),
+                    spec.labels().getOrDefault(Labels.SLOT, spec.name())});
+        }
+        return id;
     }
 
     @Override
     public void start(String id) {
         call("start container " + shortId(id), () -> docker.startContainerCmd(id).exec());
+        String[] source = sources.remove(id);
+        DockerLogStreams l = logs;
+        if (l != null && source != null) {
+            l.follow(id, source[0], source[1]); // returns at once: the stream has a thread of its own
+        }
     }
 
     @Override
     public void remove(String id) {
+        sources.remove(id);
+        DockerLogStreams l = logs;
+        if (l != null) {
+            l.finish(id, () -> kill(id));
+        }
         try {
             docker.removeContainerCmd(id).withForce(true).exec();
         } catch (NotFoundException gone) {
             // Already removed: what the caller wanted.
         } catch (RuntimeException e) {
             throw new ContainerRuntimeException("remove container " + shortId(id) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Kills a running container (SIGKILL) and returns once it stopped; one that does not run is left as it is. */
+    private void kill(String id) {
+        try {
+            docker.killContainerCmd(id).exec();
+        } catch (NotFoundException | ConflictException notRunning) {
+            // Stopped or gone already: its output has ended.
         }
     }
 
@@ -243,7 +297,25 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     @Override
+    public ImageInfo inspectImage(String image) {
+        InspectImageResponse r;
+        try {
+            r = docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            return null;
+        } catch (RuntimeException e) {
+            throw new ContainerRuntimeException("inspect image " + image + ": " + e.getMessage(), e);
+        }
+        var config = r.getConfig();
+        String[] entrypoint = config == null ? null : config.getEntrypoint();
+        Long size = r.getSize();
+        return new ImageInfo(r.getId(), entrypoint == null ? List.of() : List.of(entrypoint),
+                config == null ? "" : config.getUser(), size == null ? 0 : size);
+    }
+
+    @Override
     public void close() {
+        closeQuietly(logs);
         closeQuietly(docker);
     }
 

@@ -34,7 +34,8 @@ import picocli.CommandLine;
 class MainTest {
     private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
             "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
-            "--docker-host", "--admin-token-file", "--log-level", "--log-format", "--request-log");
+            "--docker-host", "--admin-token-file", "--logs", "--log-handlers", "--log-level", "--log-format",
+            "--request-log");
 
     @TempDir
     Path tmp;
@@ -88,6 +89,27 @@ class MainTest {
         assertEquals(2, r.exit, r.toString());
         assertEquals("faas-pool: invalid configuration: " + config + ":6: functions.hello.pool.min: must be >= 0 (was -1)",
                 r.err.strip());
+    }
+
+    @Test
+    void everyConfigurationErrorIsPrintedOnALineOfItsOwn() throws Exception {
+        Path config = Files.writeString(tmp.resolve("two.yaml"), """
+                functions:
+                  a:
+                    image: img
+                    pool: { min: -1 }
+                  b:
+                    image: img
+                    network: host
+                """);
+        Result r = run("--config", config.toString());
+        assertEquals(2, r.exit, r.toString());
+        List<String> lines = r.err.strip().lines().toList();
+        assertEquals(2, lines.size(), r.err);
+        assertEquals("faas-pool: invalid configuration: " + config + ":4: functions.a.pool.min: must be >= 0 (was -1)",
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("faas-pool: invalid configuration: " + config
+                + ":7: functions.b.network: host is refused"), lines.get(1));
     }
 
     @Test
@@ -250,6 +272,17 @@ class MainTest {
     void listenMovesTheBuiltInFunction() throws Exception {
         FunctionSpec hello = single(settings("--listen", "0.0.0.0:9000"));
         assertEquals(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 9000), hello.listen());
+    }
+
+    @Test
+    void theFunctionLogOptionsReachTheSettings() throws Exception {
+        Settings d = settings();
+        assertEquals(Path.of("logs"), d.logs());
+        assertEquals(false, d.logHandlers());
+        Settings s = settings("--logs", "logs", "--log-handlers"); // a value, though the logs subcommand has that name
+        assertEquals(Path.of("logs"), s.logs());
+        assertEquals(true, s.logHandlers());
+        assertEquals(Path.of("/tmp/fn-logs"), settings("--logs", "/tmp/fn-logs").logs());
     }
 
     @Test

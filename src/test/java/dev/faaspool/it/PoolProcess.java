@@ -102,8 +102,11 @@ final class PoolProcess implements AutoCloseable {
     /**
      * A loopback port free now, below the kernel's ephemeral range: a port from that range (what binding
      * to port 0 gives) can be taken by any outgoing connection, the tests' own clients included, between
-     * now and faas-pool's bind of it.
+     * now and faas-pool's bind of it. A port is never handed out twice in one test JVM: two calls in a row
+     * otherwise can draw the same free port, which the configuration then rejects as a duplicate listener.
      */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() throws IOException {
         int below = 32768;
         try {
@@ -115,6 +118,9 @@ final class PoolProcess implements AutoCloseable {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int i = 0; i < 1000; i++) {
             int port = random.nextInt(10_000, Math.max(10_001, below));
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return s.getLocalPort();
             } catch (IOException inUse) {

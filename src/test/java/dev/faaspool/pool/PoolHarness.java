@@ -7,6 +7,7 @@ import dev.faaspool.config.PoolConfig;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.runtime.FakeRuntime;
+import dev.faaspool.runtime.ImageCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,6 +38,9 @@ final class PoolHarness implements AutoCloseable {
     final String instance = "unit-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
     private final ExecutorService launchers = Executors.newCachedThreadPool();
     private final ExecutorService reapers = Executors.newFixedThreadPool(2);
+    private final ExecutorService inspector = Executors.newSingleThreadExecutor();
+    /** The image IDs the pool reads, as Service feeds them: refreshed 2 s (virtual) after each load. */
+    final ImageCatalog images = new ImageCatalog(runtime, Duration.ofSeconds(2), ticker::read, inspector);
     private final RunDirectory runDir;
     final Pool pool;
 
@@ -51,8 +55,9 @@ final class PoolHarness implements AutoCloseable {
         PoolConfig config = config(yaml);
         runDir = RunDirectory.open(dir.resolve("run"), instance, dir.resolve("locks"));
         Clock wall = Clock.fixed(Instant.parse("2026-12-02T12:00:00Z"), ZoneOffset.UTC);
+        config.functions().forEach(f -> images.load(f.image())); // as Service checks them before it starts
         pool = new Pool(config, runtime, runDir, instance, latencies(config), 4, backoff,
-                new PoolServices(ticker, wall, owner, launchers, reapers, guard));
+                new PoolServices(ticker, wall, owner, launchers, reapers, guard).withImages(images::cachedId));
         pool.start();
     }
 
@@ -104,6 +109,7 @@ final class PoolHarness implements AutoCloseable {
         } finally {
             runtime.close();
             runDir.close();
+            inspector.shutdownNow();
         }
     }
 }

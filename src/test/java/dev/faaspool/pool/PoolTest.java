@@ -231,6 +231,49 @@ class PoolTest {
         }
     }
 
+    @Test
+    void aRetaggedImageRollsEveryWarmSlotWithoutTheWarmCountDropping() throws Exception {
+        String yaml = config(function("hello", "fork", "min: 3\nmax: 6\nscaling: fixed", "timeouts:\n  request: 1h"));
+        try (PoolHarness h = new PoolHarness(tmp, yaml)) {
+            FunctionPool fp = h.fn("hello");
+            String old = h.runtime.imageId("faas-hello:latest");
+            h.await("three warm", () -> fp.count(SlotState.WARM) == 3);
+            assertEquals(old, fp.imageId());
+            for (String id : h.runtime.running()) {
+                assertEquals(old, h.runtime.imageIdOf(id));
+                assertEquals(old, h.runtime.spec(id).image(), "created by ID, not by tag");
+            }
+            Slot busyOld = fp.slots().values().iterator().next();
+            Lease lease = take(h, fp, busyOld);
+
+            h.runtime.tag("faas-hello:latest", "sha256:rebuilt");
+            int leastWarm = Integer.MAX_VALUE;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!(fp.count(SlotState.WARM) == 3 && fp.count(SlotState.STARTING) == 0
+                    && fp.slots().values().stream().filter(s -> s.state() == SlotState.WARM)
+                            .allMatch(s -> "sha256:rebuilt".equals(s.imageId())))) {
+                assertTrue(System.nanoTime() < deadline, "rolled within 20 s: " + fp.slots().values());
+                h.advance(Duration.ofMillis(20));
+                leastWarm = Math.min(leastWarm, fp.count(SlotState.WARM));
+                Thread.sleep(1);
+            }
+            assertTrue(leastWarm >= 2, "never fewer warm than the two idle ones before the roll: " + leastWarm);
+            assertEquals(4, fp.slots().size(), "three new warm ones and the busy old one: " + fp.slots().values());
+            assertEquals("sha256:rebuilt", fp.imageId());
+            assertEquals(SlotState.BUSY, busyOld.state(), "a busy old one finishes its request");
+
+            assertFalse(fp.finished(lease, 0), "an old-image slot is not reused after its request");
+            h.await("the busy one retired", () -> h.runtime.removed().contains(busyOld.containerId()));
+            assertEquals(3, fp.count(SlotState.WARM), "its replacement was warm before it went");
+            for (String id : h.runtime.running()) {
+                assertEquals("sha256:rebuilt", h.runtime.imageIdOf(id), "every container is of the new image");
+            }
+            assertEquals(3, h.runtime.running().size());
+            assertEquals(3, fp.counters().recycledImage.sum(), "two idle ones and the busy one, counted as image");
+            assertEquals(0, fp.counters().recycledUsed.sum());
+        }
+    }
+
     /** What the dispatcher does with a warm slot for a connection accepted now: take, lease, hand-off ACKed. */
     private static Lease take(PoolHarness h, FunctionPool fp, Slot s) {
         assertTrue(fp.take(s), "taken");

@@ -213,6 +213,10 @@ public final class FakeRuntime implements ContainerRuntime {
     private final Set<String> missingImages = new HashSet<>();
     /** Networks the engine has besides none; like Docker's, bridge from the start. */
     private final Set<String> networks = new HashSet<>(Set.of("bridge"));
+    /** Image references retagged by the test, to the ID each points at now; others point at {@link #defaultId}. */
+    private final Map<String, String> tags = new HashMap<>();
+    /** Every ID any reference pointed at: creating from an ID works while the image exists, as in Docker. */
+    private final Set<String> knownIds = new HashSet<>();
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private boolean down;
     private int failNext;
@@ -267,6 +271,58 @@ public final class FakeRuntime implements ContainerRuntime {
         synchronized (lock) {
             networks.add(name);
         }
+    }
+
+    /**
+     * From now on {@code image} points at the image {@code id} (a rebuild, {@code docker tag}); the image
+     * it pointed at before still exists, and containers may still be created from its ID.
+     */
+    public void tag(String image, String id) {
+        synchronized (lock) {
+            knownIds.add(imageIdLocked(image));
+            tags.put(image, id);
+            knownIds.add(id);
+        }
+    }
+
+    /** The ID {@code image} points at now. */
+    public String imageId(String image) {
+        synchronized (lock) {
+            return imageIdLocked(image);
+        }
+    }
+
+    /** The ID of the image the container {@code containerId} was created from. */
+    public String imageIdOf(String containerId) {
+        synchronized (lock) {
+            return resolveLocked(known(containerId).spec.image());
+        }
+    }
+
+    private String imageIdLocked(String image) {
+        return tags.getOrDefault(image, defaultId(image));
+    }
+
+    /** A reference's own ID, or an ID as it is. */
+    private String resolveLocked(String imageOrId) {
+        return imageOrId.startsWith("sha256:") ? imageOrId : imageIdLocked(imageOrId);
+    }
+
+    /** A missing reference, or an ID no existing reference points at and no retag made. */
+    private boolean missingLocked(String imageOrId) {
+        if (!imageOrId.startsWith("sha256:")) {
+            return missingImages.contains(imageOrId);
+        }
+        for (String m : missingImages) {
+            if (imageIdLocked(m).equals(imageOrId)) {
+                return true;
+            }
+        }
+        return !imageOrId.startsWith("sha256:fake-") && !knownIds.contains(imageOrId);
+    }
+
+    private static String defaultId(String image) {
+        return "sha256:fake-" + image;
     }
 
     /**
@@ -383,7 +439,7 @@ public final class FakeRuntime implements ContainerRuntime {
         synchronized (lock) {
             String what = "create container " + spec.name() + " from " + spec.image();
             engineCall(what);
-            if (missingImages.contains(spec.image())) {
+            if (missingLocked(spec.image())) {
                 throw new ContainerRuntimeException(what + ": No such image: " + spec.image(), null);
             }
             if (!spec.network().equals("none") && !networks.contains(spec.network())) {
@@ -538,6 +594,17 @@ public final class FakeRuntime implements ContainerRuntime {
         synchronized (lock) {
             engineCall("inspect network " + name);
             return name.equals("none") || networks.contains(name);
+        }
+    }
+
+    @Override
+    public ImageInfo inspectImage(String image) {
+        synchronized (lock) {
+            engineCall("inspect image " + image);
+            if (missingLocked(image)) {
+                return null;
+            }
+            return new ImageInfo(resolveLocked(image), List.of("/faas-init"), "", 1_000_000);
         }
     }
 
