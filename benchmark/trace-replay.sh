@@ -28,7 +28,7 @@ out=benchmark/results/trace-replay.md
 mkdir -p benchmark/results
 say "replaying (each table, then 8 more draws of it; oneshot is the slow one: a container per request)"
 start=$(date +%s)
-body="$("$java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
+body="$("$java" -Dfaaspool.log.level=WARN -cp "target/classes:target/test-classes:$(cat "$cp_file")" dev.faaspool.pool.TraceReplay "$@")"
 took=$(( $(date +%s) - start ))
 {
   echo "# Trace replay: the pre-warm scheduler against fixed pools"

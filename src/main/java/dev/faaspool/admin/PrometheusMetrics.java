@@ -219,6 +219,13 @@ public final class PrometheusMetrics {
         }
     }
 
+    /** Adds the request log's lines dropped because its writer could not keep up ({@code faas_request_log_dropped_total}). */
+    public void requestLog(java.util.function.LongSupplier dropped) {
+        CounterWithCallback.builder().name("faas_request_log_dropped")
+                .help("Request log lines dropped because the writer could not keep up (its queue was full)")
+                .callback(cb -> cb.call(dropped.getAsLong())).register(registry);
+    }
+
     /** Adds the HTTP front listener's counts ({@code faas_http_router_requests_total{outcome}}). */
     public void router(RouterCounters c) {
         CounterWithCallback.builder().name("faas_http_router_requests")

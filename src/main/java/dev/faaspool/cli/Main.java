@@ -9,6 +9,9 @@ import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.config.Units;
+import dev.faaspool.log.LogFormat;
+import dev.faaspool.log.LogSettings;
+import dev.faaspool.log.LogSetup;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,6 +105,22 @@ public final class Main implements Callable<Integer> {
             description = "Docker Engine address (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
     String dockerHost;
 
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "Least severe message of faas-pool's own log written: trace, debug, info, warn or error "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json, for faas-pool's own log (standard error) and the request log. json: one "
+                    + "JSON object per line, and the startup and status lines go to the log too (default: "
+                    + "${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--request-log", paramLabel = "FILE|-",
+            description = "Writes one line per request (function, client, slot, warm/cold, dispatch and service "
+                    + "time, outcome) to FILE (appended to) or, with -, to standard output. Off by default.")
+    Path requestLog;
+
     @Option(names = "--logs", paramLabel = "DIR", defaultValue = "logs",
             description = "Where each function's output goes, <function>.log, rotated at 10 MiB, 5 files "
                     + "(default: ${DEFAULT-VALUE}). 'faas-pool logs FUNCTION' prints it.")
@@ -134,19 +154,30 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        LogSettings logging;
+        try {
+            logging = logging();
+        } catch (IllegalArgumentException e) {
+            err.println("faas-pool: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        LogSetup.configure(logging);
+        boolean json = logging.format() == LogFormat.JSON;
         Settings settings;
         List<String> configSeen = config == null ? List.of() : ConfigWatcher.fingerprint(config);
         try {
             settings = settings();
         } catch (ConfigException e) {
-            e.problems().forEach(p -> err.println("faas-pool: invalid configuration: " + p.getMessage()));
+            for (ConfigException p : e.problems()) {
+                fail(json, "invalid configuration: " + p.getMessage());
+            }
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
-            err.println("faas-pool: " + e.getMessage());
+            fail(json, e.getMessage());
             return EXIT_CONFIG;
         }
 
-        Service service = new Service(settings, out);
+        Service service = new Service(settings, LogSetup.console(logging.format(), out));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             service.close();
@@ -162,7 +193,7 @@ public final class Main implements Callable<Integer> {
             service.start();
         } catch (Exception e) {
             Runtime.getRuntime().removeShutdownHook(hook);
-            err.println("faas-pool: cannot start: " + e.getMessage());
+            fail(json, "cannot start: " + e.getMessage());
             return EXIT_START;
         }
         if (config != null) {
@@ -220,7 +251,21 @@ public final class Main implements Callable<Integer> {
                 adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                access, logs, logHandlers);
+                access, logs, logHandlers, logging());
+    }
+
+    /** {@code --log-level}, {@code --log-format}, {@code --request-log}, validated. */
+    LogSettings logging() {
+        return new LogSettings(LogSettings.parseLevel(logLevel), LogFormat.parse(logFormat), requestLog);
+    }
+
+    /** Why faas-pool stops: a line on standard error; in JSON mode an ERROR event, like every other line there. */
+    private void fail(boolean json, String why) {
+        if (json) {
+            LoggerFactory.getLogger("faas-pool").error(why);
+        } else {
+            err.println("faas-pool: " + why);
+        }
     }
 
     private static void within(String name, int value, int min, int max) {

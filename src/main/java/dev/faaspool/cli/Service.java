@@ -10,6 +10,8 @@ import dev.faaspool.dispatch.FunctionDispatch;
 import dev.faaspool.dispatch.HttpRouter;
 import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
+import dev.faaspool.log.LogSetup;
+import dev.faaspool.log.RequestLog;
 import dev.faaspool.logs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
@@ -76,6 +78,8 @@ final class Service implements AutoCloseable {
     private ImageCatalog images;
     private FunctionLogs functionLogs;
     private LatencyLog latencyLog;
+    /** The request log; null when it is off. */
+    private RequestLog requestLog;
     private StatusLine statusLine;
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
@@ -99,7 +103,7 @@ final class Service implements AutoCloseable {
     private void startUnsafe() throws Exception {
         startedNanos = System.nanoTime();
         SocketDescriptors.check();
-        functionLogs = new FunctionLogs(settings.logs(), settings.logHandlers() ? System.err : null, Clock.systemUTC());
+        functionLogs = new FunctionLogs(settings.logs(), settings.logHandlers() ? LogSetup.handlerLines(settings.logging().format()) : null, Clock.systemUTC());
         opened.add(functionLogs); // closed after the runtime, whose removals finish the containers' output
         DockerRuntime docker = DockerRuntime.connect(settings.dockerHost());
         runtime = docker;
@@ -121,6 +125,10 @@ final class Service implements AutoCloseable {
         }
         RunDirectory runDir = RunDirectory.open(settings.runRoot(), settings.instance());
         opened.add(runDir);
+        requestLog = RequestLog.open(settings.logging()); // closed after the loops: every request's line is in
+        if (requestLog != null) {
+            opened.add(requestLog);
+        }
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
                 PoolServices.system(guard).withImages(images::cachedId));
@@ -163,6 +171,9 @@ final class Service implements AutoCloseable {
     private PrometheusMetrics metrics() {
         PrometheusMetrics m = new PrometheusMetrics(pool::serving, counters, latencyLog, pool::engineState, guard);
         m.router(routerCounters);
+        if (requestLog != null) {
+            m.requestLog(requestLog::dropped);
+        }
         functionLogs.register(m.registry());
         return m;
     }
@@ -170,7 +181,7 @@ final class Service implements AutoCloseable {
     /** The front listener on {@code address}, on the next event loop, routing to the dispatchers there are now. */
     private HttpRouter bindRouter(java.net.InetSocketAddress address) throws IOException {
         HttpRouter r = HttpRouter.bind(address, loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
-                routerCounters);
+                routerCounters, requestLog);
         r.routes(routes(config));
         return r;
     }
@@ -190,7 +201,7 @@ final class Service implements AutoCloseable {
     /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
     private FunctionDispatch bind(FunctionSpec f, FunctionPool fp) throws IOException {
         EventLoop loop = loops.get(nextLoop++ % loops.size());
-        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()));
+        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()), requestLog);
     }
 
     /**
@@ -229,7 +240,7 @@ final class Service implements AutoCloseable {
             }
             if (next.http() != null && !next.http().equals(config.http())) {
                 nextRouter = HttpRouter.bind(next.http(), loops.get(nextLoop++ % loops.size()), Defaults.FIRST_BYTE,
-                        routerCounters);
+                        routerCounters, requestLog);
             }
         } catch (IOException | RuntimeException e) {
             moved.values().forEach(Service::closeQuietly);
@@ -293,7 +304,8 @@ final class Service implements AutoCloseable {
     /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
     void reportWarm(Duration timeout) throws InterruptedException {
         boolean all;
-        warmProgress = new WarmProgress(pool::serving, out, StatusLine.onTerminal(), guard);
+        warmProgress = new WarmProgress(pool::serving, out,
+                StatusLine.onTerminal() && settings.logging().redrawsStatusLine(), guard);
         try {
             all = pool.awaitWarm(timeout);
         } finally {
@@ -312,7 +324,8 @@ final class Service implements AutoCloseable {
         out.printf("admin: http://%s/status  latency log: %s%n", Defaults.format(settings.admin()),
                 latencyLog.logFile());
         out.flush();
-        statusLine = new StatusLine(pool::serving, counters, latencyLog, out, StatusLine.onTerminal(),
+        statusLine = new StatusLine(pool::serving, counters, latencyLog, out,
+                StatusLine.onTerminal() && settings.logging().redrawsStatusLine(),
                 Duration.ofSeconds(30));
     }
 

@@ -2,6 +2,7 @@ package dev.faaspool.cli;
 
 import dev.faaspool.admin.AdminAccess;
 import dev.faaspool.config.PoolConfig;
+import dev.faaspool.log.LogSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.time.Duration;
  * @param adminAccess      who may read the admin endpoint (its token, if any; allowed on {@code admin})
  * @param logs             where the functions' logs go, {@code <function>.log} each
  * @param logHandlers      whether the functions' lines also go to faas-pool's own output
+ * @param logging          faas-pool's own log and the request log
  */
 public record Settings(
         PoolConfig config,
@@ -29,4 +31,5 @@ public record Settings(
         int startConcurrency,
         AdminAccess adminAccess,
         Path logs,
-        boolean logHandlers) {}
+        boolean logHandlers,
+        LogSettings logging) {}

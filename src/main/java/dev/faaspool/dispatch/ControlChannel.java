@@ -103,6 +103,7 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         lease = l;
         handed++;
         x.stage = Exchange.Stage.HANDING;
+        x.lease = l;
         expect = Expect.ACK;
         long sent = Native.sendDescriptor(fd, (byte) 'F', x.fd);
         if (sent != 1) {

@@ -1,8 +1,12 @@
 package dev.faaspool.dispatch;
 
+import dev.faaspool.log.Outcome;
+import dev.faaspool.log.RequestRecord;
+import dev.faaspool.log.RequestSink;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.RequestCounters;
+import dev.faaspool.pool.Lease;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,6 +20,10 @@ import java.lang.foreign.MemorySegment;
  * down (FIN), and what the client still sends read and dropped until it closes or {@link #LINGER_NANOS}
  * passes, because closing with unread input would reset the connection and could destroy the answer
  * before the client reads it (nginx's {@code lingering_close}).
+ *
+ * <p>Each outcome of a request passes here (its answer, its drop, its end in {@link ServedClient}), and
+ * goes to the request log when there is one ({@link #record}); without one, what that costs is a null
+ * check.
  */
 final class Dispatcher {
     static final long LINGER_NANOS = 200_000_000L;
@@ -27,13 +35,18 @@ final class Dispatcher {
     private final EventLoop loop;
     private final FunctionLatency latency;
     private final RequestCounters counters;
+    /** The request log; null when it is off. */
+    private final RequestSink requests;
     private int lingering;
 
-    Dispatcher(String function, EventLoop loop, FunctionLatency latency, RequestCounters counters) {
+    /** @param requests where each request's record goes, or null when the request log is off */
+    Dispatcher(String function, EventLoop loop, FunctionLatency latency, RequestCounters counters,
+            RequestSink requests) {
         this.function = function;
         this.loop = loop;
         this.latency = latency;
         this.counters = counters;
+        this.requests = requests;
     }
 
     String function() {
@@ -44,35 +57,86 @@ final class Dispatcher {
         return counters;
     }
 
-    /** The init took a request accepted at {@code accepted}, given a slot at {@code leased}, at {@code now}. */
-    void taken(boolean cold, long accepted, long leased, long now) {
-        latency.record(cold ? LatencyKind.COLD : LatencyKind.WARM, now - accepted);
-        latency.record(LatencyKind.QUEUE, leased - accepted);
+    /** {@code x} was accepted: with the request log on, its client's address is taken while it surely has one. */
+    void accepted(Exchange x) {
+        if (requests != null) {
+            x.client = PeerAddress.of(x.fd);
+        }
+    }
+
+    /** An init took {@code x}, handed off on {@code lease}, at {@code now}: it owns the descriptor. */
+    void taken(Exchange x, Lease lease, long now) {
+        x.acked = true;
+        x.ackedNanos = now;
+        boolean cold = lease.cold();
+        latency.record(cold ? LatencyKind.COLD : LatencyKind.WARM, now - x.acceptedNanos);
+        latency.record(LatencyKind.QUEUE, x.leasedNanos - x.acceptedNanos);
         (cold ? counters.cold : counters.warm).increment();
     }
 
     /** 503 with Retry-After: no container could take the request (in time, or at all). */
-    void unavailable(int fd, String why) {
+    void unavailable(Exchange x, String why) {
         counters.rejected.increment();
-        answer(fd, HttpErrorResponse.unavailable(why, 1));
+        answer(x, Outcome.UNAVAILABLE, HttpErrorResponse.unavailable(why, 1));
     }
 
-    /** 503 with Retry-After: the function has as many connections as it admits. */
-    void overloaded(int fd, String why) {
+    /** 503 with Retry-After: the function has as many requests waiting as it admits. */
+    void overloaded(Exchange x, String why) {
         counters.overflow.increment();
+        answer(x, Outcome.OVERLOADED, HttpErrorResponse.unavailable(why, 1));
+    }
+
+    /** 503 with Retry-After, at its accept (no {@link Exchange} yet): the function has all the connections it admits. */
+    void overloaded(int fd, String why) {
+        overloaded(fd, loop.now(), why);
+    }
+
+    /** As {@link #overloaded(int, String)}, for a connection accepted at {@code acceptedNanos}. */
+    void overloaded(int fd, long acceptedNanos, String why) {
+        counters.overflow.increment();
+        if (requests != null) {
+            requests.record(RequestRecord.answered(requests.now(), function, PeerAddress.of(fd),
+                    loop.now() - acceptedNanos, Outcome.OVERLOADED));
+        }
         answer(fd, HttpErrorResponse.unavailable(why, 1));
     }
 
     /** 408: the client sent nothing within the first-byte timeout. */
-    void requestTimeout(int fd, long millis) {
+    void requestTimeout(Exchange x, long millis) {
         counters.firstByteTimeouts.increment();
-        answer(fd, HttpErrorResponse.requestTimeout("no request within " + millis + " ms"));
+        answer(x, Outcome.FIRST_BYTE_TIMEOUT, HttpErrorResponse.requestTimeout("no request within " + millis + " ms"));
     }
 
     /** 502: the init took the request but could not start its handler, or a container consumed it unacknowledged. */
-    void badGateway(int fd, String why) {
+    void badGateway(Exchange x, String why) {
         counters.failed.increment();
-        answer(fd, HttpErrorResponse.badGateway(why));
+        answer(x, Outcome.BAD_GATEWAY, HttpErrorResponse.badGateway(why));
+    }
+
+    /** The client of {@code x} went away before a container had its request; the caller closes it. */
+    void dropped(Exchange x) {
+        counters.gone.increment();
+        record(x, Outcome.DROPPED);
+    }
+
+    private void answer(Exchange x, Outcome outcome, HttpErrorResponse r) {
+        record(x, outcome);
+        answer(x.fd, r);
+    }
+
+    /**
+     * Hands the record of {@code x}, ended as {@code outcome} now, to the request log, if there is one.
+     * Before its descriptor is closed: without an address from its accept, it is asked for now.
+     */
+    void record(Exchange x, Outcome outcome) {
+        if (requests == null) {
+            return;
+        }
+        Lease l = x.lease;
+        String client = x.client != null ? x.client : PeerAddress.of(x.fd);
+        RequestRecord.Start start = !x.acked ? null : l.cold() ? RequestRecord.Start.COLD : RequestRecord.Start.WARM;
+        requests.record(new RequestRecord(requests.now(), function, client, l == null ? null : l.slot().id(), start,
+                x.acked ? x.ackedNanos - x.acceptedNanos : RequestRecord.NONE, loop.now() - x.acceptedNanos, outcome));
     }
 
     /** Writes {@code r} to the connection {@code fd} (this process's to close) and closes it gracefully. */

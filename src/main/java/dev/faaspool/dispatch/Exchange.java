@@ -1,5 +1,7 @@
 package dev.faaspool.dispatch;
 
+import dev.faaspool.pool.Lease;
+
 /**
  * One client connection of a function, from its accept until a handler holds it or faas-pool has
  * answered or dropped it. Confined to the function's event loop; this process owns {@link #fd} until
@@ -27,6 +29,13 @@ final class Exchange {
     /** Hand-offs tried. */
     int attempts;
     EventLoop.Timer timer;
+    /** The latest hand-off's lease: which slot it went to last, warm or cold (null before any). */
+    Lease lease;
+    /** Whether an init acknowledged it, at {@link #ackedNanos}. */
+    boolean acked;
+    long ackedNanos;
+    /** The client's address, taken at accept only while the request log is on; null otherwise. */
+    String client;
 
     Exchange(int fd, long acceptedNanos) {
         this.fd = fd;

@@ -4,6 +4,7 @@ import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.control.ControlConnection;
 import dev.faaspool.control.ControlMessage;
+import dev.faaspool.log.RequestSink;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.pool.FunctionPool;
@@ -78,12 +79,15 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
      * {@code address}: the function has no listener of its own and is reached through the HTTP front
      * listener only ({@link #routed}).
      *
+     * @param requests the request log, or null when it is off
+     *
      * @throws IOException naming the address when it cannot be bound (in use, not local)
      */
     public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
-            FunctionLatency latency, RequestCounters counters) throws IOException {
+            FunctionLatency latency, RequestCounters counters, RequestSink requests) throws IOException {
         ServerSocketChannel ch = address == null ? null : listen(pool.spec().name(), address);
-        return new FunctionDispatch(pool, loop, new Dispatcher(pool.spec().name(), loop, latency, counters), ch);
+        return new FunctionDispatch(pool, loop,
+                new Dispatcher(pool.spec().name(), loop, latency, counters, requests), ch);
     }
 
     /**
@@ -274,6 +278,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
             }
             open++;
             Exchange x = new Exchange(fd, now);
+            answers.accepted(x);
             long peeked = Native.peek(fd, loop.buffer(), 1);
             if (peeked > 0) {
                 readable(x); // the request came with the connection, as it usually does
@@ -306,12 +311,14 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
 
     private void admitRouted(int fd, long acceptedNanos) {
         if (open >= pool.spec().admission().connections()) {
-            answers.overloaded(fd, "function '" + function() + "' has " + open + " connections open, as many as"
-                    + " it admits");
+            answers.overloaded(fd, acceptedNanos, "function '" + function() + "' has " + open
+                    + " connections open, as many as it admits");
             return;
         }
         open++;
-        readable(new Exchange(fd, acceptedNanos));
+        Exchange x = new Exchange(fd, acceptedNanos);
+        answers.accepted(x);
+        readable(x);
     }
 
     private void idleReady(Exchange x) {
@@ -336,7 +343,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         loop.unregister(x.fd);
         waitingForBytes.remove(x);
         end(x);
-        answers.requestTimeout(x.fd, pool.spec().timeouts().firstByte().toMillis());
+        answers.requestTimeout(x, pool.spec().timeouts().firstByte().toMillis());
     }
 
     /** Its first bytes are there: it is a request. */
@@ -354,14 +361,14 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         FunctionSpec spec = pool.spec();
         if (queued.size() >= spec.admission().queued()) {
             end(x);
-            answers.overloaded(x.fd, "function '" + function() + "' has " + queued.size()
+            answers.overloaded(x, "function '" + function() + "' has " + queued.size()
                     + " requests waiting for a container, as many as it admits");
             return;
         }
         long deadline = x.acceptedNanos + spec.timeouts().acquire().toNanos();
         if (deadline - loop.now() <= 0) {
             end(x);
-            answers.unavailable(x.fd, noSlotInTime());
+            answers.unavailable(x, noSlotInTime());
             return;
         }
         x.stage = Exchange.Stage.QUEUED;
@@ -381,7 +388,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         }
         published();
         end(x);
-        answers.unavailable(x.fd, noSlotInTime());
+        answers.unavailable(x, noSlotInTime());
     }
 
     private String noSlotInTime() {
@@ -415,7 +422,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
     /** The init took {@code x}: it owns the descriptor (this process keeps its copy). */
     void acked(Exchange x, Lease lease) {
         long now = loop.now();
-        answers.taken(lease.cold(), x.acceptedNanos, x.leasedNanos, now);
+        answers.taken(x, lease, now);
         pool.taken(lease);
     }
 
@@ -425,14 +432,14 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
             return;
         }
         end(x);
-        pool.handedOff(lease, new ServedClient(x.fd, loop, answers, pool.spec().timeouts().request()));
+        pool.handedOff(lease, new ServedClient(x, loop, answers, pool.spec().timeouts().request()));
     }
 
     /** The init took {@code x} but could not start its handler: 502. */
     void startFailed(Exchange x, Lease lease, ControlMessage.Fail f) {
         log.warn("{}: {} could not start its handler: {} ({})", function(), lease.slot(), f.text(), f.stage());
         end(x);
-        answers.badGateway(x.fd, "function '" + function() + "' could not start its handler: " + f.text());
+        answers.badGateway(x, "function '" + function() + "' could not start its handler: " + f.text());
     }
 
     /**
@@ -451,13 +458,13 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         long peeked = Native.peek(x.fd, loop.buffer(), 1);
         if (peeked == -Native.EAGAIN) {
             end(x);
-            answers.badGateway(x.fd, "a container of function '" + function()
+            answers.badGateway(x, "a container of function '" + function()
                     + "' took the request without acknowledging it");
         } else if (peeked <= 0 || TcpInfo.reset(x.fd)) {
             drop(x);
         } else if (x.attempts > MAX_REDISPATCH) {
             end(x);
-            answers.unavailable(x.fd, "no container of function '" + function() + "' took the request ("
+            answers.unavailable(x, "no container of function '" + function() + "' took the request ("
                     + x.attempts + " tried)");
         } else {
             ControlChannel ch = queued.isEmpty() ? takeIdle() : null;
@@ -480,7 +487,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
 
     private void drop(Exchange x) {
         end(x);
-        answers.counters().gone.increment();
+        answers.dropped(x);
         Native.close(x.fd);
     }
 
@@ -518,7 +525,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
                 Exchange x = it.next();
                 it.remove();
                 end(x);
-                answers.unavailable(x.fd, "faas-pool is shutting down");
+                answers.unavailable(x, "faas-pool is shutting down");
             }
             published();
         });

@@ -1,6 +1,9 @@
 package dev.faaspool.dispatch;
 
 import dev.faaspool.config.Defaults;
+import dev.faaspool.log.Outcome;
+import dev.faaspool.log.RequestRecord;
+import dev.faaspool.log.RequestSink;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.metrics.RouterCounters;
 import java.io.IOException;
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * picks the function by {@link Routes}, and gives the descriptor to that function's dispatcher, which
  * serves it as if its own listener had accepted it. A head that names no function is answered 404, one
  * that is not HTTP/1 or larger than {@link #HEAD_LIMIT} 400, one not complete within the head timeout
- * 408; a client gone before its head is dropped. Loop thread only, but for {@link #routes}.
+ * 408; a client gone before its head is dropped. Loop thread only, but for {@link #routes}. What it
+ * answers or drops itself goes to the request log with no function ({@code function=-}); a routed
+ * connection's line is its function's dispatcher's.
  *
  * <h2>Waiting for the rest of a head without reading it</h2>
  * A head usually comes whole with the connection. When it does not, the connection is watched
@@ -48,28 +53,34 @@ public final class HttpRouter implements AutoCloseable {
     private final Duration headTimeout;
     private final RouterCounters counters;
     private final Dispatcher answers;
+    /** The request log; null when it is off. */
+    private final RequestSink requests;
     private final byte[] head = new byte[HEAD_LIMIT];
     private final Set<Waiting> waiting = new HashSet<>();
     private volatile Routes<? extends RouteTarget> routes = new Routes<>(Map.of(), Map.of());
     private boolean closed;
 
-    private HttpRouter(ServerSocketChannel server, EventLoop loop, Duration headTimeout, RouterCounters counters) {
+    private HttpRouter(ServerSocketChannel server, EventLoop loop, Duration headTimeout, RouterCounters counters,
+            RequestSink requests) {
         this.server = server;
         this.listenFd = SocketDescriptors.fdVal(server);
         this.loop = loop;
         this.headTimeout = headTimeout;
         this.counters = counters;
-        // Its answers are the router's own: counted in RouterCounters, never as a function's requests.
-        this.answers = new Dispatcher("http", loop, null, new RequestCounters());
+        this.requests = requests;
+        // Its answers are the router's own: counted in RouterCounters, never as a function's requests, and
+        // recorded here, without a function.
+        this.answers = new Dispatcher("http", loop, null, new RequestCounters(), null);
     }
 
     /**
      * Binds {@code address}; connections wait in the backlog until {@link #start()}.
      *
+     * @param requests the request log, or null when it is off
      * @throws IOException naming the address when it cannot be bound
      */
     public static HttpRouter bind(InetSocketAddress address, EventLoop loop, Duration headTimeout,
-            RouterCounters counters) throws IOException {
+            RouterCounters counters, RequestSink requests) throws IOException {
         ServerSocketChannel ch;
         try {
             ch = FunctionDispatch.listen("http", address);
@@ -77,7 +88,7 @@ public final class HttpRouter implements AutoCloseable {
             throw new IOException("the HTTP front listener cannot listen on " + Defaults.format(address) + ": "
                     + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()), e);
         }
-        return new HttpRouter(ch, loop, headTimeout, counters);
+        return new HttpRouter(ch, loop, headTimeout, counters, requests);
     }
 
     /** Routes by {@code next} from now on (a reload); from any thread. Heads already routed keep their function. */
@@ -123,6 +134,7 @@ public final class HttpRouter implements AutoCloseable {
             }
             if (waiting.size() >= MAX_WAITING) {
                 counters.overflow.increment();
+                record(fd, loop.now(), Outcome.OVERLOADED);
                 answers.answer(fd, HttpErrorResponse.unavailable(waiting.size()
                         + " connections are waiting for their request heads, as many as faas-pool admits", 1));
                 continue;
@@ -145,6 +157,7 @@ public final class HttpRouter implements AutoCloseable {
         if (n <= 0) {
             stopWaiting(w);
             counters.gone.increment();
+            record(w.fd, w.acceptedNanos, Outcome.DROPPED);
             Native.close(w.fd); // closed or reset before sending a head
             return;
         }
@@ -193,6 +206,7 @@ public final class HttpRouter implements AutoCloseable {
         }
         stopWaiting(w);
         counters.headTimeout.increment();
+        record(w.fd, w.acceptedNanos, Outcome.FIRST_BYTE_TIMEOUT);
         answers.answer(w.fd, HttpErrorResponse.requestTimeout("no complete request head within "
                 + headTimeout.toMillis() + " ms"));
     }
@@ -200,6 +214,7 @@ public final class HttpRouter implements AutoCloseable {
     private void badRequest(Waiting w, String why) {
         stopWaiting(w);
         counters.badRequest.increment();
+        record(w.fd, w.acceptedNanos, Outcome.BAD_REQUEST);
         log.debug("http: answered 400: {}", why);
         answers.answer(w.fd, HttpErrorResponse.badRequest(why));
     }
@@ -209,6 +224,7 @@ public final class HttpRouter implements AutoCloseable {
         RouteTarget target = routes.route(h);
         if (target == null) {
             counters.notFound.increment();
+            record(w.fd, w.acceptedNanos, Outcome.NOT_FOUND);
             log.debug("http: answered 404 for {} {} (host '{}')", h.method(), h.path(), h.host());
             answers.answer(w.fd, HttpErrorResponse.notFound("no function for " + printable(h.path())
                     + (h.host().isEmpty() ? "" : " on host " + printable(h.host()))
@@ -217,6 +233,14 @@ public final class HttpRouter implements AutoCloseable {
         }
         counters.routed.increment();
         target.routed(w.fd, w.acceptedNanos);
+    }
+
+    /** Gives the request log the record of {@code fd}, accepted then, ended as {@code outcome}; before it closes. */
+    private void record(int fd, long acceptedNanos, Outcome outcome) {
+        if (requests != null) {
+            requests.record(RequestRecord.answered(requests.now(), null, PeerAddress.of(fd), loop.now() - acceptedNanos,
+                    outcome));
+        }
     }
 
     /** A client's text in our answer: bounded, visible ASCII only (it is echoed back in a response body). */

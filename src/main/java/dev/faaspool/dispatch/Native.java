@@ -86,6 +86,7 @@ public final class Native {
             call("getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, PTR));
     private static final MethodHandle SETSOCKOPT =
             call("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
+    private static final MethodHandle GETPEERNAME = call("getpeername", FunctionDescriptor.of(INT, INT, PTR, PTR));
     private static final MethodHandle FD_VAL = fdVal();
 
     /** Per thread: the errno capture and a small scratch area (epoll_ctl's event, sendmsg's headers). */
@@ -382,7 +383,22 @@ public final class Native {
         }
     }
 
-    /** The result of this thread's last {@link #getOption}. */
+    /**
+     * {@code getpeername} into this thread's scratch area (a {@code sockaddr}); returns its length or
+     * -errno. Read it with {@link #option()} before the next call on this thread ({@link PeerAddress}).
+     */
+    public static int peerName(int fd) {
+        Scratch s = SCRATCH.get();
+        s.optLen.set(ValueLayout.JAVA_INT, 0, (int) s.opt.byteSize());
+        try {
+            int r = ret(s, (int) GETPEERNAME.invokeExact(s.errno, fd, s.opt, s.optLen));
+            return r < 0 ? r : s.optLen.get(ValueLayout.JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The result of this thread's last {@link #getOption} or {@link #peerName}. */
     public static MemorySegment option() {
         return SCRATCH.get().opt;
     }

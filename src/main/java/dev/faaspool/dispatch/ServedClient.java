@@ -1,5 +1,6 @@
 package dev.faaspool.dispatch;
 
+import dev.faaspool.log.Outcome;
 import dev.faaspool.pool.HandlerExit;
 import dev.faaspool.pool.HeldClient;
 import java.time.Duration;
@@ -18,13 +19,16 @@ import org.slf4j.LoggerFactory;
 final class ServedClient implements HeldClient {
     private static final Logger log = LoggerFactory.getLogger(ServedClient.class);
 
+    private final Exchange x;
     private final int fd;
     private final EventLoop loop;
     private final Dispatcher answers;
     private final Duration requestTimeout;
 
-    ServedClient(int fd, EventLoop loop, Dispatcher answers, Duration requestTimeout) {
-        this.fd = fd;
+    /** @param x the connection a handler now serves (its record ends here) */
+    ServedClient(Exchange x, EventLoop loop, Dispatcher answers, Duration requestTimeout) {
+        this.x = x;
+        this.fd = x.fd;
         this.loop = loop;
         this.answers = answers;
         this.requestTimeout = requestTimeout;
@@ -38,10 +42,13 @@ final class ServedClient implements HeldClient {
             HttpErrorResponse answer = exit.ok() ? null
                     : answerFor(answers.function(), exit, requestTimeout, TcpInfo.anythingWritten(fd));
             if (answer == null) {
+                answers.record(x, Outcome.SERVED);
                 answers.release(fd);
                 return;
             }
-            (answer.status() == 504 ? answers.counters().timedOut : answers.counters().handlerFailed).increment();
+            boolean timedOut = answer.status() == 504;
+            (timedOut ? answers.counters().timedOut : answers.counters().handlerFailed).increment();
+            answers.record(x, timedOut ? Outcome.TIMED_OUT : Outcome.BAD_GATEWAY);
             log.info("{}: answered {} for a handler that {}", answers.function(), answer.status(), exit.describe());
             answers.answer(fd, answer);
         });

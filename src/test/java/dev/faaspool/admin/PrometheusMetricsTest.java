@@ -47,6 +47,21 @@ class PrometheusMetricsTest {
         }
     }
 
+    @Test
+    void theRequestLogsDroppedLinesAreACounter() throws IOException {
+        LatencyLog latency = LatencyLog.open(tmp, "metrics-test", List.of(), Duration.ofHours(1), Clock.systemUTC());
+        try {
+            PrometheusMetrics m = new PrometheusMetrics(List::of, Map.of(), latency, () -> "closed", new TaskGuard());
+            long[] dropped = {0};
+            m.requestLog(() -> dropped[0]);
+            assertEquals(0, value(scrape(m), "faas_request_log_dropped_total"));
+            dropped[0] = 17;
+            assertEquals(17, value(scrape(m), "faas_request_log_dropped_total"));
+        } finally {
+            latency.finish();
+        }
+    }
+
     private static String scrape(PrometheusMetrics m) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         m.write(out);

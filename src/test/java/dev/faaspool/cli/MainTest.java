@@ -34,7 +34,8 @@ import picocli.CommandLine;
 class MainTest {
     private static final List<String> OPTIONS = List.of("--config", "--pool-size", "--listen", "--admin",
             "--instance", "--run-dir", "--reports", "--report-interval", "--drain-timeout", "--start-concurrency",
-            "--docker-host", "--admin-token-file", "--logs", "--log-handlers");
+            "--docker-host", "--admin-token-file", "--logs", "--log-handlers", "--log-level", "--log-format",
+            "--request-log");
 
     @TempDir
     Path tmp;
@@ -298,6 +299,25 @@ class MainTest {
         assertEquals(8, s.startConcurrency());
         assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9999), s.admin());
         assertEquals("unix:///tmp/docker.sock", s.dockerHost());
+    }
+
+    @Test
+    void theLogOptionsReachTheSettingsAndTheDefaultIsTextAtInfoWithoutARequestLog() throws Exception {
+        assertEquals(dev.faaspool.log.LogSettings.DEFAULT, settings().logging());
+        dev.faaspool.log.LogSettings l = settings("--log-level", "debug", "--log-format", "json", "--request-log", "-")
+                .logging();
+        assertEquals(org.slf4j.event.Level.DEBUG, l.level());
+        assertEquals(dev.faaspool.log.LogFormat.JSON, l.format());
+        assertEquals(dev.faaspool.log.LogSettings.STDOUT, l.requestLog());
+        assertEquals(Path.of("/var/log/faas/requests.log"),
+                settings("--request-log", "/var/log/faas/requests.log").logging().requestLog());
+    }
+
+    @Test
+    void aWrongLogLevelOrFormatExitsTwoNamingTheOption() {
+        assertExitsTwo("faas-pool: --log-level must be one of trace, debug, info, warn, error (was 'loud')",
+                "--log-level", "loud");
+        assertExitsTwo("faas-pool: --log-format must be text or json (was 'xml')", "--log-format", "xml");
     }
 
     @Test

@@ -8,6 +8,9 @@ import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.HandlerMode;
 import dev.faaspool.config.Scaling;
 import dev.faaspool.config.Specs;
+import dev.faaspool.log.Outcome;
+import dev.faaspool.log.RequestRecord;
+import dev.faaspool.log.RequestSink;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.metrics.TaskGuard;
@@ -48,6 +51,19 @@ class FunctionDispatchTest {
     private FunctionDispatch dispatch;
     private FunctionPool pool;
     private final RequestCounters counters = new RequestCounters();
+    /** What the dispatcher hands the request log, in order. */
+    private final List<RequestRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final RequestSink sink = new RequestSink() {
+        @Override
+        public java.time.Instant now() {
+            return java.time.Instant.EPOCH;
+        }
+
+        @Override
+        public void record(RequestRecord r) {
+            records.add(r);
+        }
+    };
     private final TaskGuard guard = new TaskGuard();
 
     @AfterEach
@@ -76,7 +92,7 @@ class FunctionDispatchTest {
         fixture = new PoolFixture(tmp);
         pool = fixture.pool(spec);
         loop = new EventLoop("test", System::nanoTime, guard);
-        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters);
+        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters, sink);
         dispatch.start();
     }
 
@@ -172,8 +188,16 @@ class FunctionDispatchTest {
                 Init.answer(fd);
                 init.say("DONE 0 " + (i + 1) + "\n"); // faas-pool's copy closes now: the client sees the end
                 assertEquals(RESPONSE, readAll(c));
+                RequestRecord r = records.get(i); // made before faas-pool's copy closed
+                assertEquals(Outcome.SERVED, r.outcome());
+                assertEquals("fn", r.function());
+                assertEquals("127.0.0.1:" + c.getLocalPort(), r.client());
+                assertTrue(r.start() != null, "its init took it (the first may have waited for the slot's adoption)");
+                assertTrue(r.slot().startsWith("fn-"), r.slot());
+                assertTrue(r.dispatchNanos() >= 0 && r.dispatchNanos() <= r.serviceNanos(), r.toString());
             }
         }
+        assertEquals(3, records.size(), "one record per request: " + records);
         assertEquals(3, counters.warm.sum() + counters.cold.sum());
         await(() -> PoolFixture.count(pool, SlotState.WARM) == 1, "the slot is warm again");
         assertEquals(List.of(), fixture.owner.retired);
@@ -357,6 +381,12 @@ class FunctionDispatchTest {
             String r = readAll(c);
             assertTrue(r.startsWith("HTTP/1.1 502 ") && r.contains("without acknowledging"), r);
         }
+        assertEquals(1, records.size(), records.toString());
+        RequestRecord r = records.get(0);
+        assertEquals(Outcome.BAD_GATEWAY, r.outcome());
+        assertTrue(r.slot().startsWith("fn-"), "the slot that consumed it: " + r);
+        assertNull(r.start(), "no init acknowledged it");
+        assertEquals(RequestRecord.NONE, r.dispatchNanos());
     }
 
     @Test
@@ -370,6 +400,8 @@ class FunctionDispatchTest {
             String r = readAll(c);
             assertTrue(r.startsWith("HTTP/1.1 502 "), r);
         }
+        assertEquals(List.of(Outcome.BAD_GATEWAY), outcomes());
+        assertTrue(records.get(0).start() != null && records.get(0).dispatchNanos() >= 0, "its init took it: " + records);
         assertEquals(1, fixture.owner.retired.size());
     }
 
@@ -391,6 +423,9 @@ class FunctionDispatchTest {
             String r = readAll(c);
             assertTrue(r.startsWith("HTTP/1.1 502 ") && r.contains("could not start its handler"), r);
         }
+        // The first one's record comes when its container exits (not here); the 502 is recorded as it is answered.
+        assertEquals(List.of(Outcome.BAD_GATEWAY), outcomes());
+        assertTrue(records.get(0).start() != null && records.get(0).dispatchNanos() >= 0, "its init took it: " + records);
     }
 
     /** A FAIL exec answered 502 (which uses the loop's buffer) leaves the DONE read with it intact. */
@@ -433,6 +468,11 @@ class FunctionDispatchTest {
         }
         assertEquals(1, counters.firstByteTimeouts.sum());
         assertEquals(1, PoolFixture.count(pool, SlotState.WARM));
+        assertEquals(Outcome.FIRST_BYTE_TIMEOUT, records.get(0).outcome());
+        assertTrue(records.get(0).serviceNanos() >= 300_000_000L, "answered after the first-byte timeout: " + records.get(0));
+        assertEquals(21, records.size(), "one record per connection: " + records);
+        assertEquals(20, outcomes().stream().filter(o -> o == Outcome.DROPPED).count());
+        assertTrue(records.stream().allMatch(r -> r.slot() == null && r.start() == null), records.toString());
     }
 
     @Test
@@ -467,6 +507,11 @@ class FunctionDispatchTest {
         }
         assertEquals(1, counters.overflow.sum());
         assertEquals(1, counters.rejected.sum());
-        assertNull(null);
+        assertEquals(List.of(Outcome.OVERLOADED, Outcome.UNAVAILABLE), outcomes());
+        assertTrue(records.get(1).serviceNanos() >= 700_000_000L, "after the acquire timeout: " + records.get(1));
+    }
+
+    private List<Outcome> outcomes() {
+        return records.stream().map(RequestRecord::outcome).toList();
     }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.faaspool.log.Outcome;
+import dev.faaspool.log.RequestRecord;
+import dev.faaspool.log.RequestSink;
 import dev.faaspool.metrics.RouterCounters;
 import dev.faaspool.metrics.TaskGuard;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +37,19 @@ import org.junit.jupiter.api.Test;
 class HttpRouterTest {
     private final TaskGuard guard = new TaskGuard();
     private final RouterCounters counters = new RouterCounters();
+    /** What the router hands the request log itself (a routed connection's record is its function's). */
+    private final List<RequestRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final RequestSink sink = new RequestSink() {
+        @Override
+        public java.time.Instant now() {
+            return java.time.Instant.EPOCH;
+        }
+
+        @Override
+        public void record(RequestRecord r) {
+            records.add(r);
+        }
+    };
     private final ExecutorService handlers = Executors.newCachedThreadPool();
     private EventLoop loop;
     private HttpRouter router;
@@ -113,7 +130,7 @@ class HttpRouterTest {
     void start() throws Exception {
         loop = new EventLoop("router-test", System::nanoTime, guard);
         router = HttpRouter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), loop,
-                Duration.ofMillis(500), counters);
+                Duration.ofMillis(500), counters, sink);
         router.routes(new Routes<>(Map.of("hello", hello, "api", api), Map.of("api.example.com", api)));
         router.start();
         address = router.address();
@@ -157,6 +174,7 @@ class HttpRouterTest {
         String req2 = "GET /anything HTTP/1.1\r\nHost: API.example.com:8080\r\n\r\n";
         assertTrue(exchange(ascii(req2)).endsWith("api " + req2.length() + "\n" + req2));
         assertEquals(2, counters.routed.sum());
+        assertEquals(List.of(), records, "a routed connection's line is its function's dispatcher's");
     }
 
     @Test
@@ -185,6 +203,11 @@ class HttpRouterTest {
         assertTrue(a.contains("/function/nope on host other.example"), a);
         assertEquals(0, hello.served.get() + api.served.get());
         assertEquals(1, counters.notFound.sum());
+        assertEquals(1, records.size(), records.toString());
+        RequestRecord r = records.get(0);
+        assertEquals(Outcome.NOT_FOUND, r.outcome());
+        assertEquals(null, r.function(), "the name the client asked for is not written: it is the client's text");
+        assertTrue(r.client().startsWith("127.0.0.1:") && r.slot() == null, r.toString());
     }
 
     @Test
@@ -194,6 +217,7 @@ class HttpRouterTest {
         assertTrue(a.startsWith("HTTP/1.1 400 Bad Request"), a);
         assertTrue(System.nanoTime() - t0 < 400_000_000L, "answered before the head timeout");
         assertEquals(1, counters.badRequest.sum());
+        assertEquals(List.of(Outcome.BAD_REQUEST), records.stream().map(RequestRecord::outcome).toList());
     }
 
     @Test
@@ -232,6 +256,8 @@ class HttpRouterTest {
         assertTrue(a.startsWith("HTTP/1.1 408"), a);
         assertTrue(ms >= 450, "waited the head timeout: " + ms + " ms");
         assertEquals(1, counters.headTimeout.sum());
+        assertEquals(List.of(Outcome.FIRST_BYTE_TIMEOUT), records.stream().map(RequestRecord::outcome).toList());
+        assertTrue(records.get(0).serviceNanos() >= 450_000_000L, records.toString());
     }
 
     @Test

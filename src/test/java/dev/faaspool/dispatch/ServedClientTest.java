@@ -64,8 +64,8 @@ class ServedClientTest {
     void aClientWhoseHandlerDiedSilentlyGets502AndOneThatGotBytesGetsNothingMore() throws Exception {
         try (Pair p = Pair.open(); EventLoop loop = new EventLoop("test", System::nanoTime, new TaskGuard())) {
             RequestCounters c = new RequestCounters();
-            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c);
-            new ServedClient(Native.dup(SocketDescriptors.fdVal(p.served)), loop, answers, TIMEOUT)
+            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c, null);
+            new ServedClient(new Exchange(Native.dup(SocketDescriptors.fdVal(p.served)), loop.now()), loop, answers, TIMEOUT)
                     .end(HandlerExit.ofStatus(137));
             p.served.close(); // the handler's copy, as it were: the served one is this process's
             String got = new String(p.client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -75,9 +75,9 @@ class ServedClientTest {
         }
         try (Pair p = Pair.open(); EventLoop loop = new EventLoop("test", System::nanoTime, new TaskGuard())) {
             RequestCounters c = new RequestCounters();
-            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c);
+            Dispatcher answers = new Dispatcher("f", loop, new FunctionLatency("f"), c, null);
             p.served.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhal".getBytes(StandardCharsets.US_ASCII)));
-            new ServedClient(Native.dup(SocketDescriptors.fdVal(p.served)), loop, answers, TIMEOUT)
+            new ServedClient(new Exchange(Native.dup(SocketDescriptors.fdVal(p.served)), loop.now()), loop, answers, TIMEOUT)
                     .end(HandlerExit.ofStatus(137));
             p.served.close();
             String got = new String(p.client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -16,13 +16,18 @@ final class OneFunction implements AutoCloseable {
     private final List<PoolProcess> pools = new ArrayList<>();
     private InetSocketAddress address;
 
-    /** Writes {@code <work>/pool.yaml} declaring {@code fn} with {@code functionYaml} and starts faas-pool on it. */
-    PoolProcess start(Path work, String test, String functionYaml) throws Exception {
+    /**
+     * Writes {@code <work>/pool.yaml} declaring {@code fn} with {@code functionYaml} and starts faas-pool on it,
+     * with {@code args} after {@code --config}.
+     */
+    PoolProcess start(Path work, String test, String functionYaml, String... args) throws Exception {
         int port = PoolProcess.freePort();
         address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         Path config = Files.writeString(work.resolve("pool.yaml"), "functions:\n  fn:\n    listen: 127.0.0.1:" + port
                 + "\n" + functionYaml.indent(4));
-        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
+        List<String> all = new ArrayList<>(List.of("--config", config.toString()));
+        all.addAll(List.of(args));
+        PoolProcess p = PoolProcess.start(work, test, all.toArray(String[]::new));
         pools.add(p);
         return p;
     }
