@@ -45,6 +45,15 @@ public final class LineAssembler implements ContainerOutput.Receiver {
 
     @Override
     public void frame(boolean stderr, byte[] payload) {
+        take(stderr, payload, false);
+    }
+
+    @Override
+    public void again(boolean stderr, byte[] payload) {
+        take(stderr, payload, true);
+    }
+
+    private void take(boolean stderr, byte[] payload, boolean again) {
         Pending p = stderr ? err : out;
         int start = 0;
         String time = null;
@@ -57,7 +66,7 @@ public final class LineAssembler implements ContainerOutput.Receiver {
         }
         if (time == null) {
             time = TIME.format(clock.instant());
-        } else if (p.resent(time, payload.length > 0 && payload[payload.length - 1] == '\n')) {
+        } else if (p.resent(time, payload.length > 0 && payload[payload.length - 1] == '\n', again)) {
             return;
         }
         while (start < payload.length) {
@@ -116,11 +125,12 @@ public final class LineAssembler implements ContainerOutput.Receiver {
          * Whether a frame of the engine's {@code time} is one it sent already. The engine's times rise within a
          * stream (the pieces of one long line share the first one's), but its follow of a container's log file
          * across that file's rotation (after 2 MiB, DockerRuntime) can send a stretch again: an earlier time, or
-         * the time of a line that ended already, is such a repeat.
+         * the time of a line that ended already, is such a repeat. Read {@code again} after the stream's end,
+         * a message of the last time taken is a repeat whether or not it ended its line.
          */
-        boolean resent(String time, boolean ends) {
+        boolean resent(String time, boolean ends, boolean again) {
             int c = lastTime == null ? 1 : time.compareTo(lastTime); // fixed width: text order is time order
-            if (c < 0 || (c == 0 && lastEnded)) {
+            if (c < 0 || (c == 0 && (lastEnded || again))) {
                 return true;
             }
             lastTime = time;

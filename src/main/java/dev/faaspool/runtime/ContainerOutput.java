@@ -15,6 +15,13 @@ public interface ContainerOutput {
          */
         void frame(boolean stderr, byte[] payload);
 
+        /**
+         * A message read again after the stream ended, to get what the engine did not send (the last line
+         * of a container that had no newline): like {@link #frame}, but one with the engine's time of the
+         * last message taken is that message again, not the next piece of a long line.
+         */
+        void again(boolean stderr, byte[] payload);
+
         /** The output ended: the container stopped (or the stream broke). Called once. */
         void end();
     }

@@ -38,10 +38,19 @@ import org.slf4j.LoggerFactory;
  * anyway, and its last lines with it), then the stream gets a bounded wait to send the rest. A removal
  * waits at most {@link #END_WAIT}; nothing waits for it but the removal (a replacement is started
  * independently, when the slot retires).
+ *
+ * <h2>The last line</h2>
+ * The engine (20.10's json-file follow) ends a follow as the container stops without sending what it
+ * wrote to its file at that moment: the copier holds a last line that has no newline until the
+ * container's pipe closes, and a follower never gets it (seen with {@code docker logs -f} too). So when a
+ * stream ends by itself, what the container wrote since the stream's last frame is read once more without
+ * following ({@link #CATCH_UP_WAIT} at most) and given to the same receiver, which drops what it already
+ * had by the engine's time ({@code LineAssembler}).
  */
 final class DockerLogStreams implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DockerLogStreams.class);
     static final Duration END_WAIT = Duration.ofSeconds(2);
+    static final Duration CATCH_UP_WAIT = Duration.ofSeconds(1);
 
     private final DockerClient streams;
     private final ContainerOutput output;
@@ -103,7 +112,9 @@ final class DockerLogStreams implements AutoCloseable {
 
     private static void closeQuietly(AutoCloseable c) {
         try {
-            c.close();
+            if (c != null) {
+                c.close();
+            }
         } catch (Exception ignored) {
             // on the way out
         }
@@ -120,6 +131,8 @@ final class DockerLogStreams implements AutoCloseable {
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile Closeable stream;
         private volatile boolean closed;
+        /** Wall-clock second of the last frame received: the engine's time of every later one is at least this. */
+        private volatile long lastFrameSecond = System.currentTimeMillis() / 1000;
 
         Follow(String id, ContainerOutput.Receiver receiver) {
             this.id = id;
@@ -136,8 +149,18 @@ final class DockerLogStreams implements AutoCloseable {
 
         @Override
         public void onNext(Frame frame) {
+            lastFrameSecond = System.currentTimeMillis() / 1000;
+            deliver(frame, false);
+        }
+
+        private synchronized void deliver(Frame frame, boolean again) {
             if (!ended.get() && frame.getPayload() != null) {
-                receiver.frame(frame.getStreamType() == StreamType.STDERR, frame.getPayload());
+                boolean stderr = frame.getStreamType() == StreamType.STDERR;
+                if (again) {
+                    receiver.again(stderr, frame.getPayload());
+                } else {
+                    receiver.frame(stderr, frame.getPayload());
+                }
             }
         }
 
@@ -155,6 +178,9 @@ final class DockerLogStreams implements AutoCloseable {
         }
 
         private void end() {
+            if (!ended.get() && !closed) {
+                catchUp();
+            }
             if (ended.compareAndSet(false, true)) {
                 try {
                     receiver.end();
@@ -163,6 +189,25 @@ final class DockerLogStreams implements AutoCloseable {
                     done.countDown();
                     closeQuietly(stream);
                 }
+            }
+        }
+
+        /** The stream ended with its container: reads what the engine did not send (see "The last line"). */
+        private void catchUp() {
+            CatchUp more = new CatchUp(this);
+            try {
+                streams.logContainerCmd(id).withStdOut(true).withStdErr(true).withTimestamps(true)
+                        .withSince((int) Math.max(0, lastFrameSecond - 1)).exec(more);
+                if (!more.over.await(CATCH_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.debug("the last output of {} was not read within {} ms", DockerRuntime.shortId(id),
+                            CATCH_UP_WAIT.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.debug("reading the last output of {}: {}", DockerRuntime.shortId(id), e.toString());
+            } finally {
+                closeQuietly(more.stream);
             }
         }
 
@@ -177,6 +222,43 @@ final class DockerLogStreams implements AutoCloseable {
             if (s != null) {
                 closeQuietly(s);
             }
+        }
+    }
+
+    /** One read, without following, of a stopped container's output; its frames go to {@code into}. */
+    private static final class CatchUp implements ResultCallback<Frame> {
+        private final Follow into;
+        final CountDownLatch over = new CountDownLatch(1);
+        volatile Closeable stream;
+
+        CatchUp(Follow into) {
+            this.into = into;
+        }
+
+        @Override
+        public void onStart(Closeable stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            into.deliver(frame, true);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            log.debug("reading the last output of a container: {}", t.toString());
+            over.countDown();
+        }
+
+        @Override
+        public void onComplete() {
+            over.countDown();
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(stream);
         }
     }
 }

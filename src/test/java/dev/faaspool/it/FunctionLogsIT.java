@@ -177,7 +177,8 @@ class FunctionLogsIT {
             assertTrue(System.nanoTime() < deadline, "the timed-out container is removed");
             Thread.sleep(100);
         }
-        List<String> lines = Files.readAllLines(logs.resolve("hang.log"));
+        // The stream has ended with the container; its last lines reach the file on the writer's thread.
+        List<String> lines = awaitLines(logs.resolve("hang.log"), 2);
         String source = container.substring(0, 12);
         assertEquals(1, lines.stream().filter(l -> l.endsWith("/" + source + " out hanging on /slow")).count(),
                 lines.toString());

@@ -93,6 +93,19 @@ class LineAssemblerTest {
     }
 
     @Test
+    void readAgainAfterTheEndALastLineWithoutNewlineIsTakenOnceWhetherOrNotTheStreamHadIt() {
+        a.frame(false, frame(T, "first\n"));
+        a.frame(true, frame("2026-12-02T18:30:00.5Z", "no newline")); // the follow had it
+        a.again(false, frame(T, "first\n"));
+        a.again(true, frame("2026-12-02T18:30:00.5Z", "no newline")); // read again: the same message
+        a.again(false, frame("2026-12-02T18:30:00.6Z", "missed by the follow"));
+        a.end();
+        // At the end what is pending is emitted, stdout's first.
+        assertEquals(List.of(T + " out first", "2026-12-02T18:30:00.600000000Z out missed by the follow",
+                "2026-12-02T18:30:00.500000000Z err no newline"), lines);
+    }
+
+    @Test
     void aFrameWithoutATimeIsTimedOnArrivalAndKeptWhole() {
         a.frame(false, "no time here\nsecond\n".getBytes(StandardCharsets.UTF_8));
         assertEquals(List.of("2026-12-02T19:00:00.000000000Z out no time here",
