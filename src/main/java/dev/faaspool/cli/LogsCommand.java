@@ -2,7 +2,7 @@ package dev.faaspool.cli;
 
 import dev.faaspool.config.FunctionSpec;
 import dev.faaspool.config.Units;
-import dev.faaspool.logs.LogReader;
+import dev.faaspool.functionlogs.LogReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

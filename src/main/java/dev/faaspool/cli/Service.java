@@ -12,7 +12,7 @@ import dev.faaspool.dispatch.Routes;
 import dev.faaspool.dispatch.SocketDescriptors;
 import dev.faaspool.log.LogSetup;
 import dev.faaspool.log.RequestLog;
-import dev.faaspool.logs.FunctionLogs;
+import dev.faaspool.functionlogs.FunctionLogs;
 import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyLog;
 import dev.faaspool.metrics.Occupancy;

@@ -3,7 +3,7 @@ package dev.faaspool.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.faaspool.logs.LogReader;
+import dev.faaspool.functionlogs.LogReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.faaspool.logs;
+package dev.faaspool.functionlogs;
 
 import dev.faaspool.runtime.ContainerOutput;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;

@@ -1,4 +1,4 @@
-package dev.faaspool.logs;
+package dev.faaspool.functionlogs;
 
 import dev.faaspool.runtime.ContainerOutput;
 import java.nio.charset.StandardCharsets;

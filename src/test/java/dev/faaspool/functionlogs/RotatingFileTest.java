@@ -1,4 +1,4 @@
-package dev.faaspool.logs;
+package dev.faaspool.functionlogs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

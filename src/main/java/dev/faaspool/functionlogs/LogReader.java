@@ -1,4 +1,4 @@
-package dev.faaspool.logs;
+package dev.faaspool.functionlogs;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
