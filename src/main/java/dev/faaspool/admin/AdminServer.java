@@ -14,17 +14,16 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * The operators' HTTP endpoint: {@code /metrics} (Prometheus), {@code /status} (JSON), {@code /healthz}
- * (the process answers) and {@code /readyz} (every function has its warm slots).
+ * (the process answers) and {@code /readyz} (every function has its warm slots, and shutdown has not begun).
  *
  * <p>With a bearer token ({@link AdminAccess}), {@code /status} and {@code /metrics} answer 401 with
  * {@code WWW-Authenticate: Bearer} to a request without the token. {@code /healthz} and {@code /readyz}
  * stay open: a load balancer's health check often cannot send a header (AWS target groups, HAProxy's
- * {@code option httpchk} without extra lines), and they tell only "ok" or "ready"/"warming", which the
+ * {@code option httpchk} without extra lines), and they tell only "ok" or "ready"/"warming"/"draining", which the
  * same balancer makes visible anyway by routing or not.
  */
 public final class AdminServer implements AutoCloseable {
@@ -40,11 +39,12 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param access who may read {@code /status} and {@code /metrics}
      * @param status a JSON-serializable snapshot of the pool
-     * @param ready  whether every function has its warm slots
+     * @param readiness {@code "ready"} (then {@code /readyz} answers 200) or why not, e.g. {@code "warming"},
+     *                  {@code "draining"} (503 with that word)
      * @param metrics what {@code /metrics} shows
      */
     public static AdminServer start(InetSocketAddress address, AdminAccess access, Supplier<Object> status,
-            BooleanSupplier ready, PrometheusMetrics metrics) throws IOException {
+            Supplier<String> readiness, PrometheusMetrics metrics) throws IOException {
         access.checkBinding(address); // Main refused it already; a second look costs nothing
         HttpServer http;
         try {
@@ -72,8 +72,8 @@ public final class AdminServer implements AutoCloseable {
         }
         http.createContext("/healthz", ex -> admin.reply(ex, 200, "text/plain", "ok\n"));
         http.createContext("/readyz", ex -> {
-            boolean ok = ready.getAsBoolean();
-            admin.reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "warming\n");
+            String state = readiness.get();
+            admin.reply(ex, "ready".equals(state) ? 200 : 503, "text/plain", state + "\n");
         });
         http.start();
         return admin;

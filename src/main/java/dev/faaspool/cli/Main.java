@@ -71,6 +71,11 @@ public final class Main implements Callable<Integer> {
                     + "Beyond loopback only with --admin-token-file.")
     String admin;
 
+    @Option(names = "--agent", paramLabel = "HOST:PORT",
+            description = "Answers HAProxy's agent-check here: 'up ready N%' (N: the free warm capacity), 'drain' "
+                    + "once shutdown begins, 'down' when no function can take a request. Off by default.")
+    String agent;
+
     @Option(names = "--admin-token-file", paramLabel = "FILE",
             description = "A file (mode 600) holding a bearer token that /metrics and /status then require "
                     + "(Authorization: Bearer TOKEN); needed for a non-loopback --admin.")
@@ -96,6 +101,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "How long shutdown waits for running requests, at most 10m (default: ${DEFAULT-VALUE}).")
     String drainTimeout;
+
+    @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "0s",
+            description = "On SIGTERM/SIGINT, first report draining (agent-check drain, /readyz 503) for this long "
+                    + "while still serving, so a load balancer stops sending; then stop as usual. At most 10m "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String drainDelay;
 
     @Option(names = "--start-concurrency", paramLabel = "N", defaultValue = "4",
             description = "Containers created and started at once, 1..64 (default: ${DEFAULT-VALUE}).")
@@ -178,9 +189,17 @@ public final class Main implements Callable<Integer> {
         }
 
         Service service = new Service(settings, LogSetup.console(logging.format(), out));
+        SystemdNotify systemd = SystemdNotify.fromEnvironment();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            systemd.stopping("draining, then stopping");
+            try {
+                service.drain(settings.drainDelay()); // still serving: the balancer stops sending first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             service.close();
+            systemd.close();
             stopped.countDown();
             out.flush();
             // A clean shutdown on SIGTERM/SIGINT exits 0, not the JVM's 128+signal.
@@ -204,9 +223,14 @@ public final class Main implements Callable<Integer> {
                 return front == null ? o : o.withHttp(front);
             });
             service.watch(watcher);
-            hangup.reloadWith(watcher::reloadNow);
+            hangup.reloadWith(() -> {
+                systemd.reloading();
+                watcher.reloadNow().whenComplete((line, e) -> systemd.ready(e == null ? line : "reload failed: " + e));
+            });
         }
-        service.reportWarm(Duration.ofMinutes(2));
+        systemd.status("warming");
+        String serving = service.reportWarm(Duration.ofMinutes(2));
+        systemd.ready(serving);
         stopped.await();
         return 0;
     }
@@ -251,7 +275,8 @@ public final class Main implements Callable<Integer> {
                 adminTokenFile == null ? null : TokenFile.read(adminTokenFile));
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
-                access, logs, logHandlers, logging());
+                access, logs, logHandlers, logging(), agent == null ? null : option("--agent", agent),
+                duration("--drain-delay", drainDelay, Bounds.MAX_DRAIN));
     }
 
     /** {@code --log-level}, {@code --log-format}, {@code --request-log}, validated. */

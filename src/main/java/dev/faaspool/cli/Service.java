@@ -1,6 +1,8 @@
 package dev.faaspool.cli;
 
 import dev.faaspool.admin.AdminServer;
+import dev.faaspool.admin.AgentCheck;
+import dev.faaspool.admin.AgentReply;
 import dev.faaspool.admin.PrometheusMetrics;
 import dev.faaspool.config.Defaults;
 import dev.faaspool.config.FunctionSpec;
@@ -42,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running faas-pool: the pool, a listener and dispatcher per function, the latency log and the
@@ -84,6 +87,8 @@ final class Service implements AutoCloseable {
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
     private boolean closed;
+    /** SERVING until {@link #drain} begins shutdown; read by the admin and agent threads. */
+    private volatile AgentReply.Phase phase = AgentReply.Phase.SERVING;
 
     Service(Settings settings, PrintStream out) {
         this.settings = settings;
@@ -144,8 +149,11 @@ final class Service implements AutoCloseable {
         }
         latencyLog = LatencyLog.open(settings.reports(), settings.instance(), List.copyOf(latencies.values()),
                 settings.reportInterval(), Clock.systemUTC());
-        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::ready,
+        opened.add(AdminServer.start(settings.admin(), settings.adminAccess(), this::status, this::readiness,
                 metrics()));
+        if (settings.agent() != null) {
+            opened.add(AgentCheck.start(settings.agent(), this::agentReply));
+        }
         pool.start();
         listeners.values().forEach(FunctionDispatch::start);
         if (router != null) {
@@ -301,8 +309,8 @@ final class Service implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code timeout} for the pools to fill and prints one line per function. */
-    void reportWarm(Duration timeout) throws InterruptedException {
+    /** Waits up to {@code timeout} for the pools to fill, prints one line per function, and returns them in one. */
+    String reportWarm(Duration timeout) throws InterruptedException {
         boolean all;
         warmProgress = new WarmProgress(pool::serving, out,
                 StatusLine.onTerminal() && settings.logging().redrawsStatusLine(), guard);
@@ -312,10 +320,12 @@ final class Service implements AutoCloseable {
             warmProgress.close();
         }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
+        List<String> summary = new ArrayList<>();
         for (FunctionPool fp : pool.functions()) {
             FunctionSpec f = fp.spec();
             out.printf(Locale.ROOT, "%s: %d/%d warm %s %.1f s, serving %s%n", f.name(), fp.snapshot().warm(),
                     f.pool().min(), all ? "in" : "after", secs, where(f));
+            summary.add(f.name() + ": " + fp.snapshot().warm() + "/" + f.pool().min() + " warm");
         }
         if (config.http() != null) {
             out.printf("http: http://%s/function/<name> for every function%s%n", Defaults.format(config.http()),
@@ -327,6 +337,7 @@ final class Service implements AutoCloseable {
         statusLine = new StatusLine(pool::serving, counters, latencyLog, out,
                 StatusLine.onTerminal() && settings.logging().redrawsStatusLine(),
                 Duration.ofSeconds(30));
+        return "serving; " + String.join(", ", summary);
     }
 
     /** Where a client reaches {@code f}: its own listener, else its path at the front listener. */
@@ -337,7 +348,39 @@ final class Service implements AutoCloseable {
         return "http://" + Defaults.format(config.http()) + "/function/" + f.name() + "/";
     }
 
+    /** What {@code /readyz} says: ready, warming, or draining once shutdown has begun. */
+    private String readiness() {
+        return phase == AgentReply.Phase.DRAINING ? "draining" : ready() ? "ready" : "warming";
+    }
+
+    /** The line for HAProxy's agent-check, from one snapshot of each pool. */
+    private String agentReply() {
+        List<PoolSnapshot> snapshots = new ArrayList<>();
+        for (FunctionPool fp : pool.serving()) {
+            snapshots.add(fp.snapshot());
+        }
+        String engine = pool.engineState(); // the circuit breaker's state: open refuses every start
+        return AgentReply.decide(phase, !engine.equals("open") && !engine.equals("forced_open"), snapshots);
+    }
+
+    /**
+     * The first step of shutdown: reports draining (agent-check {@code drain}, {@code /readyz} 503) and keeps
+     * serving for {@code delay}, so a load balancer stops sending before the listeners close. Returns after
+     * the delay; {@link #close} follows.
+     */
+    void drain(Duration delay) throws InterruptedException {
+        phase = AgentReply.Phase.DRAINING;
+        if (!delay.isZero()) {
+            LoggerFactory.getLogger(Service.class).info("draining: the agent-check says drain and /readyz 503; "
+                    + "serving what arrives for {} ms more, then stopping", delay.toMillis());
+            Thread.sleep(delay.toMillis());
+        }
+    }
+
     private boolean ready() {
+        if (phase == AgentReply.Phase.DRAINING) {
+            return false;
+        }
         for (FunctionPool fp : pool.serving()) {
             if (!Pool.warmEnough(fp)) {
                 return false;

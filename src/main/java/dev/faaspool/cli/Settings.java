@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param logs             where the functions' logs go, {@code <function>.log} each
  * @param logHandlers      whether the functions' lines also go to faas-pool's own output
  * @param logging          faas-pool's own log and the request log
+ * @param agent            where HAProxy's agent-check is answered, or null for nowhere
+ * @param drainDelay       how long shutdown first reports draining (agent, {@code /readyz}) while still serving
  */
 public record Settings(
         PoolConfig config,
@@ -32,4 +34,6 @@ public record Settings(
         AdminAccess adminAccess,
         Path logs,
         boolean logHandlers,
-        LogSettings logging) {}
+        LogSettings logging,
+        InetSocketAddress agent,
+        Duration drainDelay) {}

@@ -43,7 +43,7 @@ class AdminServerTest {
         latency = LatencyLog.open(tmp, "admin-test", List.of(), Duration.ofHours(1), Clock.systemUTC());
         PrometheusMetrics metrics = new PrometheusMetrics(List::of, Map.of(), latency, () -> "closed", new TaskGuard());
         server = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                AdminAccess.bearer(TOKEN), () -> Map.of("instance", "test"), () -> true, metrics);
+                AdminAccess.bearer(TOKEN), () -> Map.of("instance", "test"), () -> "ready", metrics);
     }
 
     @AfterEach
@@ -94,7 +94,7 @@ class AdminServerTest {
     @Test
     void anOpenEndpointRefusesToBindBeyondLoopback() {
         assertThrows(IllegalArgumentException.class, () -> AdminServer.start(new InetSocketAddress(0),
-                AdminAccess.open(), Map::of, () -> true, null));
+                AdminAccess.open(), Map::of, () -> "ready", null));
     }
 
     /** A GET with {@code headers} exactly as given, each its own line; the whole response. */

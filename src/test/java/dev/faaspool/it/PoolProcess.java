@@ -38,12 +38,12 @@ final class PoolProcess implements AutoCloseable {
     private final Path errFile;
 
     private PoolProcess(String instance, Path work, InetSocketAddress admin, List<String> args) throws IOException {
-        this(instance, work, admin, "127.0.0.1", args);
+        this(instance, work, admin, "127.0.0.1", java.util.Map.of(), args);
     }
 
     /** @param adminHost where the admin endpoint binds; the tests reach it on {@code admin}, loopback */
-    private PoolProcess(String instance, Path work, InetSocketAddress admin, String adminHost, List<String> args)
-            throws IOException {
+    private PoolProcess(String instance, Path work, InetSocketAddress admin, String adminHost,
+            java.util.Map<String, String> env, List<String> args) throws IOException {
         this.instance = instance;
         this.runRoot = work.resolve("run");
         this.reports = work.resolve("reports");
@@ -60,7 +60,9 @@ final class PoolProcess implements AutoCloseable {
         // loses what the process wrote last (here, the shutdown summary).
         this.outFile = Files.createTempFile(work, instance, ".out");
         this.errFile = Files.createTempFile(work, instance, ".err");
-        this.process = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+        pb.environment().putAll(env);
+        this.process = pb.start();
     }
 
     /** Starts faas-pool with {@code args} after the test's own options. */
@@ -77,7 +79,16 @@ final class PoolProcess implements AutoCloseable {
         String instance = "it-" + testName.toLowerCase(Locale.ROOT) + "-"
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
         return new PoolProcess(instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
-                adminHost, List.of(args));
+                adminHost, java.util.Map.of(), List.of(args));
+    }
+
+    /** As {@link #start}, with {@code env} added to the process's environment. */
+    static PoolProcess startWithEnv(java.util.Map<String, String> env, Path work, String testName, String... args)
+            throws IOException {
+        String instance = "it-" + testName.toLowerCase(Locale.ROOT) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        return new PoolProcess(instance, work, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()),
+                "127.0.0.1", env, List.of(args));
     }
 
     /** {@code java -jar target/faas-pool.jar <args>}, with the JVM the tests run on. */
@@ -216,6 +227,11 @@ final class PoolProcess implements AutoCloseable {
             throw new AssertionError("faas-pool did not stop within " + timeout + " of SIGTERM");
         }
         return process.exitValue();
+    }
+
+    /** Sends SIGTERM and returns at once. */
+    void terminate() {
+        process.destroy();
     }
 
     /** Waits for the process to exit by itself; returns the exit code. */
