@@ -50,6 +50,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
     /** Hand-offs a connection may be refused before it is answered 503. */
     static final int MAX_REDISPATCH = 2;
     private static final int ACCEPTS_PER_WAKEUP = 64;
+    /** Batches taken from the backlog when the listener closes: far beyond any backlog the kernel keeps (4096). */
+    private static final int MAX_BACKLOG_ROUNDS = 256;
     private static final int BACKLOG = 4096;
 
     private final FunctionPool pool;
@@ -260,7 +262,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
 
     // ---- connections ----
 
-    private void accept() {
+    /** Accepts up to {@link #ACCEPTS_PER_WAKEUP} connections; returns whether the backlog may hold more. */
+    private boolean accept() {
         FunctionSpec spec = pool.spec();
         for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
             int fd = Native.accept(listenFd);
@@ -268,7 +271,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
                 if (fd != -Native.EAGAIN && fd != -Native.EINTR && fd != -Native.ECONNABORTED) {
                     log.warn("{}: accept failed: errno {}", function(), -fd);
                 }
-                return;
+                return fd == -Native.EINTR || fd == -Native.ECONNABORTED;
             }
             long now = loop.now();
             if (open >= spec.admission().connections()) {
@@ -293,6 +296,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
                 drop(x);
             }
         }
+        return !closed;
     }
 
     /**
@@ -501,6 +505,13 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         loop.execute(() -> {
             if (closed) {
                 return;
+            }
+            if (listenFd >= 0) {
+                // The kernel completed these connections already: closing the socket would reset them though
+                // they reached this node. Take them first; they are served (or answered) like any other.
+                for (int round = 0; round < MAX_BACKLOG_ROUNDS && accept(); round++) {
+                    // accept() takes a batch; stop when the backlog is empty
+                }
             }
             closed = true;
             loop.unregister(listenFd);

@@ -178,6 +178,34 @@ class FunctionDispatchTest {
     }
 
     @Test
+    void connectionsStillInTheBacklogWhenTheListenerClosesAreAnsweredNotReset() throws Exception {
+        FunctionSpec spec = Specs.function("fn").listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .mode(HandlerMode.FORK).scaling(Scaling.FIXED).min(0).max(8).connections(64).queued(64).build();
+        fixture = new PoolFixture(tmp);
+        pool = fixture.pool(spec);
+        loop = new EventLoop("test", System::nanoTime, guard);
+        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters, sink);
+        // Not started: the kernel completes the connections and keeps them in the listener's backlog.
+        Socket[] c = new Socket[5];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = new Socket(dispatch.address().getAddress(), dispatch.address().getPort());
+            c[i].getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
+        }
+        try {
+            dispatch.close(); // no container to serve them: each is answered 503, none is reset
+            for (Socket s : c) {
+                String answer = readAll(s);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+        } finally {
+            for (Socket s : c) {
+                s.close();
+            }
+        }
+        dispatch = null;
+    }
+
+    @Test
     void aCleanHandOffServesAndTheSlotServesAgainAfterDone() throws Exception {
         start(HandlerMode.PERSISTENT, "5s", 8);
         Init init = init();
