@@ -284,17 +284,19 @@ class FunctionDispatchTest {
     void aDoneNamingNoRunningRequestRetiresAConcurrentContainerAndItsRequestsAreAnswered() throws Exception {
         start(HandlerMode.PERSISTENT, "10s", 8, 2);
         Init init = init(2);
-        try (Socket a = client(REQUEST); Socket b = client(REQUEST)) {
-            init.takeClient(5_000);
+        try (Socket a = client(REQUEST)) {
+            init.takeClient(5_000); // a is request 1: b connects only once it is handed off
             init.say("ACK\nRUN 7\n");
+            Socket b = client(REQUEST);
             init.takeClient(5_000);
-            init.say("ACK\nRUN 7\nDONE 0 2\nDONE 0 2\n"); // request 2 twice
+            init.say("ACK\nRUN 7\nDONE 0 2\nDONE 0 2\n"); // request 2 (b's) twice
             await(() -> fixture.owner.retired.size() == 1, "the second DONE retires the container");
             assertTrue(fixture.owner.retired.get(0).contains("DONE for request 2, which does not run"),
                     fixture.owner.retired.toString());
             init.socket().close(); // its removal
             String r = readAll(a); // request 1 ran in the retired container and was sent nothing
             assertTrue(r.startsWith("HTTP/1.1 502 "), r);
+            b.close();
         }
     }
 

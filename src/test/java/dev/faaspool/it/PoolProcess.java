@@ -55,6 +55,9 @@ final class PoolProcess implements AutoCloseable {
                 "--reports", reports.toString(),
                 "--report-interval", "1s",
                 "--admin", adminHost + ":" + admin.getPort()));
+        if (!args.contains("--logs")) {
+            cmd.addAll(List.of("--logs", work.resolve("logs").toString())); // the functions' logs: not in the checkout
+        }
         cmd.addAll(args);
         // Files, not pipes: the JDK closes a process's pipes when it exits, and a reader blocked on one
         // loses what the process wrote last (here, the shutdown summary).
