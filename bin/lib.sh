@@ -111,7 +111,7 @@ engine_has_runtime() {
 # the HTML report, and the SDK and init-variant tests run Python, Node.js and Go programs on the host.
 ensure_test_tools() {
   local missing=() tool
-  for tool in promtool:prometheus chromium:chromium python3:python3 node:nodejs go:golang-go; do
+  for tool in promtool:prometheus chromium:chromium python3:python3 node:nodejs go:golang-go haproxy:haproxy curl:curl ip:iproute2; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
   done
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"

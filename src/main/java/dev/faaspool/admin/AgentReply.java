@@ -17,13 +17,15 @@ import java.util.List;
  *       the free warm capacity: connections the warm containers could take at once (idle warm ones,
  *       and the spare concurrency of busy persistent ones), as a share of the pools' minimum warm
  *       capacity ({@code min} x {@code concurrency}, at least one container each). An idle node at its
- *       minimum says 100%; a node whose pools are exhausted, 1% while it can still start a container
- *       (HAProxy treats 0% as drain, so a node that can serve, if slowly, keeps 1).
+ *       minimum says 100%; a node whose pools are exhausted, 1% while a request sent there would wait
+ *       for a container that frees or starts (HAProxy treats 0% as drain; a node that serves, if later, keeps 1).
  *   <li>{@code drain} from the moment shutdown begins ({@code --drain-delay}): no new connections,
  *       those already sent are served.
- *   <li>{@code down #...} when no function can take a request: nothing warm is free and no container can
- *       be started (every pool at its {@code max}, or the Docker engine failing), so a connection sent here
- *       could only wait for the acquire timeout and get 503.
+ *   <li>{@code down #...} when no function can take a request: nothing warm is free, no busy container
+ *       will be free again (a oneshot container is used up), none is starting and none can start (every
+ *       pool at its {@code max}, or the Docker engine failing): a connection sent here could only wait out
+ *       the acquire timeout and get 503. A node merely busy is not down: under load every container is
+ *       busy much of the time, and a node marked down for it would leave its peers alone with the load.
  * </ul>
  */
 public final class AgentReply {
@@ -45,19 +47,21 @@ public final class AgentReply {
         }
         long free = 0;
         long minimum = 0;
-        boolean canStart = false;
+        boolean comingFree = false;
         for (PoolSnapshot p : pools) {
             FunctionSpec f = p.spec();
             int concurrency = f.concurrency();
             free += freeConnections(p, concurrency);
             minimum += (long) Math.max(1, f.pool().min()) * concurrency;
-            if (engineStarts && p.warm() + p.busy() + p.starting() < f.pool().max()) {
-                canStart = true;
+            // A request sent now waits for a container that frees or starts: still an answer, not a down.
+            if (p.starting() > 0 || p.busy() > 0 && f.mode().reusesContainers()
+                    || engineStarts && p.warm() + p.busy() + p.starting() < f.pool().max()) {
+                comingFree = true;
             }
         }
-        if (free == 0 && !canStart) {
+        if (free == 0 && !comingFree) {
             return pools.isEmpty() ? "down #no function is served\n"
-                    : "down #no function can take a request: nothing warm is free and no container can start\n";
+                    : "down #no function can take a request: nothing warm is free, nothing frees or starts\n";
         }
         long percent = minimum == 0 ? 100 : Math.round(100.0 * free / minimum);
         return "up ready " + Math.max(1, Math.min(100, percent)) + "%\n";

@@ -53,12 +53,23 @@ class AgentReplyTest {
     }
 
     @Test
-    void nothingFreeAndNothingToStartIsDown() {
+    void nothingFreeNothingFreeingAndNothingToStartIsDown() {
+        // Oneshot at max: its busy containers are used up, none starts.
         String down = AgentReply.decide(Phase.SERVING, true, List.of(pool(ONESHOT, 0, 0, 4, 3, 4)));
-        assertEquals("down #no function can take a request: nothing warm is free and no container can start\n", down);
-        // Below max, but the engine is failing: nothing can start either.
-        assertEquals(down, AgentReply.decide(Phase.SERVING, false, List.of(pool(FORK, 0, 0, 4, 0, 4))));
+        assertEquals("down #no function can take a request: nothing warm is free, nothing frees or starts\n", down);
+        // Oneshot below max, but the engine is failing: nothing can start either.
+        FunctionSpec roomy = Specs.function("r").mode(HandlerMode.ONESHOT).min(2).max(8).build();
+        assertEquals(down, AgentReply.decide(Phase.SERVING, false, List.of(pool(roomy, 0, 0, 4, 0, 4))));
         assertEquals("down #no function is served\n", AgentReply.decide(Phase.SERVING, true, List.of()));
+    }
+
+    @Test
+    void aNodeMerelyBusyIsNotDown() {
+        // Every fork container busy, at max, the engine failing even: each comes back after its request.
+        FunctionSpec full = Specs.function("f").mode(HandlerMode.FORK).min(4).max(4).build();
+        assertEquals("up ready 1%\n", AgentReply.decide(Phase.SERVING, false, List.of(pool(full, 0, 0, 4, 9, 4))));
+        // Oneshot at max with a replacement starting: it will be warm in a moment.
+        assertEquals("up ready 1%\n", AgentReply.decide(Phase.SERVING, false, List.of(pool(ONESHOT, 1, 0, 3, 2, 3))));
     }
 
     @Test
