@@ -41,7 +41,7 @@ mod wipe;
 
 use std::ffi::{CStr, OsStr};
 use std::io::Write;
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_int, c_ulong, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
 
@@ -438,10 +438,15 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// The program, called by glibc as C's main: no Rust runtime start runs before it (see the top).
+// It must be a safe `pub extern "C"` function with C's signature; the pointers it takes are glibc's.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 #[no_mangle]
 pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
-    // SAFETY: plain system call. No ptrace or /proc/1/mem for the handlers; exec undoes it.
-    unsafe { sys::prctl(sys::PR_SET_DUMPABLE, 0 as std::os::raw::c_ulong, 0 as std::os::raw::c_ulong, 0 as std::os::raw::c_ulong, 0 as std::os::raw::c_ulong) };
+    // No ptrace or /proc/1/mem for the handlers; exec undoes it. prctl is variadic: its four arguments
+    // are passed as unsigned longs, as the kernel reads them.
+    let zero: c_ulong = 0;
+    // SAFETY: plain system call.
+    unsafe { sys::prctl(sys::PR_SET_DUMPABLE, zero, zero, zero, zero) };
     if argc < 2 {
         say("usage: faas-init <command> [args...]");
         return EXIT_USAGE;
