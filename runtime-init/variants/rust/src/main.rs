@@ -288,9 +288,8 @@ impl HandlerEnv {
     }
 }
 
-/// Writes "<pid>\0" after "LISTEN_PID=" in `buf` (32 bytes). Allocates nothing: the spawned child
-/// calls it.
-fn set_listen_pid(buf: *mut u8, pid: c_int) {
+/// Writes "<pid>\0" after "LISTEN_PID=" in `buf`. Allocates nothing: the spawned child calls it.
+fn set_listen_pid(buf: &mut [u8; 32], pid: c_int) {
     let mut digits = [0u8; 12];
     let (mut n, mut v) = (0, pid.max(0) as u32);
     loop {
@@ -301,12 +300,11 @@ fn set_listen_pid(buf: *mut u8, pid: c_int) {
             break;
         }
     }
+    // "LISTEN_PID=" (11 bytes), at most 10 digits and the NUL fit in 32.
     for i in 0..n {
-        // SAFETY: buf has 32 bytes; LISTEN_PID (11) + at most 10 digits + NUL fit.
-        unsafe { *buf.add(LISTEN_PID.len() + i) = digits[n - 1 - i] };
+        buf[LISTEN_PID.len() + i] = digits[n - 1 - i];
     }
-    // SAFETY: as above.
-    unsafe { *buf.add(LISTEN_PID.len() + n) = 0 };
+    buf[LISTEN_PID.len() + n] = 0;
 }
 
 /// Waits for the handler, reaping any orphan that ends meanwhile; returns its status as a shell would.
@@ -364,7 +362,7 @@ struct Spawn {
     stdio: bool,
     argv: *const *const c_char,
     envp: *const *const c_char,
-    listen_pid: *mut u8,
+    listen_pid: *mut [u8; 32],
     /// errno of the failed step; 0 when the handler was exec'd.
     err: c_int,
 }
@@ -382,8 +380,9 @@ extern "C" fn spawn_child(arg: *mut c_void) -> c_int {
     // SAFETY: arg is the &mut Spawn that serve_forked passed to clone; serve_forked is suspended
     // (CLONE_VFORK) until this exec's or exits, so nothing else touches it meanwhile.
     let sp = unsafe { &mut *arg.cast::<Spawn>() };
-    // SAFETY: plain system call.
-    set_listen_pid(sp.listen_pid, unsafe { sys::getpid() });
+    // SAFETY: listen_pid points into the suspended parent's HandlerEnv, which nothing else touches
+    // meanwhile; getpid is a plain system call.
+    set_listen_pid(unsafe { &mut *sp.listen_pid }, unsafe { sys::getpid() });
     if move_client(sp.fd, sp.stdio) {
         // SAFETY: argv and envp are NULL-terminated arrays of NUL-terminated strings that the
         // suspended parent keeps alive.
@@ -399,7 +398,7 @@ extern "C" fn spawn_child(arg: *mut c_void) -> c_int {
 /// clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of the init's address space, and clone
 /// returns once the child has exec'd or failed to, so its result is known without a pipe.
 fn serve_forked(ctl: c_int, fd: c_int, argv: *const *const c_char, env: &mut HandlerEnv, stdio: bool, isolation: bool, req: u64) {
-    let mut sp = Spawn { fd, stdio, argv, envp: env.envp.as_ptr(), listen_pid: env.listen_pid.as_mut_ptr(), err: 0 };
+    let mut sp = Spawn { fd, stdio, argv, envp: env.envp.as_ptr(), listen_pid: &mut *env.listen_pid, err: 0 };
     // SAFETY: the stack is used by one child at a time (the parent is suspended until it exec's or
     // exits), and its top is 16-aligned; sp outlives the child's use of it (see spawn_child).
     let child = unsafe {
@@ -518,7 +517,7 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     if !move_client(fd, stdio) {
         fail(Some(ctl), EXIT_CONTROL, "recv", sys::errno(), "moving the client descriptor to 3");
     }
-    set_listen_pid(env.listen_pid.as_mut_ptr(), pid);
+    set_listen_pid(&mut env.listen_pid, pid);
     // SAFETY: handler and env.envp are NULL-terminated arrays of NUL-terminated strings.
     unsafe { sys::execvpe(*handler, handler, env.envp.as_ptr()) };
 
