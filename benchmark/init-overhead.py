@@ -3,8 +3,8 @@
 
     benchmark/init-overhead.py N OUT.json
 
-For each init (C, Go, Python: target/runtime-init/faas-init, faas-init-go, faas-init.py under
-/usr/bin/python3 or $PYTHON) and each of N rounds, the inits taking turns so that a busy machine
+For each init (C, Go, Rust, Python: target/runtime-init/faas-init, faas-init-go, faas-init-rust,
+faas-init.py under /usr/bin/python3 or $PYTHON) and each of N rounds, the inits taking turns so that a busy machine
 disturbs them alike:
 
   oneshot mode, handler target/runtime-init/hello (the static C hello)
@@ -38,6 +38,7 @@ PYTHON = os.environ.get("PYTHON", "/usr/bin/python3")
 INITS = {
     "C": [BUILD + "/faas-init"],
     "Go": [BUILD + "/faas-init-go"],
+    "Rust": [BUILD + "/faas-init-rust"],
     "Python": [PYTHON, BUILD + "/faas-init.py"],
 }
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"

@@ -18,7 +18,7 @@ SYSTEMS = [
     ("direct", "direct (ceiling)"),
 ]
 NAME = dict(SYSTEMS)
-INITS = [("py", "Python"), ("go", "Go"), ("c", "C"), ("cpy", "C on the Python base")]
+INITS = [("py", "Python"), ("go", "Go"), ("rust", "Rust"), ("c", "C"), ("cpy", "C on the Python base")]
 
 
 def kv(line):
@@ -389,8 +389,8 @@ class Report:
     def inits(self):
         m = self.meta
         host = json.load(open(os.path.join(self.raw, "inits-host.json")))
-        hs = {"c": host["inits"]["C"]["stats"], "go": host["inits"]["Go"]["stats"],
-              "py": host["inits"]["Python"]["stats"]}
+        hs = {i: host["inits"][name]["stats"] for i, name in (("c", "C"), ("go", "Go"), ("rust", "Rust"), ("py", "Python"))
+              if name in host["inits"]}
         info = {kv(l)["init"]: kv(l) for l in read_lines(os.path.join(self.raw, "inits.txt"))}
         mem = {r["label"]: r for r in (json.loads(l) for l in read_lines(os.path.join(self.raw, "memory-inits.jsonl")))}
         pools = pool_summary(os.path.join(self.raw, "pool-inits.txt"))
@@ -417,12 +417,13 @@ class Report:
             v = info.get(i, {}).get("image_bytes")
             return num(v)
 
-        self.w("## The inits: C, Go and Python")
+        self.w("## The inits: C, Go, Rust and Python")
         self.w()
         self.w("The design document's comparison tables (faas-runtime-design.md, \"Size and Performance Comparison\"")
         self.w("and \"Profiling and Benchmarking\"), with measured figures. Each init is the repository's own:")
-        self.w("`target/runtime-init/faas-init` (C, static musl), `faas-init-go` (Go, static), `faas-init.py` (Python 3).")
-        self.w("Images, each init + the static `hello` handler: `bench-init-c` and `bench-init-go` `FROM scratch`;")
+        self.w("`target/runtime-init/faas-init` (C, static musl), `faas-init-go` (Go, static), `faas-init-rust` (Rust, std only,")
+        self.w("static-pie glibc), `faas-init.py` (Python 3).")
+        self.w("Images, each init + the static `hello` handler: `bench-init-c`, `bench-init-go` and `bench-init-rust` `FROM scratch`;")
         if have_py:
             self.w("`bench-init-py` `FROM faas-runtime:python` (Debian bookworm + Debian's python3; the init runs as")
             self.w("`/usr/bin/python3 /faas-init.py`). *C on the Python base* (`bench-init-cpy`: faas-runtime:python's")
@@ -464,23 +465,25 @@ class Report:
             ("Python", "%s script + python3 (%s)" % (mb(py_bin), mb(python3)), "faas-runtime:python (%s)" % mb(num(info.get("py", {}).get("base_bytes"))) if have_py else "– (not present)", "py"),
             ("C (Scratch)", mb(num(info["c"]["binary_bytes"])), "scratch", "c"),
             ("Go", mb(num(info["go"]["binary_bytes"])), "scratch", "go"),
-        ]
+        ] + ([("Rust", mb(num(info["rust"]["binary_bytes"])), "scratch", "rust")] if "rust" in info else [])
         for label, binary, base, i in rows:
             self.w("| %s | %s | %s | %s | %s ms | %s | %s |" % (
                 label, binary, base, mb(image(i)) if image(i) else "–", ms(hostv(i, "hello_ms")),
                 (ms(start(i, "p50")) + " ms") if start(i, "p50") is not None else "–",
                 kib(memv(i, "init_rss_kib")) if memv(i, "init_rss_kib") is not None else kib(hostv(i, "rss_kib")) + " (host)"))
         self.w("| C (Alpine) | not built: the project's C init is static and runs `FROM scratch` | | | | | |")
-        self.w("| Rust | not built: the project has no Rust init | | | | | |")
+        if "rust" not in info:
+            self.w("| Rust | not measured in this run | | | | | |")
         self.w()
         self.w("Total Size is the image with the init and the 17 kB `hello` handler. Startup Time (host): spawn of the")
         self.w("init to HELLO, no container. Container start: faas-pool's create-to-HELLO, which is mostly Docker's.")
         self.w()
 
         # Table 2: the profiling section's results, side by side, with the delta Go vs Python.
-        self.w("### Profiling results: Python baseline, Go, C")
+        self.w("### Profiling results: Python baseline, Go, Rust, C")
         self.w()
-        cols = [("py", "Python"), ("go", "Go"), ("c", "C")] + ([("cpy", "C on Python base")] if have_py else [])
+        cols = ([("py", "Python"), ("go", "Go")] + ([("rust", "Rust")] if "rust" in info else []) + [("c", "C")]
+                + ([("cpy", "C on Python base")] if have_py else []))
 
         def metric(label, fn, fmt, unit):
             vals = [fn(i) for i, _ in cols]
@@ -517,7 +520,7 @@ class Report:
         metric("Binary size", lambda i: None if i == "py" else num(info.get(i, {}).get("binary_bytes")) / 1e6,
                lambda v: "%.3f MB" % v, "MB")
         metric("Code complexity (lines of source)", lambda i: num(info.get(i, {}).get("loc")), lambda v: "%.0f" % v, "")
-        self.w("| Development time | not measured | | | | | |" if have_py else "| Development time | not measured | | | | |")
+        self.w("| Development time | not measured |" + " |" * (len(cols) + 1))
         self.w()
         n_cold = {i: "%d" % coldj.get(i, {}).get("count", 0) for i, _ in cols}
         failed = sum(coldj.get(i, {}).get("failed", 0) for i, _ in cols)

@@ -121,9 +121,10 @@ java="$JAVA_HOME/bin/java"
 build_images
 build_jar
 
-# Ports (all on 127.0.0.1): the systems at BASE+1..7, the inits' functions at BASE+10..17, the admin
-# endpoint of whichever faas-pool runs at BASE+90.
-for p in $(seq $((port_base + 1)) $((port_base + 7))) $(seq $((port_base + 10)) $((port_base + 17))) $((port_base + 90)); do
+# Ports (all on 127.0.0.1): the systems at BASE+1..7, the inits' functions at BASE+10..14 (cold) and
+# BASE+20..24 (idle), the admin endpoint of whichever faas-pool runs at BASE+90.
+for p in $(seq $((port_base + 1)) $((port_base + 7))) $(seq $((port_base + 10)) $((port_base + 14))) \
+    $(seq $((port_base + 20)) $((port_base + 24))) $((port_base + 90)); do
   port_free "$p" || die "port $p is in use; choose other ports with BENCH_PORT_BASE"
 done
 
@@ -154,6 +155,8 @@ bench_image bench-init-c $'FROM scratch\nCOPY faas-init /faas-init\nCOPY hello /
   "$ri/faas-init" "$ri/hello"
 bench_image bench-init-go $'FROM scratch\nCOPY faas-init-go /faas-init\nCOPY hello /hello\nENTRYPOINT ["/faas-init"]\nCMD ["/hello"]' \
   "$ri/faas-init-go" "$ri/hello"
+bench_image bench-init-rust $'FROM scratch\nCOPY faas-init-rust /faas-init\nCOPY hello /hello\nENTRYPOINT ["/faas-init"]\nCMD ["/hello"]' \
+  "$ri/faas-init-rust" "$ri/hello"
 have_python_image=0
 if docker image inspect faas-runtime:python >/dev/null 2>&1; then
   have_python_image=1
@@ -330,16 +333,17 @@ for n in $memory_sizes; do
   stop_pool
 done
 
-# --- 4. The inits: C, Go, Python ------------------------------------------------------------------
+# --- 4. The inits: C, Go, Rust, Python ------------------------------------------------------------------
 say "inits: start-up on the host, $init_rounds rounds"
 run_group init-overhead env PYTHON=$python $python "$bench/init-overhead.py" "$init_rounds" "$raw/inits-host.json" \
   || { cat "$work/init-overhead.err" >&2; die "init-overhead.py failed"; }
 cat "$work/init-overhead.out" >&2
 {
-  for init in c go py cpy; do
+  for init in c go rust py cpy; do
     case "$init" in
       c) bin_path="$ri/faas-init" base=scratch src="runtime-init/faas-init.c" ;;
       go) bin_path="$ri/faas-init-go" base=scratch src="$(cd runtime-init/variants/go && find . -name '*.go' | sort | sed 's|^\./|runtime-init/variants/go/|' | tr '\n' ' ')" ;;
+      rust) bin_path="$ri/faas-init-rust" base=scratch src="$(ls runtime-init/variants/rust/src/*.rs | tr '\n' ' ')" ;;
       py) bin_path="$ri/faas-init.py" base=faas-runtime:python src="runtime-init/variants/python/faas-init.py" ;;
       cpy) bin_path="$ri/faas-init" base=faas-runtime:python src="runtime-init/faas-init.c" ;;
     esac
@@ -354,13 +358,13 @@ cat "$work/init-overhead.out" >&2
 
 # In containers: a faas-pool with, per init, a function that keeps no warm container (each request
 # waits for a container start: the cold start) and one that keeps 3 idle (their memory).
-inits=(c go)
+inits=(c go rust)
 [ "$have_python_image" = 1 ] && inits+=(py cpy)
 cfg="$(new_config inits)"
 i=0
 for init in "${inits[@]}"; do
   pool_config "$cfg" "cold-$init" "bench-init-$init" "$((port_base + 10 + i))" oneshot 0 4
-  pool_config "$cfg" "idle-$init" "bench-init-$init" "$((port_base + 14 + i))" oneshot 3 3
+  pool_config "$cfg" "idle-$init" "bench-init-$init" "$((port_base + 20 + i))" oneshot 3 3
   i=$((i + 1))
 done
 start_pool inits bench-run-inits "$cfg" "$admin" 600

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (fork mode's default) each fails; under {@code isolation: container} each behaves as documented.
  */
 class IsolationIT {
-    private static final String IMAGE = "faas-test-hostile:latest";
     /** What the faas profile denies, as the hostile handler's /syscalls names them. */
     private static final List<String> DENIED = List.of("ptrace", "process_vm_readv", "io_uring_setup",
             "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "bpf", "unshare", "mount",
@@ -37,11 +36,16 @@ class IsolationIT {
         }
     }
 
+    /** The hostile handler's image: on the C init (faas-runtime:slim); a subclass can put it on another init. */
+    String image() {
+        return "faas-test-hostile:latest";
+    }
+
     /** Two fork functions of one container each, one per isolation level, on the hostile image. */
     private void start(String test) throws Exception {
         Map<String, String> fns = new LinkedHashMap<>();
-        fns.put("req", "image: " + IMAGE + "\nmode: fork\npool: { min: 1, max: 1, scaling: fixed }\n");
-        fns.put("ctr", "image: " + IMAGE + "\nmode: fork\nisolation: container\npool: { min: 1, max: 1, scaling: fixed }\n");
+        fns.put("req", "image: " + image() + "\nmode: fork\npool: { min: 1, max: 1, scaling: fixed }\n");
+        fns.put("ctr", "image: " + image() + "\nmode: fork\nisolation: container\npool: { min: 1, max: 1, scaling: fixed }\n");
         pool = functions.start(work, test, fns);
     }
 
@@ -105,7 +109,7 @@ class IsolationIT {
 
     @Test
     void theLimitsAreThoseConfigured() throws Exception {
-        pool = functions.start(work, "limits", Map.of("fn", "image: " + IMAGE + "\nmode: fork\n"
+        pool = functions.start(work, "limits", Map.of("fn", "image: " + image() + "\nmode: fork\n"
                 + "pool: { min: 1, max: 1, scaling: fixed }\nlimits: { nofile: 256, shm: 2m }\n"));
         Map<String, String> p = get("fn", "/probe");
         assertEquals("256/256", p.get("nofile"), p.toString());
