@@ -87,6 +87,8 @@ final class Service implements AutoCloseable {
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
     private boolean closed;
+    /** The pools that have had their minimum warm once (see {@link #ready}); a replaced pool starts anew. */
+    private final java.util.Set<FunctionPool> warmedOnce = ConcurrentHashMap.newKeySet();
     /** SERVING until {@link #drain} begins shutdown; read by the admin and agent threads. */
     private volatile AgentReply.Phase phase = AgentReply.Phase.SERVING;
 
@@ -377,16 +379,26 @@ final class Service implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether every function served has been warm: each has had its minimum ready at least once. Latched
+     * per function, because under load its containers are busy and recycled all the time, and a
+     * health check that followed them would take a loaded node out of its balancer, and the load onto its
+     * peers, which then flap too. A function added by a reload is not ready until it has been warm.
+     */
     private boolean ready() {
         if (phase == AgentReply.Phase.DRAINING) {
             return false;
         }
-        for (FunctionPool fp : pool.serving()) {
-            if (!Pool.warmEnough(fp)) {
-                return false;
+        boolean all = true;
+        List<FunctionPool> serving = pool.serving();
+        warmedOnce.retainAll(serving); // forget the pools a reload removed
+        for (FunctionPool fp : serving) {
+            if (!warmedOnce.contains(fp) && Pool.warmEnough(fp)) {
+                warmedOnce.add(fp);
             }
+            all &= warmedOnce.contains(fp);
         }
-        return true;
+        return all;
     }
 
     private Map<String, Object> status() {
