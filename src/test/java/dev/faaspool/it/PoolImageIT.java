@@ -73,6 +73,12 @@ class PoolImageIT {
             assertTrue(r.body().contains("Hello from faas-pool!"), r::body);
         }
         assertTrue(!Docker.containersOf(instance).isEmpty(), "its function containers run on the host's engine");
+        // The jlink'd runtime has what the admin endpoint's JVM and process metrics need (java.management).
+        HttpProbe.Response metrics = HttpProbe.get(new InetSocketAddress(InetAddress.getLoopbackAddress(), admin),
+                "/metrics", 10_000);
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.body().contains("jvm_memory_used_bytes") && metrics.body().contains("process_open_fds"),
+                () -> "JVM and process metrics from the image's runtime:\n" + metrics.body());
 
         // docker stop: SIGTERM, then the drain; Testcontainers' own stop() would SIGKILL it.
         DockerClient docker = pool.getDockerClient();
