@@ -35,6 +35,12 @@ modules="$modules${EXTRA_MODULES:+,$EXTRA_MODULES}"
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress=zip-6 --output "$ctx/jre"
 cp "$jar" "$ctx/faas-pool.jar"
+native="$("$jdk/bin/jar" tf "$jar" | grep -E '^lib/amd64-Linux-clang/jni/libjunixsocket-native-[0-9.]+\.so$' | head -n1)"
+[ -n "$native" ] || { echo "build-pool-image: no amd64 Linux junixsocket library in $jar" >&2; exit 1; }
+mkdir "$ctx/lib" "$ctx/x"
+(cd "$ctx/x" && "$jdk/bin/jar" xf "$jar" "$native")
+mv "$ctx/x/$native" "$ctx/lib/libjunixsocket-native.so"
+rm -rf "$ctx/x"
 cp "$here/Dockerfile" "$ctx/Dockerfile"
 DOCKER_BUILDKIT=0 docker build -q --force-rm --network host --build-arg "BASE=$base" \
   --label "dev.faaspool.inputs=$hash" --label "dev.faaspool.modules=$modules" -t "$tag" "$ctx" \

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +24,7 @@ import org.testcontainers.containers.wait.strategy.Wait;
 
 /**
  * faas-pool's own image ({@code faas-pool:latest}, deploy/image/build.sh; bin/test builds it) run as
- * the README's {@code docker run} line has it, through Testcontainers: the host's Docker socket and the
+ * deploy/image/README.md's {@code docker run} line has it (read-only root, CAP_CHOWN only), through Testcontainers: the host's Docker socket and the
  * run directory mounted at the same path, the host's network, ready once {@code /readyz} says so;
  * requests answered by the built-in function; then {@code docker stop} (SIGTERM), after which neither
  * the pool's container nor any of its function containers is left.
@@ -60,6 +62,14 @@ class PoolImageIT {
                 .withFileSystemBind(runDir, runDir, BindMode.READ_WRITE)
                 .withFileSystemBind("/run/lock/faas-pool", "/run/lock/faas-pool", BindMode.READ_WRITE)
                 .withFileSystemBind("/sys/fs/cgroup", "/sys/fs/cgroup", BindMode.READ_WRITE)
+                // As deploy/image/README.md runs it: a read-only root, root with CAP_CHOWN alone (to give
+                // each control socket to its container's user), no new privileges.
+                .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,size=64m", "/var/lib/faas-pool", "rw,noexec,nosuid,size=64m"))
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+                        .withReadonlyRootfs(true)
+                        .withCapDrop(Capability.ALL)
+                        .withCapAdd(Capability.CHOWN)
+                        .withSecurityOpts(List.of("no-new-privileges")))
                 .withCommand("--instance", instance, "--run-dir", runDir, "--pool-size", "2",
                         "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:" + admin)
                 .waitingFor(Wait.forHttp("/readyz").forPort(admin).forStatusCode(200)
