@@ -137,6 +137,13 @@ build_jar() {
   fi
 }
 
+# build_pool_image: faas-pool's own image (faas-pool:latest) from target/faas-pool.jar, rebuilt only when
+# the jar, the Dockerfile or the base changed (deploy/image/build.sh). Prints its size when it builds.
+build_pool_image() {
+  build_jar
+  "$FAAS_ROOT/deploy/image/build.sh" || die "building the faas-pool image failed"
+}
+
 mvn_quiet_jdk() {
   # Maven's own guava touches sun.misc.Unsafe; keep JDK 24+ from warning about it on every run.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
