@@ -142,8 +142,10 @@ class FunctionLogsIT {
         assertTrue(huge.find(), shortened(hostile));
         assertEquals(16 * 1024, huge.group(1).length());
         // What Docker delivered beyond the bound: 10 MB pass through the engine's own file of the container, bounded
-        // at 2 x 2 MiB (DockerRuntime), and Docker's follow across that file's rotation may repeat or skip a piece.
-        assertTrue(Long.parseLong(huge.group(2)) > 8_000_000, huge.group(2));
+        // at 2 x 2 MiB (DockerRuntime), and Docker's follow across that file's rotation may repeat or skip a piece
+        // (on a loaded machine, up to a file: 7.87 MB seen). More than the engine's whole bound of 4 MiB shows the
+        // count is of what streamed through, not of one file.
+        assertTrue(Long.parseLong(huge.group(2)) > 5_000_000, huge.group(2));
         // The engine's json-file stores text: it has made the byte that is not UTF-8 (0xff) a U+FFFD already.
         List<String> binary = hostile.lines().filter(l -> l.contains(" err bin")).toList();
         assertEquals(1, binary.size(), "once: " + binary);
