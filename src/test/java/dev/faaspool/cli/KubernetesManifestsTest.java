@@ -101,6 +101,17 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void rootWithCapChownAloneOnAReadOnlyRoot() {
+        Map<String, Object> security = map(container(), "securityContext");
+        assertEquals(0, security.get("runAsUser"));
+        assertEquals(true, security.get("readOnlyRootFilesystem"));
+        assertEquals(false, security.get("allowPrivilegeEscalation"));
+        assertEquals(Map.of("drop", List.of("ALL"), "add", List.of("CHOWN")), security.get("capabilities"));
+        List<Object> writable = list(container(), "volumeMounts").stream().map(m -> m.get("mountPath")).toList();
+        assertTrue(writable.containsAll(List.of("/tmp", "/var/lib/faas-pool")), () -> "not writable: " + writable);
+    }
+
+    @Test
     void itsArgsAreACommandLineMainAccepts() {
         args().assertMainAccepts();
         args().value("--drain-delay"); // the drain a rolling update relies on (pending in Main until merged)

@@ -61,10 +61,12 @@ class SwarmStackTest {
         List<?> volumes = (List<?>) service.get("volumes");
         for (Object v : volumes) {
             Map<?, ?> volume = (Map<?, ?>) v;
-            assertEquals("bind", volume.get("type"), volume::toString);
-            assertEquals(volume.get("source"), volume.get("target"), () -> "not the same path inside: " + volume);
+            if (volume.get("type").equals("bind")) {
+                assertEquals(volume.get("source"), volume.get("target"), () -> "not the same path inside: " + volume);
+            }
         }
-        List<String> targets = volumes.stream().map(v -> (String) ((Map<?, ?>) v).get("target")).toList();
+        List<String> targets = volumes.stream().map(v -> (Map<?, ?>) v).filter(v -> v.get("type").equals("bind"))
+                .map(v -> (String) v.get("target")).toList();
         String runDir = DeployedCommandLine.of((List<?>) service.get("command")).value("--run-dir");
         assertTrue(targets.contains("/var/run/docker.sock"), targets::toString);
         assertTrue(targets.contains(runDir), () -> "the run directory " + runDir + " is not mounted: " + targets);

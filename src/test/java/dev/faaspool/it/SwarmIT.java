@@ -57,6 +57,13 @@ class SwarmIT {
                     assertTrue(r.body().contains("Hello from faas-pool!"), r::body);
                 }
                 assertTrue(!Docker.containersOf(instance).isEmpty(), "its function containers run on the node's engine");
+                // What the stack file asks beyond the defaults reaches the task: docker stack deploy
+                // drops options it does not support with no more than a warning.
+                List<String> tasks = SwarmNode.taskContainers(stack);
+                assertEquals(1, tasks.size(), tasks::toString);
+                assertEquals(List.of("true [\"CAP_CHOWN\"] [\"ALL\"] host"), Docker.run("inspect", "--format",
+                        "{{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.CapAdd}} {{json .HostConfig.CapDrop}} "
+                                + "{{.HostConfig.NetworkMode}}", tasks.getFirst()));
 
                 swarm.remove(stack);
                 // stop_grace_period is 30 s; faas-pool drains (--drain-timeout 10s) and removes its containers.
