@@ -14,6 +14,7 @@ import dev.faaspool.log.LogSettings;
 import dev.faaspool.log.LogSetup;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -107,6 +108,12 @@ public final class Main implements Callable<Integer> {
                     + "while still serving, so a load balancer stops sending; then stop as usual. At most 10m "
                     + "(default: ${DEFAULT-VALUE}).")
     String drainDelay;
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Exports a span per request (accepted, queued, handed off, ACK, run, its end) by OTLP/HTTP "
+                    + "to this traces endpoint, e.g. http://localhost:4318/v1/traces (a URL without a path gets "
+                    + "/v1/traces). Off by default. Handlers get the span's trace context either way (TRACEPARENT).")
+    String otlpEndpoint;
 
     @Option(names = "--start-concurrency", paramLabel = "N", defaultValue = "4",
             description = "Containers created and started at once, 1..64 (default: ${DEFAULT-VALUE}).")
@@ -276,7 +283,28 @@ public final class Main implements Callable<Integer> {
         return new Settings(pc, instance, runDir, reports, interval, dockerHost,
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
                 access, logs, logHandlers, logging(), agent == null ? null : option("--agent", agent),
-                duration("--drain-delay", drainDelay, Bounds.MAX_DRAIN));
+                duration("--drain-delay", drainDelay, Bounds.MAX_DRAIN),
+                otlpEndpoint == null ? null : otlpEndpoint(otlpEndpoint));
+    }
+
+    /**
+     * {@code --otlp-endpoint}: an absolute http or https URL with a host; one without a path names the
+     * collector, whose traces endpoint is {@code /v1/traces} (as {@code OTEL_EXPORTER_OTLP_ENDPOINT} is read).
+     */
+    static URI otlpEndpoint(String value) {
+        URI u;
+        try {
+            u = new URI(value);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--otlp-endpoint: not a URL: " + e.getMessage());
+        }
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null
+                || u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("--otlp-endpoint must be an http:// or https:// URL with a host and"
+                    + " no query, fragment or user (was '" + value + "')");
+        }
+        String path = u.getRawPath();
+        return path == null || path.isEmpty() || path.equals("/") ? u.resolve("/v1/traces") : u;
     }
 
     /** {@code --log-level}, {@code --log-format}, {@code --request-log}, validated. */

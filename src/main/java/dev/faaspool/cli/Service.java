@@ -29,6 +29,7 @@ import dev.faaspool.pool.RunDirectory;
 import dev.faaspool.runtime.ContainerRuntime;
 import dev.faaspool.runtime.DockerRuntime;
 import dev.faaspool.runtime.ImageCatalog;
+import dev.faaspool.trace.RequestTracing;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -83,6 +84,8 @@ final class Service implements AutoCloseable {
     private LatencyLog latencyLog;
     /** The request log; null when it is off. */
     private RequestLog requestLog;
+    /** Request tracing; null when it is off. */
+    private RequestTracing tracing;
     private StatusLine statusLine;
     private volatile WarmProgress warmProgress; // closed by close() too: a signal during warm-up ends it at once
     private long startedNanos;
@@ -135,6 +138,10 @@ final class Service implements AutoCloseable {
         requestLog = RequestLog.open(settings.logging()); // closed after the loops: every request's line is in
         if (requestLog != null) {
             opened.add(requestLog);
+        }
+        if (settings.otlpEndpoint() != null) { // closed after the loops too: every request's span is queued
+            tracing = RequestTracing.otlp(settings.otlpEndpoint(), System::nanoTime);
+            opened.add(tracing);
         }
 
         pool = new Pool(settings.config(), runtime, runDir, settings.instance(), latencies, settings.startConcurrency(),
@@ -211,7 +218,8 @@ final class Service implements AutoCloseable {
     /** Binds {@code f}'s address on the next event loop (functions are spread over the loops in turn). */
     private FunctionDispatch bind(FunctionSpec f, FunctionPool fp) throws IOException {
         EventLoop loop = loops.get(nextLoop++ % loops.size());
-        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()), requestLog);
+        return FunctionDispatch.bind(f.listen(), fp, loop, latencies.get(f.name()), counters.get(f.name()), requestLog,
+                tracing);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.faaspool.admin.AdminAccess;
 import dev.faaspool.config.PoolConfig;
 import dev.faaspool.log.LogSettings;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -20,6 +21,7 @@ import java.time.Duration;
  * @param logging          faas-pool's own log and the request log
  * @param agent            where HAProxy's agent-check is answered, or null for nowhere
  * @param drainDelay       how long shutdown first reports draining (agent, {@code /readyz}) while still serving
+ * @param otlpEndpoint     the OTLP/HTTP traces endpoint each request's span is exported to, or null: tracing off
  */
 public record Settings(
         PoolConfig config,
@@ -36,4 +38,5 @@ public record Settings(
         boolean logHandlers,
         LogSettings logging,
         InetSocketAddress agent,
-        Duration drainDelay) {}
+        Duration drainDelay,
+        URI otlpEndpoint) {}

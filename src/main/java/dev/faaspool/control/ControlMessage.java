@@ -10,10 +10,15 @@ public sealed interface ControlMessage {
     int VERSION = 2;
 
     /**
-     * {@code HELLO <version> <pid> [<concurrency>]}: the init is connected and waits for a descriptor; it
-     * serves up to {@code concurrency} connections at once (1 when it does not say).
+     * {@code HELLO <version> <pid> [<concurrency> [trace]]}: the init is connected and waits for a descriptor;
+     * it serves up to {@code concurrency} connections at once (1 when it does not say), and takes each
+     * request's trace context with its descriptor when it says {@code trace} (PROTOCOL.md, Trace context).
      */
-    record Hello(int version, long pid, int concurrency) implements ControlMessage {}
+    record Hello(int version, long pid, int concurrency, boolean trace) implements ControlMessage {
+        public Hello(int version, long pid, int concurrency) {
+            this(version, pid, concurrency, false);
+        }
+    }
 
     /** {@code ACK}: the init owns the descriptor it was sent. */
     record Ack() implements ControlMessage {}
@@ -49,9 +54,14 @@ public sealed interface ControlMessage {
             switch (f[0]) {
                 case "HELLO":
                     if (f.length >= 3) {
-                        int concurrency = f.length == 4 ? Integer.parseInt(f[3].split(" ", 2)[0]) : 1;
+                        String[] rest = f.length == 4 ? f[3].split(" ") : new String[0];
+                        int concurrency = rest.length > 0 ? Integer.parseInt(rest[0]) : 1;
+                        boolean trace = false;
+                        for (int i = 1; i < rest.length; i++) {
+                            trace |= rest[i].equals("trace");
+                        }
                         if (concurrency >= 1) {
-                            return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2]), concurrency);
+                            return new Hello(Integer.parseInt(f[1]), Long.parseLong(f[2]), concurrency, trace);
                         }
                     }
                     break;

@@ -97,17 +97,25 @@ final class ControlChannel implements EventLoop.Handler, SlotChannel {
         return running.size();
     }
 
-    /** Sends {@code x}'s descriptor to the init; its answer comes as events. Loop thread, {@link #ready} only. */
-    void handOff(Exchange x, Lease l) {
+    /**
+     * Sends {@code x}'s descriptor to the init, as {@code F}, or as {@code T} with {@code traceparent} (its
+     * trace context, 55 bytes; only to an init that said {@code trace}); its answer comes as events. Loop
+     * thread, {@link #ready} only.
+     */
+    void handOff(Exchange x, Lease l, String traceparent) {
         current = x;
         lease = l;
         handed++;
         x.stage = Exchange.Stage.HANDING;
         x.lease = l;
         expect = Expect.ACK;
-        long sent = Native.sendDescriptor(fd, (byte) 'F', x.fd);
-        if (sent != 1) {
-            refused("sendmsg failed (errno " + -sent + ")");
+        long sent = traceparent == null ? Native.sendDescriptor(fd, (byte) 'F', x.fd)
+                : Native.sendDescriptor(fd, (byte) 'T', traceparent, x.fd);
+        long length = traceparent == null ? 1 : 1 + traceparent.length();
+        if (sent != length) {
+            // Sent in part (never, for a message this small), the init may have the descriptor: refused()
+            // removes its container before the connection goes anywhere else.
+            refused(sent < 0 ? "sendmsg failed (errno " + -sent + ")" : "sendmsg sent " + sent + " of " + length + " bytes");
             return;
         }
         timer = loop.schedule(loop.now() + ACK_NANOS, () -> refused("no ACK within " + ACK_NANOS / 1_000_000 + " ms"));

@@ -7,6 +7,9 @@ import dev.faaspool.metrics.FunctionLatency;
 import dev.faaspool.metrics.LatencyKind;
 import dev.faaspool.metrics.RequestCounters;
 import dev.faaspool.pool.Lease;
+import dev.faaspool.trace.RequestSpan;
+import dev.faaspool.trace.RequestTracing;
+import dev.faaspool.trace.TraceParent;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,6 +30,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class Dispatcher {
     static final long LINGER_NANOS = 200_000_000L;
+    /** How much of a request head is read for its {@code traceparent}: as much as the HTTP front listener reads. */
+    static final int HEAD_PEEK = HttpRouter.HEAD_LIMIT;
     /** Connections lingering at once, per loop user; beyond, a connection is closed at once. */
     private static final int MAX_LINGERING = 16_384;
     private static final int DRAIN_LIMIT = 64 * 1024;
@@ -37,16 +42,32 @@ final class Dispatcher {
     private final RequestCounters counters;
     /** The request log; null when it is off. */
     private final RequestSink requests;
+    /** Request tracing; null when it is off. */
+    private final RequestTracing tracing;
+    /** The function's mode, as its configuration names it (a span's attribute). */
+    private final String mode;
     private int lingering;
 
-    /** @param requests where each request's record goes, or null when the request log is off */
+    /** As {@link #Dispatcher(String, EventLoop, FunctionLatency, RequestCounters, RequestSink, RequestTracing, String)}, untraced. */
     Dispatcher(String function, EventLoop loop, FunctionLatency latency, RequestCounters counters,
             RequestSink requests) {
+        this(function, loop, latency, counters, requests, null, null);
+    }
+
+    /**
+     * @param requests where each request's record goes, or null when the request log is off
+     * @param tracing  where each request's span goes, or null when tracing is off
+     * @param mode     the function's mode, as its configuration names it
+     */
+    Dispatcher(String function, EventLoop loop, FunctionLatency latency, RequestCounters counters,
+            RequestSink requests, RequestTracing tracing, String mode) {
         this.function = function;
         this.loop = loop;
         this.latency = latency;
         this.counters = counters;
         this.requests = requests;
+        this.tracing = tracing;
+        this.mode = mode;
     }
 
     String function() {
@@ -64,10 +85,55 @@ final class Dispatcher {
         }
     }
 
+    /**
+     * {@code x} goes to {@code lease}'s slot now: its span (begun at its first hand-off) records it, and the
+     * trace context to send with the descriptor is returned: this span's when tracing is on, else the
+     * request's own {@code traceparent}; null when the slot's init does not take one ({@code takesTrace})
+     * or there is none. Without tracing, a slot that does not take trace context costs nothing here.
+     */
+    String handingOff(Exchange x, Lease lease, boolean takesTrace) {
+        if (tracing == null) {
+            TraceParent p = takesTrace ? traceParent(x) : null;
+            return p == null ? null : p.header();
+        }
+        if (x.span == null) {
+            x.span = tracing.begin(function, mode, x.acceptedNanos, traceParent(x));
+            if (x.waited) {
+                x.span.queued(x.queuedNanos);
+            }
+        }
+        x.span.handedOff(x.leasedNanos, lease.slot().id(), lease.cold(), x.attempts);
+        return takesTrace ? x.span.traceparent() : null;
+    }
+
+    /** The handler of {@code x} runs. */
+    void running(Exchange x) {
+        if (x.span != null) {
+            x.span.running(loop.now());
+        }
+    }
+
+    /**
+     * The {@code traceparent} header of {@code x}'s request, read once from the bytes there (a peek: its
+     * handler reads them all); null when there is none, or none that parses.
+     */
+    private TraceParent traceParent(Exchange x) {
+        if (!x.headRead) {
+            x.headRead = true;
+            MemorySegment buf = loop.buffer();
+            long n = Native.peek(x.fd, buf, HEAD_PEEK);
+            x.parent = n > 0 ? TraceParent.find(buf, n) : null;
+        }
+        return x.parent;
+    }
+
     /** An init took {@code x}, handed off on {@code lease}, at {@code now}: it owns the descriptor. */
     void taken(Exchange x, Lease lease, long now) {
         x.acked = true;
         x.ackedNanos = now;
+        if (x.span != null) {
+            x.span.acked(now);
+        }
         boolean cold = lease.cold();
         latency.record(cold ? LatencyKind.COLD : LatencyKind.WARM, now - x.acceptedNanos);
         latency.record(LatencyKind.QUEUE, x.leasedNanos - x.acceptedNanos);
@@ -94,6 +160,12 @@ final class Dispatcher {
     /** As {@link #overloaded(int, String)}, for a connection accepted at {@code acceptedNanos}. */
     void overloaded(int fd, long acceptedNanos, String why) {
         counters.overflow.increment();
+        if (tracing != null) {
+            MemorySegment buf = loop.buffer();
+            long n = Native.peek(fd, buf, HEAD_PEEK);
+            tracing.begin(function, mode, acceptedNanos, n > 0 ? TraceParent.find(buf, n) : null)
+                    .end(loop.now(), Outcome.OVERLOADED.word(), Outcome.OVERLOADED.status(), why);
+        }
         if (requests != null) {
             requests.record(RequestRecord.answered(requests.now(), function, PeerAddress.of(fd),
                     loop.now() - acceptedNanos, Outcome.OVERLOADED));
@@ -120,15 +192,27 @@ final class Dispatcher {
     }
 
     private void answer(Exchange x, Outcome outcome, HttpErrorResponse r) {
-        record(x, outcome);
+        record(x, outcome, r.message());
         answer(x.fd, r);
+    }
+
+    /** As {@link #record(Exchange, Outcome, String)}, for an outcome that needs no explanation. */
+    void record(Exchange x, Outcome outcome) {
+        record(x, outcome, null);
     }
 
     /**
      * Hands the record of {@code x}, ended as {@code outcome} now, to the request log, if there is one.
-     * Before its descriptor is closed: without an address from its accept, it is asked for now.
+     * Before its descriptor is closed: without an address from its accept, it is asked for now. With
+     * tracing on, its span ends here ({@code why}: what faas-pool answered, or null), begun now if it never
+     * went to a slot.
      */
-    void record(Exchange x, Outcome outcome) {
+    void record(Exchange x, Outcome outcome, String why) {
+        if (tracing != null) {
+            RequestSpan span = x.span != null ? x.span : tracing.begin(function, mode, x.acceptedNanos, traceParent(x));
+            x.span = null;
+            span.end(loop.now(), outcome.word(), outcome.status(), why);
+        }
         if (requests == null) {
             return;
         }

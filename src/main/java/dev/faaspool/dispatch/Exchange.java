@@ -1,6 +1,8 @@
 package dev.faaspool.dispatch;
 
 import dev.faaspool.pool.Lease;
+import dev.faaspool.trace.RequestSpan;
+import dev.faaspool.trace.TraceParent;
 
 /**
  * One client connection of a function, from its accept until a handler holds it or faas-pool has
@@ -36,6 +38,13 @@ final class Exchange {
     long ackedNanos;
     /** The client's address, taken at accept only while the request log is on; null otherwise. */
     String client;
+    /** When it was last queued for a slot. */
+    long queuedNanos;
+    /** Its span while tracing is on and it was handed off (null otherwise, and once ended). */
+    RequestSpan span;
+    /** The {@code traceparent} of its request head, once {@link #headRead}; null when it has none. */
+    TraceParent parent;
+    boolean headRead;
 
     Exchange(int fd, long acceptedNanos) {
         this.fd = fd;

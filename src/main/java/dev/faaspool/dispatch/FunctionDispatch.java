@@ -11,6 +11,7 @@ import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.Lease;
 import dev.faaspool.pool.Slot;
 import dev.faaspool.pool.SlotState;
+import dev.faaspool.trace.RequestTracing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -87,9 +88,19 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
      */
     public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
             FunctionLatency latency, RequestCounters counters, RequestSink requests) throws IOException {
+        return bind(address, pool, loop, latency, counters, requests, null);
+    }
+
+    /**
+     * As {@link #bind(InetSocketAddress, FunctionPool, EventLoop, FunctionLatency, RequestCounters, RequestSink)},
+     * with each request's span going to {@code tracing} (null: tracing is off).
+     */
+    public static FunctionDispatch bind(InetSocketAddress address, FunctionPool pool, EventLoop loop,
+            FunctionLatency latency, RequestCounters counters, RequestSink requests, RequestTracing tracing)
+            throws IOException {
         ServerSocketChannel ch = address == null ? null : listen(pool.spec().name(), address);
-        return new FunctionDispatch(pool, loop,
-                new Dispatcher(pool.spec().name(), loop, latency, counters, requests), ch);
+        return new FunctionDispatch(pool, loop, new Dispatcher(pool.spec().name(), loop, latency, counters, requests,
+                tracing, pool.spec().mode().configName()), ch);
     }
 
     /**
@@ -257,7 +268,8 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         x.cancelTimer();
         x.leasedNanos = loop.now();
         x.attempts++;
-        ch.handOff(x, pool.lease(ch.slot(), x.waited, x.acceptedNanos));
+        Lease lease = pool.lease(ch.slot(), x.waited, x.acceptedNanos);
+        ch.handOff(x, lease, answers.handingOff(x, lease, ch.slot().takesTrace()));
     }
 
     // ---- connections ----
@@ -377,6 +389,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         }
         x.stage = Exchange.Stage.QUEUED;
         x.waited = true;
+        x.queuedNanos = loop.now();
         x.timer = loop.schedule(deadline, () -> acquireTimeout(x));
         if (first) {
             queued.addFirst(x);
@@ -435,6 +448,7 @@ public final class FunctionDispatch implements FunctionPool.WarmSink, RouteTarge
         if (x == null || x.stage == Exchange.Stage.ENDED) {
             return;
         }
+        answers.running(x);
         end(x);
         pool.handedOff(lease, new ServedClient(x, loop, answers, pool.spec().timeouts().request()));
     }

@@ -100,6 +100,8 @@ public final class Native {
         final MemorySegment iov = arena.allocate(16, 8);
         final MemorySegment control = arena.allocate(24, 8);
         final MemorySegment one = arena.allocate(8, 8);
+        /** A hand-off's bytes: its tag and, after a {@code T}, the 55 bytes of its trace context. */
+        final MemorySegment handOff = arena.allocate(64, 8);
         final MemorySegment pair = arena.allocate(8, 8);
         final MemorySegment opt = arena.allocate(256, 8);
         final MemorySegment optLen = arena.allocate(4, 4);
@@ -252,10 +254,26 @@ public final class Native {
      * {@code fd}, without blocking; returns 1 or -errno.
      */
     public static long sendDescriptor(int fd, byte tag, int passed) {
+        return sendDescriptor(fd, tag, null, passed);
+    }
+
+    /**
+     * Sends the byte {@code tag}, then the ASCII {@code text} (none when null; at most 63 characters), in one
+     * message with descriptor {@code passed} as {@code SCM_RIGHTS} on the Unix socket {@code fd}, without
+     * blocking; returns the bytes sent (all of them: a message this small goes whole or not at all) or -errno.
+     */
+    public static long sendDescriptor(int fd, byte tag, String text, int passed) {
         Scratch s = SCRATCH.get();
-        s.one.set(ValueLayout.JAVA_BYTE, 0, tag);
-        s.iov.set(ValueLayout.ADDRESS, 0, s.one);
-        s.iov.set(ValueLayout.JAVA_LONG, 8, 1L);
+        int len = 1;
+        s.handOff.set(ValueLayout.JAVA_BYTE, 0, tag);
+        if (text != null) {
+            for (int i = 0; i < text.length(); i++) {
+                s.handOff.set(ValueLayout.JAVA_BYTE, 1 + i, (byte) text.charAt(i));
+            }
+            len += text.length();
+        }
+        s.iov.set(ValueLayout.ADDRESS, 0, s.handOff);
+        s.iov.set(ValueLayout.JAVA_LONG, 8, (long) len);
         s.control.fill((byte) 0);
         s.control.set(ValueLayout.JAVA_LONG, 0, 20L);          // cmsg_len = CMSG_LEN(sizeof(int))
         s.control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);

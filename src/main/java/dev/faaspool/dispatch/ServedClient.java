@@ -48,7 +48,7 @@ final class ServedClient implements HeldClient {
             }
             boolean timedOut = answer.status() == 504;
             (timedOut ? answers.counters().timedOut : answers.counters().handlerFailed).increment();
-            answers.record(x, timedOut ? Outcome.TIMED_OUT : Outcome.BAD_GATEWAY);
+            answers.record(x, timedOut ? Outcome.TIMED_OUT : Outcome.BAD_GATEWAY, answer.message());
             log.info("{}: answered {} for a handler that {}", answers.function(), answer.status(), exit.describe());
             answers.answer(fd, answer);
         });

@@ -31,6 +31,8 @@ public final class Slot {
     private volatile int uses;
     /** Connections it may serve at once: the function's concurrency, as far as its init said it can. */
     private volatile int capacity = 1;
+    /** Whether its init takes each request's trace context with the descriptor (it said {@code trace}). */
+    private volatile boolean takesTrace;
     /** Hand-offs its dispatcher made and has not ended; on the dispatcher's event loop only. */
     private int leases;
 
@@ -154,6 +156,15 @@ public final class Slot {
     /** How many connections it may serve at once (1 unless its function and its init both allow more). */
     public int capacity() {
         return capacity;
+    }
+
+    /** Whether its init said {@code trace} in its hello: it is sent each request's trace context. */
+    public boolean takesTrace() {
+        return takesTrace;
+    }
+
+    void takesTrace(boolean b) {
+        takesTrace = b;
     }
 
     void capacity(int n) {

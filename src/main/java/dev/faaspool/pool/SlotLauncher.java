@@ -89,6 +89,7 @@ final class SlotLauncher {
             // The function's concurrency, as far as the init said it can: an SDK that serves one at a time
             // gets one at a time, whatever the configuration asks.
             slot.capacity(Math.max(1, Math.min(spec.concurrency(), hello.concurrency())));
+            slot.takesTrace(hello.trace());
         } catch (SocketTimeoutException e) {
             throw new LaunchException("its init did not connect and say hello within "
                     + spec.timeouts().start().toMillis() + " ms", exitOf(slot), e);

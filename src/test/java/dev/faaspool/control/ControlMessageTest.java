@@ -77,6 +77,14 @@ class ControlMessageTest {
     }
 
     @Test
+    void aHelloThatSaysTraceTakesTraceContext() throws ProtocolException {
+        assertEquals(new ControlMessage.Hello(2, 42, 1, true), ControlMessage.parse("HELLO 2 42 1 trace"));
+        assertEquals(new ControlMessage.Hello(2, 42, 4, true), ControlMessage.parse("HELLO 2 42 4 later trace"));
+        assertEquals(new ControlMessage.Hello(2, 42, 4, false), ControlMessage.parse("HELLO 2 42 4 traces"));
+        assertEquals(new ControlMessage.Hello(2, 42, 1, false), ControlMessage.parse("HELLO 2 42"));
+    }
+
+    @Test
     void parsesAck() throws ProtocolException {
         assertEquals(new ControlMessage.Ack(), ControlMessage.parse("ACK"));
     }

@@ -17,6 +17,15 @@ import dev.faaspool.metrics.TaskGuard;
 import dev.faaspool.pool.FunctionPool;
 import dev.faaspool.pool.PoolFixture;
 import dev.faaspool.pool.SlotState;
+import dev.faaspool.trace.RequestTracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -65,6 +74,15 @@ class FunctionDispatchTest {
         }
     };
     private final TaskGuard guard = new TaskGuard();
+    /** Spans, when a test turns tracing on ({@link #traced}). */
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private RequestTracing tracing;
+
+    /** Tracing on, exporting each span as it ends. */
+    private void traced() {
+        tracing = new RequestTracing(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans))
+                .build(), System::nanoTime, System.currentTimeMillis() * 1_000_000L);
+    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -76,6 +94,9 @@ class FunctionDispatchTest {
         }
         if (fixture != null) {
             fixture.close();
+        }
+        if (tracing != null) {
+            tracing.close();
         }
         assertEquals(java.util.Map.of(), guard.counts(), "no internal error");
     }
@@ -92,7 +113,7 @@ class FunctionDispatchTest {
         fixture = new PoolFixture(tmp);
         pool = fixture.pool(spec);
         loop = new EventLoop("test", System::nanoTime, guard);
-        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters, sink);
+        dispatch = FunctionDispatch.bind(spec.listen(), pool, loop, new FunctionLatency("fn"), counters, sink, tracing);
         dispatch.start();
     }
 
@@ -109,6 +130,26 @@ class FunctionDispatchTest {
                 throw new IOException("no descriptor");
             }
             return fds[0];
+        }
+
+        /** A hand-off as it came: its descriptor, and its trace context after a {@code T} (null after an {@code F}). */
+        record HandOff(FileDescriptor fd, String traceparent) {}
+
+        HandOff takeHandOff(int timeoutMillis) throws IOException {
+            socket.setSoTimeout(timeoutMillis);
+            InputStream in = socket.getInputStream();
+            int b = in.read();
+            FileDescriptor[] fds = socket.getReceivedFileDescriptors();
+            if (fds == null || fds.length != 1) {
+                throw new IOException("no descriptor");
+            }
+            if (b == 'F') {
+                return new HandOff(fds[0], null);
+            }
+            if (b != 'T') {
+                throw new IOException("expected F or T, got " + b);
+            }
+            return new HandOff(fds[0], new String(in.readNBytes(55), StandardCharsets.US_ASCII));
         }
 
         void say(String text) throws IOException {
@@ -145,6 +186,11 @@ class FunctionDispatchTest {
 
     private Init init() throws IOException {
         return new Init(fixture.warmSlot(pool));
+    }
+
+    /** An init that said {@code trace}: it is sent each request's trace context. */
+    private Init tracingInit() throws IOException {
+        return new Init(fixture.warmSlot(pool, 1, true));
     }
 
     /** An init that serves up to {@code capacity} connections at once. */
@@ -543,5 +589,119 @@ class FunctionDispatchTest {
 
     private List<Outcome> outcomes() {
         return records.stream().map(RequestRecord::outcome).toList();
+    }
+
+    // ---- trace context and spans ----
+
+    private static final String TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    private static String tracedRequest(String traceparent) {
+        return "GET / HTTP/1.1\r\nHost: x\r\ntraceparent: " + traceparent + "\r\n\r\n";
+    }
+
+    /** Serves one request on {@code init}'s hand-off {@code h}, as the {@code n}th on that init. */
+    private static void serve(Init init, Init.HandOff h, int n) throws IOException {
+        init.say("ACK\nRUN 7\n");
+        Init.answer(h.fd());
+        init.say("DONE 0 " + n + "\n");
+    }
+
+    @Test
+    void withTracingOffAnInitThatTakesTraceContextGetsTheRequestsOwnAndOnlyAValidOne() throws Exception {
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = tracingInit();
+        String[] sent = {tracedRequest(TP), REQUEST, tracedRequest(TP.toUpperCase()),
+            "GET / HTTP/1.1\r\ntraceparent: " + TP + "\r\ntraceparent: " + TP.replace('4', '5') + "\r\n\r\n"};
+        String[] expected = {TP, null, null, null};
+        for (int i = 0; i < sent.length; i++) {
+            try (Socket c = client(sent[i])) {
+                Init.HandOff h = init.takeHandOff(5_000);
+                assertEquals(expected[i], h.traceparent(), "request " + (i + 1) + ": " + sent[i]);
+                serve(init, h, i + 1);
+                assertEquals(RESPONSE, readAll(c));
+            }
+        }
+    }
+
+    @Test
+    void anInitThatDidNotSayTraceIsOnlyEverSentF() throws Exception {
+        traced();
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = init();
+        try (Socket c = client(tracedRequest(TP))) {
+            Init.HandOff h = init.takeHandOff(5_000);
+            assertNull(h.traceparent());
+            serve(init, h, 1);
+            assertEquals(RESPONSE, readAll(c));
+        }
+        await(() -> spans.getFinishedSpanItems().size() == 1, "its span is exported");
+    }
+
+    @Test
+    void withTracingOnEachRequestIsASpanChildOfItsTraceparentAndTheHandlerIsItsChild() throws Exception {
+        traced();
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = tracingInit();
+        Init.HandOff h;
+        try (Socket c = client(tracedRequest(TP))) {
+            h = init.takeHandOff(5_000);
+            serve(init, h, 1);
+            assertEquals(RESPONSE, readAll(c));
+        }
+        await(() -> spans.getFinishedSpanItems().size() == 1, "its span is exported");
+        SpanData s = spans.getFinishedSpanItems().get(0);
+        assertEquals("fn", s.getName());
+        assertEquals(SpanKind.SERVER, s.getKind());
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", s.getTraceId(), "the client's trace");
+        assertEquals("00f067aa0ba902b7", s.getParentSpanId(), "a child of the client's span");
+        assertEquals("00-" + s.getTraceId() + "-" + s.getSpanId() + "-01", h.traceparent(),
+                "the handler's parent is the pool's span");
+        assertEquals("fn", s.getAttributes().get(AttributeKey.stringKey("faas.name")));
+        assertEquals("fork", s.getAttributes().get(AttributeKey.stringKey("faaspool.mode")));
+        assertEquals("served", s.getAttributes().get(AttributeKey.stringKey("faaspool.outcome")));
+        assertTrue(s.getAttributes().get(AttributeKey.stringKey("faaspool.slot")).startsWith("fn-"));
+        assertEquals(List.of("handed off", "ack", "run"), s.getEvents().stream().map(EventData::getName).toList());
+        long t = s.getStartEpochNanos();
+        for (EventData e : s.getEvents()) {
+            assertTrue(e.getEpochNanos() >= t, "events in order: " + s.getEvents());
+            t = e.getEpochNanos();
+        }
+        assertTrue(s.getEndEpochNanos() >= t, "it ends after its events");
+        assertEquals(StatusCode.UNSET, s.getStatus().getStatusCode());
+    }
+
+    @Test
+    void aRequestWithoutTraceContextStartsATraceOfItsOwn() throws Exception {
+        traced();
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = tracingInit();
+        try (Socket c = client(tracedRequest("00-" + "0".repeat(32) + "-00f067aa0ba902b7-01"))) {
+            Init.HandOff h = init.takeHandOff(5_000);
+            serve(init, h, 1);
+            readAll(c);
+            await(() -> spans.getFinishedSpanItems().size() == 1, "its span is exported");
+            SpanData s = spans.getFinishedSpanItems().get(0);
+            assertTrue(!s.getParentSpanContext().isValid(), "a root: the client's value was not valid");
+            assertEquals("00-" + s.getTraceId() + "-" + s.getSpanId() + "-" + s.getSpanContext().getTraceFlags().asHex(),
+                    h.traceparent()); // sampled, and (W3C level 2) its trace id random: 03
+        }
+    }
+
+    @Test
+    void aRequestFaasPoolAnswersItselfIsAnErrorSpanWithItsStatus() throws Exception {
+        traced();
+        start(HandlerMode.FORK, "100ms", 8); // no slot: 503 once the acquire timeout passes
+        try (Socket c = client(tracedRequest(TP))) {
+            assertTrue(readAll(c).startsWith("HTTP/1.1 503"));
+        }
+        await(() -> spans.getFinishedSpanItems().size() == 1, "its span is exported");
+        SpanData s = spans.getFinishedSpanItems().get(0);
+        assertEquals("00f067aa0ba902b7", s.getParentSpanId());
+        assertEquals(StatusCode.ERROR, s.getStatus().getStatusCode());
+        assertTrue(s.getStatus().getDescription().startsWith("no warm container of function 'fn' within 100 ms"),
+                s.getStatus().getDescription());
+        assertEquals(503L, s.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
+        assertEquals("unavailable", s.getAttributes().get(AttributeKey.stringKey("faaspool.outcome")));
+        assertEquals(List.of(), s.getEvents().stream().map(EventData::getName).filter(n -> !n.equals("queued")).toList());
     }
 }

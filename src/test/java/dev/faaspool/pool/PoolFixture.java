@@ -72,8 +72,14 @@ public final class PoolFixture implements AutoCloseable {
 
     /** A warm slot whose init said it serves up to {@code capacity} connections at once. */
     public AFUNIXSocket warmSlot(FunctionPool pool, int capacity) throws IOException {
+        return warmSlot(pool, capacity, false);
+    }
+
+    /** A warm slot whose init said it serves up to {@code capacity} at once, and {@code trace} if {@code takesTrace}. */
+    public AFUNIXSocket warmSlot(FunctionPool pool, int capacity, boolean takesTrace) throws IOException {
         Slot s = new Slot(pool.spec().name() + "-" + seq.incrementAndGet(), pool.spec().name(), System.nanoTime());
         s.capacity(capacity);
+        s.takesTrace(takesTrace);
         Path d = dir.resolve(s.id());
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
