@@ -233,6 +233,14 @@ static void add_status(void)
 		fclose(f);
 }
 
+/* /trace: the trace context the init handed this request (TRACEPARENT), or "none". */
+static void trace(void)
+{
+	const char *tp = getenv("TRACEPARENT");
+	addf("traceparent=%s\n", tp ? tp : "none");
+	reply();
+}
+
 static void probe(void)
 {
 	const char *dir = arg("dir", "/run/faas");
@@ -780,6 +788,7 @@ static const struct {
 	{ "/chain", chain }, { "/oom", oom }, { "/partial", partial }, { "/spawn", spawn },
 	{ "/linger", linger }, { "/secret-write", secret_write }, { "/secret-read", secret_read },
 	{ "/spy", spy }, { "/ptrace1", ptrace1 }, { "/syscalls", syscalls }, { "/spin", spin },
+	{ "/trace", trace },
 };
 
 /* Reads the request head (at most 4 KiB) and returns its request target, split into path and args. */

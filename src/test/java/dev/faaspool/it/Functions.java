@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -19,6 +20,11 @@ final class Functions {
 
     /** Starts faas-pool on {@code name -> yaml} (each function's fields but {@code listen}). */
     PoolProcess start(Path work, String test, Map<String, String> functions) throws Exception {
+        return start(work, test, functions, new String[0]);
+    }
+
+    /** As {@link #start(Path, String, Map)}, with more of faas-pool's options. */
+    PoolProcess start(Path work, String test, Map<String, String> functions, String... options) throws Exception {
         StringBuilder yaml = new StringBuilder("functions:\n");
         for (Map.Entry<String, String> f : functions.entrySet()) {
             int port = PoolProcess.freePort();
@@ -27,7 +33,9 @@ final class Functions {
                     .append(f.getValue().indent(4));
         }
         Path config = Files.writeString(work.resolve("pool.yaml"), yaml);
-        PoolProcess p = PoolProcess.start(work, test, "--config", config.toString());
+        List<String> args = new java.util.ArrayList<>(List.of("--config", config.toString()));
+        args.addAll(List.of(options));
+        PoolProcess p = PoolProcess.start(work, test, args.toArray(String[]::new));
         try {
             for (String fn : functions.keySet()) {
                 p.awaitStdout(Pattern.compile(fn + ": \\d+/\\d+ warm"), Duration.ofSeconds(90));
