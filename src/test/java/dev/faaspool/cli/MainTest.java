@@ -195,6 +195,25 @@ class MainTest {
     }
 
     @Test
+    void tracingIsOffUnlessAnOtlpEndpointIsGivenAndABareCollectorGetsTheTracesPath() throws Exception {
+        assertEquals(null, settings().otlpEndpoint());
+        assertEquals(java.net.URI.create("http://127.0.0.1:4318/v1/traces"),
+                settings("--otlp-endpoint", "http://127.0.0.1:4318").otlpEndpoint());
+        assertEquals(java.net.URI.create("https://collector.example:443/otlp/v1/traces"),
+                settings("--otlp-endpoint", "https://collector.example:443/otlp/v1/traces").otlpEndpoint());
+    }
+
+    @Test
+    void anOtlpEndpointThatIsNotAnHttpUrlExitsTwo() {
+        assertExitsTwo("faas-pool: --otlp-endpoint must be an http:// or https:// URL with a host and no query, fragment"
+                + " or user (was 'grpc://127.0.0.1:4317')", "--otlp-endpoint", "grpc://127.0.0.1:4317");
+        assertExitsTwo("faas-pool: --otlp-endpoint must be an http:// or https:// URL with a host and no query, fragment"
+                + " or user (was 'localhost:4318')", "--otlp-endpoint", "localhost:4318");
+        assertExitsTwo("faas-pool: --otlp-endpoint must be an http:// or https:// URL with a host and no query, fragment"
+                + " or user (was 'http://u:p@h:4318/v1/traces')", "--otlp-endpoint", "http://u:p@h:4318/v1/traces");
+    }
+
+    @Test
     void aDurationWithoutUnitExitsTwoNamingTheOption() {
         Result r = run("--drain-timeout", "10");
         assertEquals(2, r.exit, r.toString());
