@@ -4,12 +4,18 @@
  *   faas-init <command> [args...]
  *
  * Speaks control protocol version 2 (PROTOCOL.md next to this file). FAAS_MODE picks the mode:
- *   oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
- *   fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg ->
+ *   oneshot (default)  connect -> HELLO 2 <pid> 1 trace -> recvmsg -> ACK -> exec the handler on the
+ *                      connection.
+ *   fork               connect -> HELLO 2 <pid> 1 trace, then per connection n = 1, 2, ...: recvmsg ->
  *                      spawn the handler (clone with CLONE_VM|CLONE_VFORK, then exec) -> ACK and
  *                      RUN <pid> in one write -> waitpid -> DONE <status> <n>; EOF from the pool ends it.
  *   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
  * Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
+ * They take trace context ("trace" in HELLO): the pool sends each descriptor with 'F', or with 'T' and a
+ * 55-byte W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, lower case, neither id all zeros), and the
+ * handler runs with TRACEPARENT set to it after a 'T' and with no TRACEPARENT at all after an 'F',
+ * whatever this process's own environment holds. A 'T' whose 55 bytes are anything else is
+ * FAIL proto 0 bad trace context, exit 1.
  * The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
  * LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
  * The control connection is close-on-exec: in oneshot mode a successful exec shows up as EOF.
@@ -51,6 +57,7 @@
 #define CONCURRENCY 1 /* connections served at once: one, in oneshot and fork mode */
 #define DEFAULT_CONTROL_SOCK "/control.sock"
 #define CLIENT_FD 3
+#define TRACEPARENT_LEN 55 /* "00-" 32 hex "-" 16 hex "-" 2 hex: the bytes after a 'T' */
 #define CONTROL_FD_MIN 10 /* keeps the control connection clear of 0-3, which the handler gets */
 #define EXIT_CONTROL 1
 #define EXIT_USAGE 2
@@ -140,56 +147,104 @@ static int connect_control(const char *path)
 }
 
 /*
- * Blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking. Any other
- * descriptors that arrive are closed: the handler must inherit only its own. Returns -1 when the pool
- * closed the control connection.
+ * Whether t is a traceparent the pool may send (PROTOCOL.md, Trace context): version 00, lower-case
+ * hex, neither the trace id nor the parent id all zeros. W3C Trace Context asks no less of a receiver.
  */
-static int receive_client(int ctl)
+static int valid_traceparent(const char *t)
 {
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	static const char shape[] = "00-################################-################-##";
+	int trace_id = 0, parent_id = 0;
+	for (int i = 0; i < TRACEPARENT_LEN; i++) {
+		if (shape[i] != '#') {
+			if (t[i] != shape[i])
+				return 0;
+			continue;
+		}
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+			return 0;
+		if (t[i] != '0') {
+			if (i < 35)
+				trace_id = 1;
+			else if (i < 52)
+				parent_id = 1;
+		}
+	}
+	return trace_id && parent_id;
+}
+
+/*
+ * Blocks until the pool sends 'F' with exactly one descriptor, or 'T', 55 bytes of trace context and
+ * exactly one descriptor, and returns the descriptor, blocking; `trace` gets the traceparent,
+ * NUL-terminated, or "" after an 'F'. The 56 bytes of a 'T' come in one sendmsg but a stream may split
+ * them: it reads on until it has them all (and never past them: the pool sends nothing else before
+ * this hand-off's RUN). Any other descriptors that arrive are closed: the handler must inherit only
+ * its own. Returns -1 when the pool closed the control connection.
+ */
+static int receive_client(int ctl, char trace[TRACEPARENT_LEN + 1])
+{
+	char buf[1 + TRACEPARENT_LEN];
+	size_t got = 0, need = 1;
+	int fd = -1, extra = 0;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 	} cbuf;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
-	};
 
-	ssize_t n;
-	do
-		n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		fail(ctl, EXIT_CONTROL, "recv", errno, "recvmsg");
-	if (n == 0)
-		return -1;
-
-	int fd = -1, extra = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+	while (got < need) {
+		struct iovec iov = { .iov_base = buf + got, .iov_len = sizeof(buf) - got };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf.buf,
+			.msg_controllen = sizeof(cbuf.buf),
+		};
+		ssize_t n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
 			continue;
-		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < count; i++) {
-			int got;
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (fd < 0) {
-				fd = got;
-			} else {
-				close(got);
-				extra = 1;
+		if (n < 0)
+			fail(ctl, EXIT_CONTROL, "recv", errno, "recvmsg");
+		if (n == 0 && got == 0)
+			return -1;
+		if (n == 0) { /* EOF inside a 'T': what came is no traceparent */
+			if (fd >= 0)
+				close(fd);
+			fail(ctl, EXIT_CONTROL, "proto", 0, "bad trace context");
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < count; i++) {
+				int in;
+				memcpy(&in, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (fd < 0) {
+					fd = in;
+				} else {
+					close(in);
+					extra = 1;
+				}
 			}
 		}
+		if (msg.msg_flags & MSG_CTRUNC)
+			extra = 1;
+		if (got == 0 && buf[0] == 'T')
+			need = sizeof(buf);
+		got += n;
 	}
-	if (msg.msg_flags & MSG_CTRUNC)
-		extra = 1;
-	if (byte != 'F') {
+	if (got != need || (buf[0] != 'F' && buf[0] != 'T')) { /* 'F' and more, or another byte */
 		if (fd >= 0)
 			close(fd);
 		fail(ctl, EXIT_CONTROL, "proto", 0, "unexpected message from the pool");
+	}
+	trace[0] = '\0';
+	if (buf[0] == 'T') {
+		if (!valid_traceparent(buf + 1)) {
+			if (fd >= 0)
+				close(fd);
+			fail(ctl, EXIT_CONTROL, "proto", 0, "bad trace context");
+		}
+		memcpy(trace, buf + 1, TRACEPARENT_LEN);
+		trace[TRACEPARENT_LEN] = '\0';
 	}
 	if (fd < 0 || extra) {
 		if (fd >= 0)
@@ -221,15 +276,19 @@ static int move_client(int fd, int stdio)
 	return 0;
 }
 
-/* oneshot: moves the connection and sets the handler's environment in this process, which execs next. */
-static int hand_to_handler(int fd, int stdio)
+/*
+ * oneshot: moves the connection and sets the handler's environment in this process, which execs next:
+ * TRACEPARENT is the request's trace context, or unset ("" from receive_client).
+ */
+static int hand_to_handler(int fd, int stdio, const char *trace)
 {
 	if (move_client(fd, stdio) < 0)
 		return -1;
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	if (setenv("FAAS_CLIENT_FD", "3", 1) < 0 || setenv("LISTEN_FDS", "1", 1) < 0 ||
-	    setenv("LISTEN_PID", pid, 1) < 0 || setenv("LISTEN_FDNAMES", "connection", 1) < 0)
+	    setenv("LISTEN_PID", pid, 1) < 0 || setenv("LISTEN_FDNAMES", "connection", 1) < 0 ||
+	    (*trace ? setenv("TRACEPARENT", trace, 1) : unsetenv("TRACEPARENT")) < 0)
 		return -1;
 	return 0;
 }
@@ -438,6 +497,7 @@ struct spawn {
 	int fd;
 	int stdio;
 	char **argv;
+	char *traceparent; /* "TRACEPARENT=<55 bytes>", or NULL: the request had no trace context */
 	int err; /* errno of the failed step; 0 when the handler was exec'd */
 };
 
@@ -447,19 +507,23 @@ struct spawn {
 
 static int is_ours(const char *var)
 {
-	static const char *const set[] = { "FAAS_CLIENT_FD=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=" };
+	static const char *const set[] = { "FAAS_CLIENT_FD=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=",
+					   "TRACEPARENT=" };
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
 		if (!strncmp(var, set[i], strlen(set[i])))
 			return 1;
 	return 0;
 }
 
-/* The child: connection at 3, environment built on its own stack (setenv would change the init's), exec. */
+/*
+ * The child: connection at 3, environment built on its own stack (setenv would change the init's, and
+ * so the next request's: TRACEPARENT is this request's or none), exec.
+ */
 static int spawn_child(void *arg)
 {
 	struct spawn *sp = arg;
 	extern char **environ;
-	char *envp[ENV_MAX + 5];
+	char *envp[ENV_MAX + 6];
 	char listen_pid[32];
 	size_t n = 0;
 	for (char **e = environ; *e && n < ENV_MAX; e++)
@@ -470,6 +534,8 @@ static int spawn_child(void *arg)
 	envp[n++] = "LISTEN_FDS=1";
 	envp[n++] = listen_pid;
 	envp[n++] = "LISTEN_FDNAMES=connection";
+	if (sp->traceparent)
+		envp[n++] = sp->traceparent;
 	envp[n] = NULL;
 	if (move_client(sp->fd, sp->stdio) == 0)
 		execvpe(sp->argv[0], sp->argv, envp);
@@ -485,10 +551,16 @@ static int spawn_child(void *arg)
  * returns once the child has exec'd or failed to, so its result is known without a pipe. (Measured on this project's VM: fork+exec+wait ~3.9 ms, this ~1.3 ms.)
  * With request isolation, isolate() runs between the handler's end and its DONE.
  */
-static void serve_forked(int ctl, int fd, char *argv[], int stdio, int isolation, unsigned long req)
+static void serve_forked(int ctl, int fd, const char *trace, char *argv[], int stdio, int isolation,
+			 unsigned long req)
 {
 	static char stack[SPAWN_STACK] __attribute__((aligned(16)));
+	static char traceparent[sizeof("TRACEPARENT=") + TRACEPARENT_LEN] = "TRACEPARENT=";
 	struct spawn sp = { .fd = fd, .stdio = stdio, .argv = argv, .err = 0 };
+	if (*trace) { /* no allocation: the one buffer is rewritten per request, while no child uses it */
+		memcpy(traceparent + sizeof("TRACEPARENT=") - 1, trace, TRACEPARENT_LEN + 1);
+		sp.traceparent = traceparent;
+	}
 	pid_t child = clone(spawn_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
 	int err = child < 0 ? errno : sp.err;
 	close(fd);
@@ -554,24 +626,25 @@ int main(int argc, char *argv[])
 	if (!path || !*path)
 		path = DEFAULT_CONTROL_SOCK;
 	int ctl = connect_control(path);
-	if (send_line(ctl, "HELLO %d %d %d", PROTOCOL_VERSION, (int)getpid(), CONCURRENCY) < 0)
+	if (send_line(ctl, "HELLO %d %d %d trace", PROTOCOL_VERSION, (int)getpid(), CONCURRENCY) < 0)
 		fail(-1, EXIT_CONTROL, "hello", errno, "send HELLO");
 
+	char trace[TRACEPARENT_LEN + 1];
 	if (mode == FORK) {
 		for (unsigned long req = 1;; req++) {
-			int fd = receive_client(ctl);
+			int fd = receive_client(ctl, trace);
 			if (fd < 0)
 				return 0; /* the pool is done with this container */
-			serve_forked(ctl, fd, &argv[1], stdio, isolation, req);
+			serve_forked(ctl, fd, trace, &argv[1], stdio, isolation, req);
 		}
 	}
 
-	int fd = receive_client(ctl);
+	int fd = receive_client(ctl, trace);
 	if (fd < 0)
 		fail(-1, EXIT_CONTROL, "recv", 0, "control socket closed before a descriptor arrived");
 	if (send_line(ctl, "ACK") < 0)
 		fail(-1, EXIT_CONTROL, "ack", errno, "send ACK");
-	if (hand_to_handler(fd, stdio) < 0)
+	if (hand_to_handler(fd, stdio, trace) < 0)
 		fail(ctl, EXIT_CONTROL, "recv", errno, "moving the client descriptor to 3");
 
 	execvp(argv[1], &argv[1]);

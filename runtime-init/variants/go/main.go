@@ -6,13 +6,19 @@
 // Speaks control protocol version 2 (runtime-init/PROTOCOL.md) exactly as the C init
 // (runtime-init/faas-init.c) does. FAAS_MODE picks the mode:
 //
-//	oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
-//	fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg -> ACK ->
+//	oneshot (default)  connect -> HELLO 2 <pid> 1 trace -> recvmsg -> ACK -> exec the handler on the
+//	                   connection.
+//	fork               connect -> HELLO 2 <pid> 1 trace, then per connection n = 1, 2, ...: recvmsg -> ACK ->
 //	                   fork, exec the handler -> RUN <pid> -> wait -> DONE <status> <n>; EOF from the
 //	                   pool ends it.
 //	persistent         exec the handler at once; it speaks the protocol itself through an SDK.
 //
 // Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
+// They take trace context ("trace" in HELLO): the pool sends each descriptor with 'F', or with 'T' and
+// a 55-byte W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, lower case, neither id all zeros), and the
+// handler runs with TRACEPARENT set to it after a 'T' and with no TRACEPARENT at all after an 'F',
+// whatever this process's own environment holds. A 'T' whose 55 bytes are anything else is
+// FAIL proto 0 bad trace context, exit 1.
 //
 // The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
 // LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
@@ -60,6 +66,7 @@ const (
 	concurrency        = 1 // connections served at once: one, in oneshot and fork mode
 	defaultControlSock = "/control.sock"
 	clientFD           = 3
+	traceparentLen     = 55 // "00-" 32 hex "-" 16 hex "-" 2 hex: the bytes after a 'T'
 	reportFD           = 4  // in the fork-mode helper: where exec failures are reported
 	controlFDMin       = 10 // keeps the control connection clear of 0-4
 	maxLine            = 128
@@ -172,64 +179,109 @@ func connectControl(path string) int {
 	return ctl
 }
 
-// receiveClient blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking.
-// Any other descriptors that arrive are closed: the handler must inherit only its own. Returns -1 when
-// the pool closed the control connection.
-func receiveClient(ctl int) int {
-	buf := make([]byte, 1)
-	oob := make([]byte, syscall.CmsgSpace(4*4))
-	var n, oobn, flags int
-	var err error
-	for {
-		n, oobn, flags, _, err = syscall.Recvmsg(ctl, buf, oob, syscall.MSG_CMSG_CLOEXEC)
-		if err != syscall.EINTR {
-			break
-		}
+// validTraceparent tells whether t is a traceparent the pool may send (PROTOCOL.md, Trace context):
+// version 00, lower-case hex, neither the trace id nor the parent id all zeros.
+func validTraceparent(t []byte) bool {
+	const shape = "00-################################-################-##"
+	if len(t) != len(shape) {
+		return false
 	}
-	if err != nil {
-		fail(ctl, exitControl, "recv", errnoOf(err), "recvmsg")
-	}
-	if n == 0 {
-		return -1
-	}
-
-	fd, extra := -1, flags&syscall.MSG_CTRUNC != 0
-	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
-	for i := range msgs {
-		if msgs[i].Header.Level != syscall.SOL_SOCKET || msgs[i].Header.Type != syscall.SCM_RIGHTS {
+	traceID, parentID := false, false
+	for i, c := range t {
+		if shape[i] != '#' {
+			if c != shape[i] {
+				return false
+			}
 			continue
 		}
-		got, _ := syscall.ParseUnixRights(&msgs[i])
-		for _, f := range got {
-			if fd < 0 {
-				fd = f
-			} else {
-				syscall.Close(f)
-				extra = true
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+		if c != '0' {
+			traceID = traceID || i < 35
+			parentID = parentID || i > 35 && i < 52
+		}
+	}
+	return traceID && parentID
+}
+
+// receiveClient blocks until the pool sends 'F' with exactly one descriptor, or 'T', 55 bytes of trace
+// context and exactly one descriptor, and returns the descriptor, blocking, and the traceparent ("" after
+// an 'F'). The 56 bytes of a 'T' come in one sendmsg but a stream may split them: it reads on until it
+// has them all (and never past them: the pool sends nothing else before this hand-off's RUN). Any
+// other descriptors that arrive are closed: the handler must inherit only its own. Returns -1 when the
+// pool closed the control connection.
+func receiveClient(ctl int) (int, string) {
+	buf := make([]byte, 1+traceparentLen)
+	oob := make([]byte, syscall.CmsgSpace(4*4))
+	got, need, fd, extra := 0, 1, -1, false
+	for got < need {
+		n, oobn, flags, _, err := syscall.Recvmsg(ctl, buf[got:], oob, syscall.MSG_CMSG_CLOEXEC)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			fail(ctl, exitControl, "recv", errnoOf(err), "recvmsg")
+		}
+		extra = extra || flags&syscall.MSG_CTRUNC != 0
+		msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+		for i := range msgs {
+			if msgs[i].Header.Level != syscall.SOL_SOCKET || msgs[i].Header.Type != syscall.SCM_RIGHTS {
+				continue
+			}
+			in, _ := syscall.ParseUnixRights(&msgs[i])
+			for _, f := range in {
+				if fd < 0 {
+					fd = f
+				} else {
+					syscall.Close(f)
+					extra = true
+				}
 			}
 		}
+		if n == 0 && got == 0 {
+			return -1, ""
+		}
+		if n == 0 { // EOF inside a 'T': what came is no traceparent
+			if fd >= 0 {
+				syscall.Close(fd)
+			}
+			fail(ctl, exitControl, "proto", 0, "bad trace context")
+		}
+		if got == 0 && buf[0] == 'T' {
+			need = len(buf)
+		}
+		got += n
 	}
-	if buf[0] != 'F' {
+	refuse := func(stage, what string) {
 		if fd >= 0 {
 			syscall.Close(fd)
 		}
-		fail(ctl, exitControl, "proto", 0, "unexpected message from the pool")
+		fail(ctl, exitControl, stage, 0, what)
+	}
+	trace := ""
+	switch {
+	case buf[0] == 'T':
+		if !validTraceparent(buf[1:]) {
+			refuse("proto", "bad trace context")
+		}
+		trace = string(buf[1:])
+	case buf[0] != 'F' || got != 1: // another byte, or 'F' and more
+		refuse("proto", "unexpected message from the pool")
 	}
 	if fd < 0 || extra {
-		if fd >= 0 {
-			syscall.Close(fd)
-		}
-		fail(ctl, exitControl, "nofd", 0, "message did not carry exactly one descriptor")
+		refuse("nofd", "message did not carry exactly one descriptor")
 	}
 	if err := syscall.SetNonblock(fd, false); err != nil {
 		fail(ctl, exitControl, "recv", errnoOf(err), "fcntl on the client descriptor")
 	}
-	return fd
+	return fd, trace
 }
 
 // handToHandler, in the process about to exec the handler, puts the connection at descriptor 3 (and
-// 0 and 1 with stdio), inheritable, and sets the handler's environment.
-func handToHandler(fd int, stdio bool) error {
+// 0 and 1 with stdio), inheritable, and sets the handler's environment: TRACEPARENT is trace, or unset
+// for "".
+func handToHandler(fd int, stdio bool, trace string) error {
 	if fd != clientFD {
 		if err := syscall.Dup3(fd, clientFD, 0); err != nil {
 			return err
@@ -256,7 +308,26 @@ func handToHandler(fd int, stdio bool) error {
 			return err
 		}
 	}
-	return nil
+	if trace == "" {
+		return os.Unsetenv("TRACEPARENT")
+	}
+	return os.Setenv("TRACEPARENT", trace)
+}
+
+// helperEnv is the fork-mode helper's environment for one request: the init's own, with TRACEPARENT
+// that request's or none. The init's own environment is left alone, so nothing of one request's trace
+// context reaches the next.
+func helperEnv(trace string) []string {
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TRACEPARENT=") {
+			env = append(env, kv)
+		}
+	}
+	if trace != "" {
+		env = append(env, "TRACEPARENT="+trace)
+	}
+	return env
 }
 
 // execvp execs the handler as execvp(3) does (musl's, which the C init is built with): a name with a
@@ -320,13 +391,13 @@ func waitHandler(child int) int {
 // control connection, from 1), reporting RUN or FAIL, then DONE <status> <req>. The child is this
 // program again as execHelper (see runHelper): the connection at 3, the report pipe at 4. With request
 // isolation, isolate runs between the handler's end and its DONE.
-func serveForked(ctl, fd int, argv []string, isolation bool, req uint64) {
+func serveForked(ctl, fd int, trace string, argv []string, isolation bool, req uint64) {
 	var report [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		fail(ctl, exitControl, "fork", errnoOf(err), "pipe")
 	}
 	child, err := syscall.ForkExec("/proc/self/exe", append([]string{execHelper}, argv...), &syscall.ProcAttr{
-		Env:   os.Environ(),
+		Env:   helperEnv(trace),
 		Files: []uintptr{0, 1, 2, uintptr(fd), uintptr(report[1])},
 	})
 	syscall.Close(report[1])
@@ -576,12 +647,13 @@ func isolate(req uint64) {
 }
 
 // runHelper is the fork-mode child: the connection is at 3 and the report pipe at 4 (ForkExec put
-// them there). It becomes the handler, or reports why it could not.
+// them there), and its TRACEPARENT is the request's (helperEnv). It becomes the handler, or reports why
+// it could not.
 func runHelper(argv []string, stdio bool) {
 	var e syscall.Errno
 	if _, err := fcntl(reportFD, syscall.F_SETFD, syscall.FD_CLOEXEC); err != nil {
 		e = errnoOf(err)
-	} else if err := handToHandler(clientFD, stdio); err != nil {
+	} else if err := handToHandler(clientFD, stdio, os.Getenv("TRACEPARENT")); err != nil {
 		e = errnoOf(err)
 	} else {
 		e = execvp(argv)
@@ -635,31 +707,31 @@ func main() {
 		path = defaultControlSock
 	}
 	ctl := connectControl(path)
-	if err := sendLine(ctl, "HELLO %d %d %d", protocolVersion, os.Getpid(), concurrency); err != nil {
+	if err := sendLine(ctl, "HELLO %d %d %d trace", protocolVersion, os.Getpid(), concurrency); err != nil {
 		fail(-1, exitControl, "hello", errnoOf(err), "send HELLO")
 	}
 
 	if mode == "fork" {
 		for req := uint64(1); ; req++ {
-			fd := receiveClient(ctl)
+			fd, trace := receiveClient(ctl)
 			if fd < 0 {
 				os.Exit(0) // the pool is done with this container
 			}
 			if err := sendLine(ctl, "ACK"); err != nil {
 				fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
 			}
-			serveForked(ctl, fd, argv, isolation, req)
+			serveForked(ctl, fd, trace, argv, isolation, req)
 		}
 	}
 
-	fd := receiveClient(ctl)
+	fd, trace := receiveClient(ctl)
 	if fd < 0 {
 		fail(-1, exitControl, "recv", 0, "control socket closed before a descriptor arrived")
 	}
 	if err := sendLine(ctl, "ACK"); err != nil {
 		fail(-1, exitControl, "ack", errnoOf(err), "send ACK")
 	}
-	if err := handToHandler(fd, stdio); err != nil {
+	if err := handToHandler(fd, stdio, trace); err != nil {
 		fail(ctl, exitControl, "recv", errnoOf(err), "moving the client descriptor to 3")
 	}
 	e := execvp(argv)

@@ -6,12 +6,18 @@ handler on them.
 
 Speaks control protocol version 2 (runtime-init/PROTOCOL.md) exactly as the C init
 (runtime-init/faas-init.c) does. FAAS_MODE picks the mode:
-  oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
-  fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg -> ACK ->
+  oneshot (default)  connect -> HELLO 2 <pid> 1 trace -> recvmsg -> ACK -> exec the handler on the
+                     connection.
+  fork               connect -> HELLO 2 <pid> 1 trace, then per connection n = 1, 2, ...: recvmsg -> ACK ->
                      fork, exec the handler -> RUN <pid> -> waitpid -> DONE <status> <n>; EOF from the
                      pool ends it.
   persistent         exec the handler at once; it speaks the protocol itself through an SDK.
 Oneshot and fork mode serve one connection at a time, so HELLO announces a concurrency of 1.
+They take trace context ("trace" in HELLO): the pool sends each descriptor with 'F', or with 'T' and a
+55-byte W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, lower case, neither id all zeros), and the
+handler runs with TRACEPARENT set to it after a 'T' and with no TRACEPARENT at all after an 'F',
+whatever this process's own environment holds. A 'T' whose 55 bytes are anything else is
+FAIL proto 0 bad trace context, exit 1.
 The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
 LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout.
 The control connection is close-on-exec (Python's descriptors are non-inheritable): in oneshot mode a
@@ -48,6 +54,8 @@ PROTOCOL_VERSION = 2
 CONCURRENCY = 1  # connections served at once: one, in oneshot and fork mode
 DEFAULT_CONTROL_SOCK = "/control.sock"
 CLIENT_FD = 3
+TRACEPARENT_LEN = 55  # "00-" 32 hex "-" 16 hex "-" 2 hex: the bytes after a 'T'
+HEX = frozenset(b"0123456789abcdef")
 CONTROL_FD_MIN = 10  # keeps the control connection clear of 0-3, which the handler gets
 MAX_LINE = 128
 EXIT_CONTROL, EXIT_USAGE, EXIT_NOEXEC, EXIT_NOTFOUND = 1, 2, 126, 127
@@ -312,41 +320,68 @@ def connect_control(path):
     return socket.socket(fileno=fd)
 
 
+def valid_traceparent(t):
+    """Whether the bytes t are a traceparent the pool may send (PROTOCOL.md, Trace context): version
+    00, lower-case hex, neither the trace id nor the parent id all zeros."""
+    parts = t.split(b"-")
+    return (len(t) == TRACEPARENT_LEN and [len(p) for p in parts] == [2, 32, 16, 2] and parts[0] == b"00"
+            and all(c in HEX for p in parts for c in p)
+            and parts[1] != b"0" * 32 and parts[2] != b"0" * 16)
+
+
 def receive_client(ctl):
-    """Blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking. Any other
-    descriptors that arrive are closed: the handler must inherit only its own. Returns None when the
-    pool closed the control connection."""
+    """Blocks until the pool sends 'F' with exactly one descriptor, or 'T', 55 bytes of trace context
+    and exactly one descriptor, and returns (descriptor, traceparent as str or None); the descriptor is
+    blocking. The 56 bytes of a 'T' come in one sendmsg but a stream may split them: it reads on until
+    it has them all (and never past them: the pool sends nothing else before this hand-off's RUN). Any
+    other descriptors that arrive are closed: the handler must inherit only its own. Returns
+    (None, None) when the pool closed the control connection."""
     fds = array.array("i")
-    try:
-        msg, ancdata, flags, _ = ctl.recvmsg(1, socket.CMSG_SPACE(4 * fds.itemsize),
-                                             socket.MSG_CMSG_CLOEXEC)
-    except OSError as e:
-        fail(ctl, EXIT_CONTROL, "recv", e.errno, "recvmsg")
-    if not msg:
-        return None
-    for level, kind, data in ancdata:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+    data, need, truncated = b"", 1, False
+    while len(data) < need:
+        try:
+            msg, ancdata, flags, _ = ctl.recvmsg(1 + TRACEPARENT_LEN - len(data),
+                                                 socket.CMSG_SPACE(4 * fds.itemsize), socket.MSG_CMSG_CLOEXEC)
+        except OSError as e:
+            fail(ctl, EXIT_CONTROL, "recv", e.errno, "recvmsg")
+        for level, kind, cdata in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(cdata[:len(cdata) - len(cdata) % fds.itemsize])
+        truncated = truncated or bool(flags & socket.MSG_CTRUNC)
+        if not msg:
+            if not data:
+                return None, None
+            break  # EOF inside a 'T': what came is no traceparent
+        if not data and msg[:1] == b"T":
+            need = 1 + TRACEPARENT_LEN
+        data += msg
     for extra in fds[1:]:
         os.close(extra)
-    if msg != b"F":
+
+    def refuse(stage, what):
         if fds:
             os.close(fds[0])
-        fail(ctl, EXIT_CONTROL, "proto", 0, "unexpected message from the pool")
-    if len(fds) != 1 or flags & socket.MSG_CTRUNC:
-        if fds:
-            os.close(fds[0])
-        fail(ctl, EXIT_CONTROL, "nofd", 0, "message did not carry exactly one descriptor")
+        fail(ctl, EXIT_CONTROL, stage, 0, what)
+
+    if data[:1] == b"T":
+        if not valid_traceparent(data[1:]):
+            refuse("proto", "bad trace context")
+    elif data != b"F":  # another byte, or 'F' and more
+        refuse("proto", "unexpected message from the pool")
+    if len(fds) != 1 or truncated:
+        refuse("nofd", "message did not carry exactly one descriptor")
     try:
         os.set_blocking(fds[0], True)
     except OSError as e:
         fail(ctl, EXIT_CONTROL, "recv", e.errno, "fcntl on the client descriptor")
-    return fds[0]
+    return fds[0], data[1:].decode("ascii") if data[:1] == b"T" else None
 
 
-def hand_to_handler(fd, stdio):
+def hand_to_handler(fd, stdio, trace):
     """In the process about to exec the handler: puts the connection at descriptor 3 (and 0 and 1 with
-    stdio), inheritable, and sets the handler's environment. Raises OSError."""
+    stdio), inheritable, and sets the handler's environment: TRACEPARENT is trace, or unset for None.
+    (In fork mode this is the forked child: the init's own environment stays as it was.) Raises
+    OSError."""
     if fd != CLIENT_FD:
         os.dup2(fd, CLIENT_FD, inheritable=True)
         os.close(fd)
@@ -357,6 +392,10 @@ def hand_to_handler(fd, stdio):
         os.dup2(CLIENT_FD, 1)
     os.environ.update(FAAS_CLIENT_FD=str(CLIENT_FD), LISTEN_FDS="1", LISTEN_PID=str(os.getpid()),
                       LISTEN_FDNAMES="connection")
+    if trace is None:
+        os.environ.pop("TRACEPARENT", None)
+    else:
+        os.environ["TRACEPARENT"] = trace
 
 
 def wait_handler(child):
@@ -373,7 +412,7 @@ def wait_handler(child):
             return 128 + os.WTERMSIG(status)
 
 
-def serve_forked(ctl, fd, argv, stdio, isolation, req):
+def serve_forked(ctl, fd, trace, argv, stdio, isolation, req):
     """fork mode: runs the handler on connection req (the req-th descriptor on this control
     connection, from 1), reporting RUN or FAIL, then DONE <status> <req>. With request isolation,
     isolate runs between the handler's end and its DONE."""
@@ -394,7 +433,7 @@ def serve_forked(ctl, fd, argv, stdio, isolation, req):
         err = errno.EINVAL
         try:
             os.close(report_r)
-            hand_to_handler(fd, stdio)
+            hand_to_handler(fd, stdio, trace)
             os.execvp(argv[0], argv)
         except OSError as e:
             err = e.errno
@@ -451,14 +490,14 @@ def main():
     path = os.environ.get("FAAS_CONTROL_SOCK") or DEFAULT_CONTROL_SOCK
     ctl = connect_control(path)
     try:
-        send_line(ctl, "HELLO %d %d %d" % (PROTOCOL_VERSION, os.getpid(), CONCURRENCY))
+        send_line(ctl, "HELLO %d %d %d trace" % (PROTOCOL_VERSION, os.getpid(), CONCURRENCY))
     except OSError as e:
         fail(None, EXIT_CONTROL, "hello", e.errno, "send HELLO")
 
     if mode == "fork":
         req = 0
         while True:
-            fd = receive_client(ctl)
+            fd, trace = receive_client(ctl)
             if fd is None:
                 return 0  # the pool is done with this container
             try:
@@ -466,9 +505,9 @@ def main():
             except OSError as e:
                 fail(None, EXIT_CONTROL, "ack", e.errno, "send ACK")
             req += 1
-            serve_forked(ctl, fd, argv, stdio, isolation, req)
+            serve_forked(ctl, fd, trace, argv, stdio, isolation, req)
 
-    fd = receive_client(ctl)
+    fd, trace = receive_client(ctl)
     if fd is None:
         fail(None, EXIT_CONTROL, "recv", 0, "control socket closed before a descriptor arrived")
     try:
@@ -476,7 +515,7 @@ def main():
     except OSError as e:
         fail(None, EXIT_CONTROL, "ack", e.errno, "send ACK")
     try:
-        hand_to_handler(fd, stdio)
+        hand_to_handler(fd, stdio, trace)
     except OSError as e:
         fail(ctl, EXIT_CONTROL, "recv", e.errno, "moving the client descriptor to 3")
     try:

@@ -6,11 +6,18 @@
 //! Speaks control protocol version 2 (runtime-init/PROTOCOL.md) exactly as the C init
 //! (runtime-init/faas-init.c) does, and is a line-by-line port of it. FAAS_MODE picks the mode:
 //!
-//!     oneshot (default)  connect -> HELLO 2 <pid> 1 -> recvmsg -> ACK -> exec the handler on the connection.
-//!     fork               connect -> HELLO 2 <pid> 1, then per connection n = 1, 2, ...: recvmsg ->
+//!     oneshot (default)  connect -> HELLO 2 <pid> 1 trace -> recvmsg -> ACK -> exec the handler on the
+//!                        connection.
+//!     fork               connect -> HELLO 2 <pid> 1 trace, then per connection n = 1, 2, ...: recvmsg ->
 //!                        spawn the handler (clone with CLONE_VM|CLONE_VFORK, then exec) -> ACK and
 //!                        RUN <pid> in one write -> waitpid -> DONE <status> <n>; EOF from the pool ends it.
 //!     persistent         exec the handler at once; it speaks the protocol itself through an SDK.
+//!
+//! Oneshot and fork mode take trace context ("trace" in HELLO): the pool sends each descriptor with 'F',
+//! or with 'T' and a 55-byte W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, lower case, neither id all
+//! zeros), and the handler runs with TRACEPARENT set to it after a 'T' and with no TRACEPARENT at all
+//! after an 'F', whatever this process's own environment holds. A 'T' whose 55 bytes are anything else
+//! is FAIL proto 0 bad trace context, exit 1.
 //!
 //! The handler finds the connection at descriptor 3: FAAS_CLIENT_FD=3, and LISTEN_FDS=1, LISTEN_PID,
 //! LISTEN_FDNAMES=connection for sd_listen_fds(); with FAAS_STDIO=1 also as stdin and stdout. The
@@ -50,6 +57,8 @@ const PROTOCOL_VERSION: u32 = 2;
 const CONCURRENCY: u32 = 1;
 const DEFAULT_CONTROL_SOCK: &str = "/control.sock";
 const CLIENT_FD: c_int = 3;
+/// "00-" 32 hex "-" 16 hex "-" 2 hex: the bytes after a 'T'.
+const TRACEPARENT_LEN: usize = 55;
 /// Keeps the control connection clear of 0-3, which the handler gets.
 const CONTROL_FD_MIN: c_int = 10;
 /// Protocol lines are at most this long, with their "\n".
@@ -150,66 +159,114 @@ fn connect_control(path: &[u8]) -> c_int {
 #[repr(C, align(8))]
 struct ControlBuf([u8; sys::cmsg_space(4 * std::mem::size_of::<c_int>())]);
 
-/// Blocks until the pool sends 'F' with exactly one descriptor and returns it, blocking. Any other
-/// descriptors that arrive are closed: the handler must inherit only its own. Returns None when the
-/// pool closed the control connection.
-fn receive_client(ctl: c_int) -> Option<c_int> {
-    let mut byte = 0u8;
-    let mut iov = sys::Iovec { iov_base: (&mut byte as *mut u8).cast(), iov_len: 1 };
+/// Whether `t` is a traceparent the pool may send (PROTOCOL.md, Trace context): version 00, lower-case
+/// hex, neither the trace id nor the parent id all zeros.
+fn valid_traceparent(t: &[u8]) -> bool {
+    const SHAPE: &[u8; TRACEPARENT_LEN] = b"00-################################-################-##";
+    let (mut trace_id, mut parent_id) = (false, false);
+    for (i, (&c, &s)) in t.iter().zip(SHAPE.iter()).enumerate() {
+        if s != b'#' {
+            if c != s {
+                return false;
+            }
+            continue;
+        }
+        if !matches!(c, b'0'..=b'9' | b'a'..=b'f') {
+            return false;
+        }
+        if c != b'0' {
+            trace_id |= i < 35;
+            parent_id |= i > 35 && i < 52;
+        }
+    }
+    t.len() == TRACEPARENT_LEN && trace_id && parent_id
+}
+
+/// A request's trace context: the traceparent after a 'T'; None after an 'F'.
+type Trace = Option<[u8; TRACEPARENT_LEN]>;
+
+/// Blocks until the pool sends 'F' with exactly one descriptor, or 'T', 55 bytes of trace context and
+/// exactly one descriptor, and returns the descriptor, blocking, with the trace context. The 56 bytes of
+/// a 'T' come in one sendmsg but a stream may split them: it reads on until it has them all (and never
+/// past them: the pool sends nothing else before this hand-off's RUN). Any other descriptors that
+/// arrive are closed: the handler must inherit only its own. Returns None when the pool closed the
+/// control connection.
+fn receive_client(ctl: c_int) -> Option<(c_int, Trace)> {
+    let mut buf = [0u8; 1 + TRACEPARENT_LEN];
+    let (mut got, mut need) = (0, 1);
+    let (mut fd, mut extra) = (-1, false);
     let mut cbuf = ControlBuf([0; sys::cmsg_space(4 * std::mem::size_of::<c_int>())]);
-    let mut msg = sys::MsgHdr {
-        msg_name: ptr::null_mut(),
-        msg_namelen: 0,
-        msg_iov: &mut iov,
-        msg_iovlen: 1,
-        msg_control: cbuf.0.as_mut_ptr().cast(),
-        msg_controllen: cbuf.0.len(),
-        msg_flags: 0,
-    };
-    let n = loop {
-        // SAFETY: msg points to live buffers (byte, cbuf) of the sizes it states.
+    while got < need {
+        let rest = &mut buf[got..];
+        let mut iov = sys::Iovec { iov_base: rest.as_mut_ptr().cast(), iov_len: rest.len() };
+        let mut msg = sys::MsgHdr {
+            msg_name: ptr::null_mut(),
+            msg_namelen: 0,
+            msg_iov: &mut iov,
+            msg_iovlen: 1,
+            msg_control: cbuf.0.as_mut_ptr().cast(),
+            msg_controllen: cbuf.0.len(),
+            msg_flags: 0,
+        };
+        // SAFETY: msg points to live buffers (the rest of buf, cbuf) of the sizes it states.
         let n = unsafe { sys::recvmsg(ctl, &mut msg, sys::MSG_CMSG_CLOEXEC) };
         if n < 0 && sys::errno() == sys::EINTR {
             continue;
         }
-        break n;
-    };
-    if n < 0 {
-        fail(Some(ctl), EXIT_CONTROL, "recv", sys::errno(), "recvmsg");
-    }
-    if n == 0 {
-        return None;
-    }
-
-    let (mut fd, mut extra) = (-1, false);
-    // CMSG_FIRSTHDR / CMSG_NXTHDR over the msg_controllen bytes the kernel filled in.
-    let control = &cbuf.0[..msg.msg_controllen.min(cbuf.0.len())];
-    let mut at = 0;
-    while at + sys::CMSG_HDR <= control.len() {
-        // SAFETY: a whole header lies at `at` (checked above), at an 8-aligned offset of an 8-aligned buffer.
-        let hdr = unsafe { ptr::read(control.as_ptr().add(at).cast::<sys::CmsgHdr>()) };
-        if hdr.cmsg_len < sys::cmsg_len(0) || at + hdr.cmsg_len > control.len() {
-            break;
+        if n < 0 {
+            fail(Some(ctl), EXIT_CONTROL, "recv", sys::errno(), "recvmsg");
         }
-        if hdr.cmsg_level == sys::SOL_SOCKET && hdr.cmsg_type == sys::SCM_RIGHTS {
-            let data = &control[at + sys::cmsg_len(0)..at + hdr.cmsg_len];
-            for chunk in data.chunks_exact(std::mem::size_of::<c_int>()) {
-                let got = c_int::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-                if fd < 0 {
-                    fd = got;
-                } else {
-                    // SAFETY: got is a descriptor the kernel just installed for us.
-                    unsafe { sys::close(got) };
-                    extra = true;
+        // CMSG_FIRSTHDR / CMSG_NXTHDR over the msg_controllen bytes the kernel filled in.
+        let control = &cbuf.0[..msg.msg_controllen.min(cbuf.0.len())];
+        let mut at = 0;
+        while at + sys::CMSG_HDR <= control.len() {
+            // SAFETY: a whole header lies at `at` (checked above), at an 8-aligned offset of an 8-aligned buffer.
+            let hdr = unsafe { ptr::read(control.as_ptr().add(at).cast::<sys::CmsgHdr>()) };
+            if hdr.cmsg_len < sys::cmsg_len(0) || at + hdr.cmsg_len > control.len() {
+                break;
+            }
+            if hdr.cmsg_level == sys::SOL_SOCKET && hdr.cmsg_type == sys::SCM_RIGHTS {
+                let data = &control[at + sys::cmsg_len(0)..at + hdr.cmsg_len];
+                for chunk in data.chunks_exact(std::mem::size_of::<c_int>()) {
+                    let fd_in = c_int::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                    if fd < 0 {
+                        fd = fd_in;
+                    } else {
+                        // SAFETY: fd_in is a descriptor the kernel just installed for us.
+                        unsafe { sys::close(fd_in) };
+                        extra = true;
+                    }
                 }
             }
+            at += sys::cmsg_align(hdr.cmsg_len);
         }
-        at += sys::cmsg_align(hdr.cmsg_len);
+        if msg.msg_flags & sys::MSG_CTRUNC != 0 {
+            extra = true;
+        }
+        if n == 0 && got == 0 {
+            return None;
+        }
+        if n == 0 {
+            // EOF inside a 'T': what came is no traceparent.
+            close_if_open(fd);
+            fail(Some(ctl), EXIT_CONTROL, "proto", 0, "bad trace context");
+        }
+        if got == 0 && buf[0] == b'T' {
+            need = buf.len();
+        }
+        got += n as usize;
     }
-    if msg.msg_flags & sys::MSG_CTRUNC != 0 {
-        extra = true;
-    }
-    if byte != b'F' {
+    let mut trace: Trace = None;
+    if buf[0] == b'T' {
+        if !valid_traceparent(&buf[1..]) {
+            close_if_open(fd);
+            fail(Some(ctl), EXIT_CONTROL, "proto", 0, "bad trace context");
+        }
+        let mut t = [0u8; TRACEPARENT_LEN];
+        t.copy_from_slice(&buf[1..]);
+        trace = Some(t);
+    } else if buf[0] != b'F' || got != 1 {
+        // Another byte, or 'F' and more.
         close_if_open(fd);
         fail(Some(ctl), EXIT_CONTROL, "proto", 0, "unexpected message from the pool");
     }
@@ -223,7 +280,7 @@ fn receive_client(ctl: c_int) -> Option<c_int> {
     if flags < 0 || unsafe { sys::fcntl(fd, sys::F_SETFL, flags & !sys::O_NONBLOCK) } < 0 {
         fail(Some(ctl), EXIT_CONTROL, "recv", sys::errno(), "fcntl on the client descriptor");
     }
-    Some(fd)
+    Some((fd, trace))
 }
 
 fn close_if_open(fd: c_int) {
@@ -252,16 +309,20 @@ fn move_client(fd: c_int, stdio: bool) -> bool {
 
 /// The handler's environment: the init's own, without the variables it sets, then those. LISTEN_PID's
 /// value is written by whoever knows the handler's pid (`set_listen_pid`), so this is built once, in the
-/// init, and the spawned child only fills in digits: it allocates nothing.
+/// init, and the spawned child only fills in digits: it allocates nothing. TRACEPARENT is per request
+/// (`set_trace`): its slot, last, points at the request's traceparent or is the terminating NULL.
 struct HandlerEnv {
-    /// NUL-terminated pointers: the inherited variables, our fixed ones, LISTEN_PID last.
+    /// NUL-terminated pointers: the inherited variables, our fixed ones, LISTEN_PID, the TRACEPARENT slot.
     envp: Vec<*const c_char>,
     /// "LISTEN_PID=" and room for a pid and its NUL.
     listen_pid: Box<[u8; 32]>,
+    /// "TRACEPARENT=", the 55 bytes and a NUL.
+    traceparent: Box<[u8; TRACEPARENT.len() + TRACEPARENT_LEN + 1]>,
 }
 
 const LISTEN_PID: &[u8] = b"LISTEN_PID=";
-const OURS: [&[u8]; 4] = [b"FAAS_CLIENT_FD=", b"LISTEN_FDS=", b"LISTEN_PID=", b"LISTEN_FDNAMES="];
+const TRACEPARENT: &[u8] = b"TRACEPARENT=";
+const OURS: [&[u8]; 5] = [b"FAAS_CLIENT_FD=", b"LISTEN_FDS=", b"LISTEN_PID=", b"LISTEN_FDNAMES=", TRACEPARENT];
 const FIXED: [&[u8]; 3] = [b"FAAS_CLIENT_FD=3\0", b"LISTEN_FDS=1\0", b"LISTEN_FDNAMES=connection\0"];
 
 impl HandlerEnv {
@@ -283,8 +344,25 @@ impl HandlerEnv {
         let mut listen_pid = Box::new([0u8; 32]);
         listen_pid[..LISTEN_PID.len()].copy_from_slice(LISTEN_PID);
         envp.push(listen_pid.as_ptr().cast());
+        envp.push(ptr::null()); // the TRACEPARENT slot
         envp.push(ptr::null());
-        HandlerEnv { envp, listen_pid }
+        let mut traceparent = Box::new([0u8; TRACEPARENT.len() + TRACEPARENT_LEN + 1]);
+        traceparent[..TRACEPARENT.len()].copy_from_slice(TRACEPARENT);
+        HandlerEnv { envp, listen_pid, traceparent }
+    }
+
+    /// Gives the next handler this request's trace context, or none: the slot before the final NULL
+    /// points at the traceparent, or ends the list. Allocates nothing; nothing of one request's stays
+    /// for the next.
+    fn set_trace(&mut self, trace: &Trace) {
+        let slot = self.envp.len() - 2;
+        self.envp[slot] = match trace {
+            Some(t) => {
+                self.traceparent[TRACEPARENT.len()..TRACEPARENT.len() + TRACEPARENT_LEN].copy_from_slice(t);
+                self.traceparent.as_ptr().cast()
+            }
+            None => ptr::null(),
+        };
     }
 }
 
@@ -490,7 +568,7 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     let ctl = connect_control(&path);
     // SAFETY: plain system call.
     let pid = unsafe { sys::getpid() };
-    if let Err(e) = send_line(ctl, &format!("HELLO {} {} {}", PROTOCOL_VERSION, pid, CONCURRENCY)) {
+    if let Err(e) = send_line(ctl, &format!("HELLO {} {} {} trace", PROTOCOL_VERSION, pid, CONCURRENCY)) {
         fail(None, EXIT_CONTROL, "hello", e, "send HELLO");
     }
     let mut env = HandlerEnv::new();
@@ -498,17 +576,18 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     if mode == Mode::Fork {
         let mut req = 1;
         loop {
-            let fd = match receive_client(ctl) {
-                Some(fd) => fd,
+            let (fd, trace) = match receive_client(ctl) {
+                Some(got) => got,
                 None => return 0, // the pool is done with this container
             };
+            env.set_trace(&trace);
             serve_forked(ctl, fd, handler, &mut env, stdio, isolation, req);
             req += 1;
         }
     }
 
-    let fd = match receive_client(ctl) {
-        Some(fd) => fd,
+    let (fd, trace) = match receive_client(ctl) {
+        Some(got) => got,
         None => fail(None, EXIT_CONTROL, "recv", 0, "control socket closed before a descriptor arrived"),
     };
     if let Err(e) = send_line(ctl, "ACK") {
@@ -518,6 +597,7 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         fail(Some(ctl), EXIT_CONTROL, "recv", sys::errno(), "moving the client descriptor to 3");
     }
     set_listen_pid(&mut env.listen_pid, pid);
+    env.set_trace(&trace);
     // SAFETY: handler and env.envp are NULL-terminated arrays of NUL-terminated strings.
     unsafe { sys::execvpe(*handler, handler, env.envp.as_ptr()) };
 

@@ -164,7 +164,7 @@ abstract class InitConformance {
     }
 
     @Test
-    void saysHelloWithProtocolVersionPidAndConcurrencyOne() throws Exception {
+    void saysHelloWithProtocolVersionPidConcurrencyOneAndTrace() throws Exception {
         Control c = control();
         Process p = init(c.path, Map.of(), "/bin/true");
         AFUNIXSocket s = c.accept();
@@ -380,6 +380,160 @@ abstract class InitConformance {
     }
 
     /**
+     * Trace context, oneshot mode: after a {@code T}, the handler's environment has exactly the
+     * traceparent that came with its descriptor, once, replacing the one the init was started with.
+     */
+    @Test
+    void oneshotGivesTheHandlerTheTraceContextOfItsDescriptor() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_STDIO", "1", "TRACEPARENT", STALE_TRACEPARENT), "env");
+        try (TcpPair tcp = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            assertTrue(HELLO.matcher(c.line(s)).matches());
+            sendTraced(s, tcp.serverFd(), TRACEPARENT_1);
+            tcp.server.close();
+            assertEquals("ACK", c.line(s));
+            assertEquals(-1, s.getInputStream().read(), "the handler was exec'd");
+            assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
+            assertEquals(List.of("TRACEPARENT=" + TRACEPARENT_1), traceparents(tcp.clientReadAll()));
+        }
+    }
+
+    /**
+     * After an {@code F} the handler has no TRACEPARENT at all, not even the one in the init's own
+     * environment: a stale trace context would be taken for the request's.
+     */
+    @Test
+    void oneshotWithoutTraceContextGivesTheHandlerNoTraceparent() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_STDIO", "1", "TRACEPARENT", STALE_TRACEPARENT), "env");
+        try (TcpPair tcp = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            send(s, tcp.serverFd());
+            tcp.server.close();
+            assertEquals("ACK", c.line(s));
+            assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
+            String env = tcp.clientReadAll();
+            assertTrue(env.contains("FAAS_CLIENT_FD=3\n"), "the handler's environment came back: " + env);
+            assertEquals(List.of(), traceparents(env));
+        }
+    }
+
+    /**
+     * Fork mode: each handler sees its own request's trace context or none, never one of an earlier
+     * request (the init sets it per request, not in its own environment) nor the init's own.
+     */
+    @Test
+    void forkModeGivesEachHandlerItsOwnTraceContextOrNone() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_MODE", "fork", "FAAS_STDIO", "1", "TRACEPARENT", STALE_TRACEPARENT),
+                "env");
+        AFUNIXSocket s = c.accept();
+        assertTrue(HELLO.matcher(c.line(s)).matches());
+        List<String> sent = java.util.Arrays.asList(TRACEPARENT_1, null, TRACEPARENT_2, null);
+        for (int n = 1; n <= sent.size(); n++) {
+            String traceparent = sent.get(n - 1);
+            try (TcpPair tcp = new TcpPair()) {
+                if (traceparent == null) {
+                    send(s, tcp.serverFd());
+                } else {
+                    sendTraced(s, tcp.serverFd(), traceparent);
+                }
+                tcp.server.close();
+                assertEquals("ACK", c.line(s));
+                assertTrue(c.line(s).startsWith("RUN "));
+                assertEquals("DONE 0 " + n, c.line(s));
+                assertEquals(traceparent == null ? List.of() : List.of("TRACEPARENT=" + traceparent),
+                        traceparents(tcp.clientReadAll()), "request " + n);
+            }
+        }
+        s.close();
+        assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
+    }
+
+    /**
+     * 55 bytes after a {@code T} that are not a version-00 traceparent in lower-case hex with non-zero
+     * ids are a protocol error, in either mode; so is a pool that closes inside the 55 bytes.
+     */
+    @Test
+    void aMalformedTraceContextIsAProtocolError() throws Exception {
+        String zeros32 = "0".repeat(32);
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("upper-case hex", TRACEPARENT_1.toUpperCase(java.util.Locale.ROOT));
+        bad.put("an all-zero trace id", "00-" + zeros32 + "-b7ad6b7169203331-01");
+        bad.put("an all-zero parent id", "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01");
+        bad.put("underscores for dashes", TRACEPARENT_1.replace('-', '_'));
+        bad.put("a dash moved", "00-0af7651916cd43dd8448eb211c80319-cb7ad6b7169203331-01");
+        bad.put("version 01", "01" + TRACEPARENT_1.substring(2));
+        bad.put("a letter past f", TRACEPARENT_1.replace('a', 'g'));
+        bad.put("NULs", "\0".repeat(55));
+        for (String mode : List.of("oneshot", "fork")) {
+            for (Map.Entry<String, String> e : bad.entrySet()) {
+                assertEquals(55, e.getValue().length(), e.getKey());
+                String what = e.getKey() + ", " + mode + " mode";
+                Control c = control(mode + "-" + e.getKey().replace(' ', '-') + ".sock");
+                Process p = init(c.path, Map.of("FAAS_MODE", mode), "/bin/true");
+                try (TcpPair tcp = new TcpPair()) {
+                    AFUNIXSocket s = c.accept();
+                    c.line(s);
+                    sendTraced(s, tcp.serverFd(), e.getValue());
+                    assertEquals("FAIL proto 0 bad trace context", c.line(s), what);
+                    assertEquals(1, exit(p), what);
+                    assertOneLine(p, "bad trace context");
+                }
+            }
+        }
+
+        Control c = control("truncated.sock");
+        Process p = init(c.path, Map.of(), "/bin/true");
+        try (TcpPair tcp = new TcpPair()) {
+            AFUNIXSocket s = c.accept();
+            c.line(s);
+            s.setOutboundFileDescriptors(tcp.serverFd());
+            s.getOutputStream().write(("T" + TRACEPARENT_1.substring(0, 20)).getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.close(); // EOF after 20 of the 55 bytes (so the FAIL line goes nowhere; stderr says it)
+            assertEquals(1, exit(p));
+            assertOneLine(p, "bad trace context");
+        }
+    }
+
+    /**
+     * The 56 bytes of a {@code T} come in one sendmsg, but a stream may split them: the init reads on
+     * until it has all 55 bytes of the traceparent, and no further (the next hand-off is read whole).
+     */
+    @Test
+    void aTraceContextSplitAcrossWritesIsReadWhole() throws Exception {
+        Control c = control();
+        Process p = init(c.path, Map.of("FAAS_MODE", "fork", "FAAS_STDIO", "1"), "env");
+        AFUNIXSocket s = c.accept();
+        c.line(s);
+        try (TcpPair tcp = new TcpPair()) {
+            s.setOutboundFileDescriptors(tcp.serverFd());
+            s.getOutputStream().write(("T" + TRACEPARENT_1.substring(0, 20)).getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Thread.sleep(200); // the init is in its second recvmsg by now
+            s.getOutputStream().write(TRACEPARENT_1.substring(20).getBytes(StandardCharsets.US_ASCII));
+            tcp.server.close();
+            assertEquals("ACK", c.line(s));
+            assertTrue(c.line(s).startsWith("RUN "));
+            assertEquals("DONE 0 1", c.line(s));
+            assertEquals(List.of("TRACEPARENT=" + TRACEPARENT_1), traceparents(tcp.clientReadAll()));
+        }
+        try (TcpPair tcp = new TcpPair()) {
+            sendTraced(s, tcp.serverFd(), TRACEPARENT_2);
+            tcp.server.close();
+            assertEquals("ACK", c.line(s));
+            assertTrue(c.line(s).startsWith("RUN "));
+            assertEquals("DONE 0 2", c.line(s));
+            assertEquals(List.of("TRACEPARENT=" + TRACEPARENT_2), traceparents(tcp.clientReadAll()));
+        }
+        s.close();
+        assertEquals(0, exit(p), String.join("\n", stderrLines(p)));
+    }
+
+    /**
      * The handler starts in the state the init itself was started in: nothing the init's language
      * runtime changes for its own sake leaks into it (Python ignores SIGPIPE and SIGXFSZ and, in the C
      * locale, sets LC_CTYPE; Go raises its soft open-file limit). Started with a lowered soft limit, the
@@ -449,8 +603,17 @@ abstract class InitConformance {
     /** Runs its arguments with the soft open-file limit lowered to 256, below any usual hard limit. */
     private static final List<String> LOW_NOFILE = List.of("sh", "-c", "ulimit -S -n 256 && exec \"$@\"", "sh");
 
-    /** Version 2, the init's pid, and a concurrency of 1: oneshot and fork mode serve one connection at a time. */
-    private static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) 1");
+    /**
+     * Version 2, the init's pid, a concurrency of 1 (oneshot and fork mode serve one connection at a
+     * time), and {@code trace}: it takes trace context with the descriptor.
+     */
+    private static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) 1 trace");
+
+    /** Traceparents the tests send: W3C Trace Context's example, and another. */
+    private static final String TRACEPARENT_1 = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    private static final String TRACEPARENT_2 = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+    /** What an init is started with in its own environment: no request's trace context. */
+    private static final String STALE_TRACEPARENT = "00-11111111111111111111111111111111-2222222222222222-01";
 
     // --- harness ---
 
@@ -491,6 +654,18 @@ abstract class InitConformance {
         s.setOutboundFileDescriptors(fd);
         s.getOutputStream().write('F');
         s.getOutputStream().flush();
+    }
+
+    /** Hands a descriptor over with trace context: {@code T} and the 55 bytes, in one write. */
+    private static void sendTraced(AFUNIXSocket s, FileDescriptor fd, String traceparent) throws IOException {
+        s.setOutboundFileDescriptors(fd);
+        s.getOutputStream().write(("T" + traceparent).getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+    }
+
+    /** The TRACEPARENT entries of an environment as {@code env} prints it, in order, duplicates kept. */
+    private static List<String> traceparents(String env) {
+        return env.lines().filter(l -> l.startsWith("TRACEPARENT=")).toList();
     }
 
     private Process init(Path sock, Map<String, String> env, String... command) throws IOException {
