@@ -146,8 +146,9 @@ class Report:
         self.w("# faas-pool benchmark results")
         self.w()
         self.w("Written by `%s` (benchmark/report.py formats what benchmark/run.sh measured; the raw" % m["command"])
-        self.w("measurements are in [results/raw/](results/raw/)); its last section, the pre-warm scheduler's trace")
-        self.w("replay, by `benchmark/trace-replay.sh`. Nothing here is typed by hand.")
+        self.w("measurements are in [results/raw/](results/raw/)); the pre-warm scheduler's trace replay by")
+        self.w("`benchmark/trace-replay.sh`; the sections after it summarise the other scripts' results (each")
+        self.w("names its script, commit and file under [results/](results/)), and a run of run.sh keeps them.")
         self.w()
         if quick:
             self.w("> **Quick run (`--quick`)**: %s per load point after %s of warm-up, %s cold starts per"
@@ -552,14 +553,16 @@ SECTION_END = "<!-- trace-replay.sh: end -->"
 
 
 def kept_section(path):
-    """The trace replay's section of the RESULTS.md at path, markers included, or None."""
+    """What run.sh does not measure, kept from the RESULTS.md at path: the trace replay's section (markers
+    included) and every section after it (the other benchmark scripts' figures, each pointing to its
+    results/*.md), or None."""
     if not os.path.exists(path):
         return None
     text = open(path).read()
     begin, end = text.find(SECTION_BEGIN), text.find(SECTION_END)
     if begin < 0 or end < begin:
         return None
-    return text[begin:end + len(SECTION_END)] + "\n"
+    return text[begin:].rstrip("\n") + "\n"
 
 
 def main():
