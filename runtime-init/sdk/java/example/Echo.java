@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
  * reads one line from the client and answers "echo <line>"; the line "raise" makes it throw instead,
  * which the SDK reports as DONE 1; the line "traceparent" is answered "traceparent <value>", the
  * request's trace context as {@code Faas.traceparent(socket)} has it ("none" for null). Runs as a
- * single source file: {@code java -cp faas-sdk.jar Echo.java}; an argument, {@code Echo.java <max>}, asks the SDK to serve at most {@code <max>} connections at
- * once ({@code Faas.serve(handler, max)}); {@code $FAAS_CONCURRENCY} says how many it may.
+ * single source file: {@code java -cp faas-sdk.jar Echo.java}; an argument, {@code Echo.java <max>},
+ * asks the SDK to serve at most {@code <max>} connections at once ({@code Faas.serve(handler, max)});
+ * {@code $FAAS_CONCURRENCY} says how many it may.
  */
 public class Echo {
     static void handle(Socket socket) throws Exception {
