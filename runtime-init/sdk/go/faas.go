@@ -3,11 +3,13 @@
 //
 // It speaks control protocol version 2 (runtime-init/PROTOCOL.md, "persistent"; the contract shared
 // by every SDK is runtime-init/sdk/README.md): Serve connects to $FAAS_CONTROL_SOCK (default
-// /control.sock), says "HELLO 2 <pid> <concurrency>", then takes client connections -- the byte 'F'
-// carrying one descriptor (SCM_RIGHTS) -- answering "ACK" and "RUN <pid>" for each, runs the handler
-// on it in a goroutine of its own, closes it and says "DONE 0 <n>" ("DONE 1 <n>" if the handler
-// returned an error or panicked), n numbering the requests from 1. Up to <concurrency> handlers run
-// at once: $FAAS_CONCURRENCY (1 when unset or invalid, at most 1000), or fewer with ServeConcurrent.
+// /control.sock), says "HELLO 2 <pid> <concurrency> trace", then takes client connections -- the byte
+// 'F' carrying one descriptor (SCM_RIGHTS), or 'T' and the request's 55-byte W3C traceparent with it
+// -- answering "ACK" and "RUN <pid>" for each, runs the handler on it in a goroutine of its own,
+// closes it and says "DONE 0 <n>" ("DONE 1 <n>" if the handler returned an error or panicked), n
+// numbering the requests from 1. Up to <concurrency> handlers run at once: $FAAS_CONCURRENCY (1 when
+// unset or invalid, at most 1000), or fewer with ServeConcurrent. While a handler runs, TraceParent
+// of its connection is its request's trace context.
 //
 //	import faas "faaspool.dev/sdk"
 //
@@ -41,9 +43,27 @@ const DefaultControlSock = "/control.sock"
 const MaxConcurrency = 1000
 
 const (
-	maxLine = 128 // bytes, with the newline (PROTOCOL.md)
-	maxFDs  = 4   // room to notice, and close, descriptors beyond the one expected
+	maxLine      = 128 // bytes, with the newline (PROTOCOL.md)
+	maxFDs       = 4   // room to notice, and close, descriptors beyond the one expected
+	traceMessage = 56  // 'T' and a traceparent (PROTOCOL.md, Trace context): the most one message has
 )
+
+// traces holds the trace context of each connection whose handler runs, from the receive to the
+// handler's return; handlers read it while the receiving goroutine adds to it.
+var traces = struct {
+	sync.Mutex
+	m map[net.Conn]string
+}{m: map[net.Conn]string{}}
+
+// TraceParent returns the W3C traceparent of the request on conn, the connection a handler of Serve
+// was given, while that handler runs: 55 characters, "00-<trace id>-<parent id>-<flags>", which the
+// handler's own spans take as their parent. It returns "" when the request came without one (or conn
+// is no running handler's connection).
+func TraceParent(conn net.Conn) string {
+	traces.Lock()
+	defer traces.Unlock()
+	return traces.m[conn]
+}
 
 // Serve serves client connections from the pool with handler, up to $FAAS_CONCURRENCY at once (one
 // when the variable is unset, empty or not a positive integer; at most MaxConcurrency).
@@ -86,7 +106,7 @@ func serve(max int, handler func(net.Conn) error) error {
 		concurrency = max
 	}
 	pid := os.Getpid()
-	if err := ctl.send("HELLO %d %d %d", ProtocolVersion, pid, concurrency); err != nil {
+	if err := ctl.send("HELLO %d %d %d trace", ProtocolVersion, pid, concurrency); err != nil {
 		return fmt.Errorf("faas-sdk: send HELLO: %w", err)
 	}
 	// A slot per running handler: the receiver takes one before it receives, so it never receives
@@ -95,7 +115,7 @@ func serve(max int, handler func(net.Conn) error) error {
 	var running sync.WaitGroup
 	for request := uint64(1); ; request++ {
 		slots <- struct{}{}
-		conn, err := ctl.receive()
+		conn, trace, err := ctl.receive()
 		if err != nil {
 			return err
 		}
@@ -103,9 +123,15 @@ func serve(max int, handler func(net.Conn) error) error {
 			running.Wait() // the pool is done with this container: let the handlers finish
 			return nil
 		}
+		if trace != "" {
+			traces.Lock()
+			traces.m[conn] = trace
+			traces.Unlock()
+		}
 		// ACK and RUN in one write: one system call here, one wake-up of the pool (PROTOCOL.md: lines
 		// are a stream; the pool reads both at once). Before the handler starts, so before its DONE.
 		if err := ctl.sendRaw(fmt.Sprintf("ACK\nRUN %d\n", pid)); err != nil {
+			forgetTrace(conn)
 			conn.Close()
 			return fmt.Errorf("faas-sdk: send ACK: %w", err)
 		}
@@ -131,8 +157,15 @@ func serveOne(ctl *control, handler func(net.Conn) error, conn net.Conn, request
 		status = 1
 		logf("handler failed: %v", err)
 	}
+	forgetTrace(conn) // the request is over: its context goes with it
 	conn.Close()
 	_ = ctl.send("DONE %d %d", status, request) // if the pool went away, the receiver sees it
+}
+
+func forgetTrace(conn net.Conn) {
+	traces.Lock()
+	delete(traces.m, conn)
+	traces.Unlock()
 }
 
 // envConcurrency is the concurrency $FAAS_CONCURRENCY asks for: a positive decimal integer, at most
@@ -196,27 +229,46 @@ func (c *control) fail(stage string, errno syscall.Errno, what string) error {
 	return errors.New("faas-sdk: " + what)
 }
 
-// receive blocks for the next client connection; it returns nil, nil when the pool closed the
-// control connection. Descriptors beyond the first are closed.
-func (c *control) receive() (net.Conn, error) {
-	var b [1]byte
+// receive blocks for the next client connection and returns it with its traceparent ("" after an
+// 'F'); it returns a nil connection and no error when the pool closed the control connection.
+// Descriptors beyond the first are closed.
+func (c *control) receive() (net.Conn, string, error) {
+	var b [traceMessage]byte
 	oob := make([]byte, syscall.CmsgSpace(maxFDs*4))
 	n, oobn, flags, _, err := c.ReadMsgUnix(b[:], oob) // MSG_CMSG_CLOEXEC: Go sets it on Linux
 	if err != nil && !(n == 0 && errors.Is(err, io.EOF)) {
-		return nil, c.fail("recv", errnoOf(err), "recvmsg")
+		return nil, "", c.fail("recv", errnoOf(err), "recvmsg")
 	}
 	fds, perr := unixRights(oob[:oobn])
 	if n == 0 {
 		closeAll(fds)
-		return nil, nil
+		return nil, "", nil
 	}
-	if b[0] != 'F' {
+	if b[0] == 'T' && n < traceMessage {
+		// A stream may split the 56 bytes of a T; the pool sends nothing more before our RUN. EOF
+		// within them leaves the message short, so malformed below.
+		more, err := io.ReadFull(c, b[n:])
+		n += more
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			closeAll(fds)
+			return nil, "", c.fail("recv", errnoOf(err), "recvmsg")
+		}
+	}
+	trace := ""
+	switch {
+	case b[0] == 'T':
+		if !validTraceParent(b[1:n]) {
+			closeAll(fds)
+			return nil, "", c.fail("proto", 0, "bad trace context")
+		}
+		trace = string(b[1:n])
+	case b[0] != 'F' || n != 1:
 		closeAll(fds)
-		return nil, c.fail("proto", 0, "unexpected message from the pool")
+		return nil, "", c.fail("proto", 0, "unexpected message from the pool")
 	}
 	if perr != nil || len(fds) != 1 || flags&syscall.MSG_CTRUNC != 0 {
 		closeAll(fds)
-		return nil, c.fail("nofd", 0, "message did not carry exactly one descriptor")
+		return nil, "", c.fail("nofd", 0, "message did not carry exactly one descriptor")
 	}
 	// net.FileConn makes the descriptor non-blocking for Go's poller (O_NONBLOCK is the open file's,
 	// shared with the pool's copy; the pool never blocks on it), so it is not made blocking first.
@@ -224,9 +276,37 @@ func (c *control) receive() (net.Conn, error) {
 	defer f.Close()
 	conn, err := net.FileConn(f)
 	if err != nil {
-		return nil, c.fail("recv", errnoOf(err), "the client descriptor")
+		return nil, "", c.fail("recv", errnoOf(err), "the client descriptor")
 	}
-	return conn, nil
+	return conn, trace, nil
+}
+
+// validTraceParent reports whether p is a traceparent of version 00 as the pool sends it (PROTOCOL.md,
+// Trace context): "00-<32 hex>-<16 hex>-<2 hex>", lower-case, neither id all zeros.
+func validTraceParent(p []byte) bool {
+	if len(p) != traceMessage-1 || string(p[:3]) != "00-" || p[35] != '-' || p[52] != '-' {
+		return false
+	}
+	traceID, parentID, flags := p[3:35], p[36:52], p[53:]
+	return lowerHex(traceID) && lowerHex(parentID) && lowerHex(flags) && !allZeros(traceID) && !allZeros(parentID)
+}
+
+func lowerHex(s []byte) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func allZeros(s []byte) bool {
+	for _, c := range s {
+		if c != '0' {
+			return false
+		}
+	}
+	return true
 }
 
 func unixRights(oob []byte) ([]int, error) {

@@ -5,12 +5,14 @@
  *
  * Speaks control protocol version 2 (runtime-init/PROTOCOL.md, "persistent"; the contract shared by
  * every SDK is runtime-init/sdk/README.md): serve() connects to $FAAS_CONTROL_SOCK (default
- * /control.sock), says "HELLO 2 <pid> <concurrency>", then takes client connections -- the byte 'F'
- * carrying one descriptor (SCM_RIGHTS) -- answering "ACK" and "RUN <pid>" for each, runs the handler
- * on it, closes it and says "DONE 0 <n>" ("DONE 1 <n>" if the handler threw or its promise
- * rejected), n numbering the requests from 1. Up to <concurrency> handlers run at once (the next
- * connection is received without awaiting the last handler): $FAAS_CONCURRENCY (1 when unset or not
- * a positive integer, at most 1000), or fewer with serve(handler, { concurrency: n }).
+ * /control.sock), says "HELLO 2 <pid> <concurrency> trace", then takes client connections -- the byte
+ * 'F' carrying one descriptor (SCM_RIGHTS), or 'T' and the request's 55-byte W3C traceparent with it
+ * -- answering "ACK" and "RUN <pid>" for each, runs the handler on it, closes it and says "DONE 0 <n>"
+ * ("DONE 1 <n>" if the handler threw or its promise rejected), n numbering the requests from 1. Up to
+ * <concurrency> handlers run at once (the next connection is received without awaiting the last
+ * handler): $FAAS_CONCURRENCY (1 when unset or not a positive integer, at most 1000), or fewer with
+ * serve(handler, { concurrency: n }). Until a handler's promise settles, traceparent(socket) is its
+ * request's trace context.
  *
  *   const { serve } = require('faas-sdk');
  *   serve(async (socket) => { socket.end('HTTP/1.0 200 OK\r\n\r\nhello\n'); });
@@ -31,6 +33,13 @@ const PROTOCOL_VERSION = 2;
 const DEFAULT_CONTROL_SOCK = '/control.sock';
 const MAX_CONCURRENCY = 1000; // caps what $FAAS_CONCURRENCY asks for
 const MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
+// A traceparent of version 00 as the pool sends it (PROTOCOL.md, Trace context): lower-case hex,
+// neither id all zeros.
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+// The trace context of each connection whose handler runs, by socket: set when it is received,
+// deleted when its handler settles.
+const traces = new Map();
 
 // The receiver thread: one blocking recvFd per 'next' from the main thread, so nothing is received
 // while all the handlers the SDK announced run, and the thread never sits in recvmsg when the
@@ -79,7 +88,7 @@ async function serve(handler, options = {}) {
     die(-1, null, 0, '', e.message);
   }
   const concurrency = concurrencyOf(process.env.FAAS_CONCURRENCY, options && options.concurrency);
-  send(ctl, `HELLO ${PROTOCOL_VERSION} ${process.pid} ${concurrency}`, 'HELLO');
+  send(ctl, `HELLO ${PROTOCOL_VERSION} ${process.pid} ${concurrency} trace`, 'HELLO');
 
   const receiver = new Worker(RECEIVER, { eval: true, workerData: { ctl, addon: ADDON } });
   const running = new Set(); // the requests whose DONE is not out yet
@@ -96,7 +105,14 @@ async function serve(handler, options = {}) {
         await Promise.all(running); // the pool is done with this container: let the handlers finish
         return;
       }
-      if (msg.byte !== 0x46 /* 'F' */) {
+      let trace = '';
+      if (msg.byte === 0x54 /* 'T' */) {
+        if (!TRACEPARENT.test(msg.rest)) {
+          closeFd(msg.fd);
+          die(ctl, 'proto', 0, '', 'bad trace context');
+        }
+        trace = msg.rest;
+      } else if (msg.byte !== 0x46 /* 'F' */ || msg.rest !== '') {
         closeFd(msg.fd);
         die(ctl, 'proto', 0, '', 'unexpected message from the pool');
       }
@@ -109,6 +125,9 @@ async function serve(handler, options = {}) {
       } catch (e) {
         closeFd(msg.fd);
         die(ctl, 'recv', Math.abs(e.errno || 0), e.code || e.message, `the client descriptor: ${e.message}`);
+      }
+      if (trace) {
+        traces.set(socket, trace);
       }
       send(ctl, `ACK\nRUN ${process.pid}`, 'ACK'); // two lines, one write (PROTOCOL.md)
       const done = serveOne(ctl, handler, socket, request).finally(() => running.delete(done));
@@ -135,9 +154,23 @@ function concurrencyOf(env, requested) {
   return n;
 }
 
+/**
+ * The W3C traceparent of the request on `socket`, the connection a handler of serve() was given, until
+ * that handler's promise settles: 55 characters, "00-<trace id>-<parent id>-<flags>", which the
+ * handler's own spans take as their parent. '' when the request came without one (or `socket` is no
+ * running handler's connection).
+ *
+ * @param {net.Socket} socket
+ * @returns {string}
+ */
+function traceparent(socket) {
+  return traces.get(socket) || '';
+}
+
 /** One request: the handler, the socket's close, then DONE. Never rejects. */
 async function serveOne(ctl, handler, socket, request) {
   const status = await run(handler, socket);
+  traces.delete(socket); // the request is over: its context goes with it
   try {
     await close(socket);
   } catch (e) {
@@ -258,4 +291,4 @@ function die(ctl, stage, errno, reason, what) {
   process.exit(1);
 }
 
-module.exports = { serve, PROTOCOL_VERSION, MAX_CONCURRENCY };
+module.exports = { serve, traceparent, PROTOCOL_VERSION, MAX_CONCURRENCY };

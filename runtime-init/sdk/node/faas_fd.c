@@ -3,10 +3,13 @@
  * as an N-API addon (ABI-stable: the same binary loads in every Node.js release with N-API 8).
  *
  *   connect(path)  -> fd        a blocking, close-on-exec AF_UNIX stream connection to the pool
- *   recvFd(ctlFd)  -> {byte, fd} BLOCKS for the next message of control protocol version 2
- *                               (runtime-init/PROTOCOL.md): byte is the message byte, or -1 at EOF;
- *                               fd is the descriptor it carried when it carried exactly one (made
- *                               blocking and close-on-exec), else -1 with every descriptor closed.
+ *   recvFd(ctlFd)  -> {byte, fd, rest}
+ *                  BLOCKS for the next message of control protocol version 2
+ *                  (runtime-init/PROTOCOL.md): byte is the message byte, or -1 at EOF; fd is the
+ *                  descriptor it carried when it carried exactly one (made blocking and
+ *                  close-on-exec), else -1 with every descriptor closed; rest is what came after the
+ *                  byte, as a latin1 string, all 55 bytes of a 'T' (read on until they are in, or EOF).
+ *                  The SDK judges the bytes.
  *
  * Errors are thrown as Error("<step>: <strerror>") with the properties errno and strerror.
  * Build: gcc -shared -fPIC -O2 -Wall -Wextra -I/usr/include/node -o faas_fd.node faas_fd.c
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #define MAX_FDS 4 /* room to notice, and close, descriptors beyond the one expected */
+#define MAX_MESSAGE 56 /* 'T' and a traceparent (PROTOCOL.md, Trace context): the most one message has */
 
 /* Throws Error("<what>: <strerror(err)>") with .errno and .strerror; returns NULL for the caller. */
 static napi_value throw_errno(napi_env env, const char *what, int err)
@@ -111,8 +115,8 @@ static napi_value js_recv_fd(napi_env env, napi_callback_info info)
 	if (int_arg(env, info, "recvFd(ctlFd): ctlFd must be a descriptor number", &ctl) < 0)
 		return NULL;
 
-	unsigned char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	unsigned char buf[MAX_MESSAGE];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
@@ -140,8 +144,25 @@ static napi_value js_recv_fd(napi_env env, napi_callback_info info)
 			memcpy(&fds[count++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
 
+	/* A stream may split the 56 bytes of a T; the pool sends nothing more before the RUN. */
+	size_t len = (size_t)n;
+	while (len > 0 && buf[0] == 'T' && len < sizeof(buf)) {
+		ssize_t k;
+		do
+			k = recv(ctl, buf + len, sizeof(buf) - len, 0);
+		while (k < 0 && errno == EINTR);
+		if (k < 0) {
+			int err = errno;
+			close_all(fds, count);
+			return throw_errno(env, "recvmsg", err);
+		}
+		if (k == 0)
+			break; /* EOF within the message: too short, which the SDK refuses */
+		len += (size_t)k;
+	}
+
 	int fd = -1;
-	if (n == 1 && count == 1 && !(msg.msg_flags & MSG_CTRUNC)) {
+	if (count == 1 && !(msg.msg_flags & MSG_CTRUNC)) {
 		fd = fds[0];
 		int flags = fcntl(fd, F_GETFL);
 		if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
@@ -153,12 +174,14 @@ static napi_value js_recv_fd(napi_env env, napi_callback_info info)
 		close_all(fds, count);
 	}
 
-	napi_value result, jbyte, jfd;
+	napi_value result, jbyte, jfd, jrest;
 	if (napi_create_object(env, &result) != napi_ok ||
-	    napi_create_int32(env, n == 0 ? -1 : byte, &jbyte) != napi_ok ||
+	    napi_create_int32(env, len == 0 ? -1 : buf[0], &jbyte) != napi_ok ||
 	    napi_create_int32(env, fd, &jfd) != napi_ok ||
+	    napi_create_string_latin1(env, (const char *)buf + 1, len == 0 ? 0 : len - 1, &jrest) != napi_ok ||
 	    napi_set_named_property(env, result, "byte", jbyte) != napi_ok ||
-	    napi_set_named_property(env, result, "fd", jfd) != napi_ok) {
+	    napi_set_named_property(env, result, "fd", jfd) != napi_ok ||
+	    napi_set_named_property(env, result, "rest", jrest) != napi_ok) {
 		if (fd >= 0)
 			close(fd);
 		return throw_type(env, "recvFd: cannot return the result");

@@ -2,10 +2,11 @@
 
 Speaks control protocol version 2 (runtime-init/PROTOCOL.md, "persistent"; the contract shared by
 every SDK is runtime-init/sdk/README.md): connects to $FAAS_CONTROL_SOCK (default /control.sock),
-says ``HELLO 2 <pid> <concurrency>``, then takes client connections -- the byte ``F`` carrying one
-descriptor (SCM_RIGHTS) -- answering ``ACK`` and ``RUN <pid>`` for each, runs the handler on it,
-closes it and says ``DONE 0 <n>`` (``DONE 1 <n>`` if the handler raised), ``n`` numbering the
-requests from 1. The interpreter starts and imports once.
+says ``HELLO 2 <pid> <concurrency> trace``, then takes client connections -- the byte ``F`` carrying
+one descriptor (SCM_RIGHTS), or ``T`` and the request's 55-byte W3C ``traceparent`` with it --
+answering ``ACK`` and ``RUN <pid>`` for each, runs the handler on it, closes it and says ``DONE 0 <n>``
+(``DONE 1 <n>`` if the handler raised), ``n`` numbering the requests from 1. The interpreter starts
+and imports once. While the handler runs, ``traceparent(sock)`` is its request's trace context.
 
 Up to ``<concurrency>`` handlers run at once, each in a thread of its own: ``$FAAS_CONCURRENCY`` (1
 when unset or not a positive integer, at most 1000), or fewer with ``serve(handler, concurrency=n)``.
@@ -21,9 +22,9 @@ With a concurrency of 1 the handler runs in the calling thread, one connection a
 
 or, with an http.server.BaseHTTPRequestHandler subclass, ``faas_sdk.serve_http(MyHandler)``.
 
-A protocol failure (a message without exactly one descriptor, an unknown message, a failed recvmsg)
-is reported to the pool as ``FAIL <stage> <errno> <text>`` and ends the process with exit code 1,
-after one line on stderr prefixed ``faas-sdk:``.
+A protocol failure (a message without exactly one descriptor, an unknown message, a malformed trace
+context, a failed recvmsg) is reported to the pool as ``FAIL <stage> <errno> <text>`` and ends the
+process with exit code 1, after one line on stderr prefixed ``faas-sdk:``.
 """
 
 import os
@@ -32,13 +33,21 @@ import socket
 import sys
 import threading
 
-__all__ = ["serve", "serve_http", "PROTOCOL_VERSION", "MAX_CONCURRENCY"]
+__all__ = ["serve", "serve_http", "traceparent", "PROTOCOL_VERSION", "MAX_CONCURRENCY"]
 
 PROTOCOL_VERSION = 2
 DEFAULT_CONTROL_SOCK = "/control.sock"
 MAX_CONCURRENCY = 1000  # caps what $FAAS_CONCURRENCY asks for
 _MAX_LINE = 128  # bytes, with the newline (PROTOCOL.md)
 _MAX_FDS = 4  # room to notice, and close, descriptors beyond the one expected
+_TRACE_MESSAGE = 56  # b"T" and a traceparent (PROTOCOL.md, Trace context): the most one message has
+# A traceparent of version 00 as the pool sends it: lower-case hex, neither id all zeros.
+_TRACEPARENT = re.compile(rb"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+
+# The trace context of each connection whose handler runs, by socket; an entry lives from the
+# receive to the handler's return. Handler threads read it while the receiver adds to it.
+_traces = {}
+_traces_lock = threading.Lock()
 
 
 def serve(handler, concurrency=None):
@@ -64,19 +73,23 @@ def serve(handler, concurrency=None):
         control = _Control(ctl)
         n = _concurrency(os.environ.get("FAAS_CONCURRENCY", ""), concurrency)
         pid = os.getpid()
-        control.send(f"HELLO {PROTOCOL_VERSION} {pid} {n}", "HELLO")
+        control.send(f"HELLO {PROTOCOL_VERSION} {pid} {n} trace", "HELLO")
         # A slot per running handler: the receiver takes one before it receives, so it never
         # receives while all of them run, however many descriptors the pool sends.
         slots = threading.BoundedSemaphore(n)
         request = 0
         while True:
             slots.acquire()
-            conn = _receive(control)
-            if conn is None:  # the pool is done with this container: let the handlers finish
+            received = _receive(control)
+            if received is None:  # the pool is done with this container: let the handlers finish
                 slots.release()
                 for _ in range(n):
                     slots.acquire()
                 return
+            conn, trace = received
+            if trace is not None:
+                with _traces_lock:
+                    _traces[conn] = trace
             request += 1
             control.send(f"ACK\nRUN {pid}", "ACK")  # two lines, one write (PROTOCOL.md)
             args = (control, slots, handler, conn, request)
@@ -91,13 +104,23 @@ def serve_http(handler_class, concurrency=None):
 
     The handler is constructed as ``handler_class(sock, client_address, None)`` -- there is no
     server object -- and handles the request(s) on the connection; an exception from a ``do_*``
-    method ends the request with ``DONE 1 <n>``. ``concurrency`` is ``serve``'s.
+    method ends the request with ``DONE 1 <n>``. ``concurrency`` is ``serve``'s. A ``do_*`` method
+    finds its trace context with ``traceparent(self.request)``.
     """
 
     def handle(sock):
         handler_class(sock, sock.getpeername(), None)
 
     serve(handle, concurrency)
+
+
+def traceparent(sock):
+    """The W3C ``traceparent`` of the request on ``sock``, the connection a handler of ``serve`` was
+    given, while that handler runs: 55 characters, ``00-<trace id>-<parent id>-<flags>``, which a
+    handler's own spans take as their parent. None when the request came without one (or ``sock`` is
+    no running handler's connection)."""
+    with _traces_lock:
+        return _traces.get(sock)
 
 
 def _run(control, slots, handler, conn, request):
@@ -109,6 +132,8 @@ def _run(control, slots, handler, conn, request):
     except Exception as e:  # the request failed, the process serves on
         _log(f"handler failed: {type(e).__name__}: {e}")
     finally:
+        with _traces_lock:
+            _traces.pop(conn, None)  # the request is over: its context goes with it
         conn.close()
         try:
             control.send_line(f"DONE {status} {request}")
@@ -149,17 +174,33 @@ class _Control:
 
 
 def _receive(ctl):
-    """Blocks for the next client connection on ``ctl`` (a _Control): a socket, or None when the pool
-    closed the control connection. Any descriptor beyond the first is closed; on a protocol failure
-    the process exits."""
+    """Blocks for the next client connection on ``ctl`` (a _Control): the socket and its traceparent
+    (a str, or None after an ``F``), or None when the pool closed the control connection. Any
+    descriptor beyond the first is closed; on a protocol failure the process exits."""
     try:
-        msg, fds, flags, _ = socket.recv_fds(ctl.sock, 1, _MAX_FDS, socket.MSG_CMSG_CLOEXEC)
+        msg, fds, flags, _ = socket.recv_fds(ctl.sock, _TRACE_MESSAGE, _MAX_FDS, socket.MSG_CMSG_CLOEXEC)
     except OSError as e:
+        _die(ctl, "recv", e, "recvmsg")
+    try:
+        # A stream may split the 56 bytes of a T; the pool sends nothing more before our RUN.
+        while msg[:1] == b"T" and len(msg) < _TRACE_MESSAGE:
+            more = ctl.sock.recv(_TRACE_MESSAGE - len(msg))
+            if not more:
+                break  # EOF within the message: too short, so malformed below
+            msg += more
+    except OSError as e:
+        _close_all(fds)
         _die(ctl, "recv", e, "recvmsg")
     if not msg:
         _close_all(fds)
         return None
-    if msg != b"F":
+    trace = None
+    if msg[:1] == b"T":
+        if not _TRACEPARENT.fullmatch(msg[1:]):
+            _close_all(fds)
+            _die(ctl, "proto", None, "bad trace context")
+        trace = msg[1:].decode("ascii")
+    elif msg != b"F":
         _close_all(fds)
         _die(ctl, "proto", None, "unexpected message from the pool")
     if len(fds) != 1 or flags & socket.MSG_CTRUNC:
@@ -171,7 +212,7 @@ def _receive(ctl):
         _close_all(fds)
         _die(ctl, "recv", e, "the client descriptor")
     conn.setblocking(True)  # clears O_NONBLOCK, which the pool's copy may have set
-    return conn
+    return conn, trace
 
 
 def _close_all(fds):

@@ -1,9 +1,11 @@
 'use strict';
 // A line echo handler on faas-sdk (runtime-init/sdk/node), the one SdkConformanceIT runs: it reads
 // one line from the client and answers "echo <line>"; the line "raise" makes it throw instead, which
-// the SDK reports as DONE 1. An argument, "echo.js <max>", asks the SDK to serve at most <max>
-// connections at once (serve's concurrency option); $FAAS_CONCURRENCY says how many it may.
-const { serve } = require('faas-sdk');
+// the SDK reports as DONE 1; the line "traceparent" is answered "traceparent <value>", the request's
+// trace context as traceparent(socket) has it ("none" for ''). An argument, "echo.js <max>", asks the
+// SDK to serve at most <max> connections at once (serve's concurrency option); $FAAS_CONCURRENCY says
+// how many it may.
+const { serve, traceparent } = require('faas-sdk');
 
 function readLine(socket) {
   return new Promise((resolve, reject) => {
@@ -29,6 +31,11 @@ serve(async (socket) => {
   const line = await readLine(socket);
   if (line === 'raise') {
     throw new Error('asked to fail');
+  }
+  if (line === 'traceparent') {
+    const trace = traceparent(socket);
+    socket.end(`traceparent ${trace === '' ? 'none' : trace}\n`);
+    return;
   }
   socket.end(`echo ${line}\n`);
 }, options);

@@ -1,8 +1,9 @@
 // Command echo is a line echo handler on the Go SDK (runtime-init/sdk/go), the one SdkConformanceIT
 // runs: it reads one line from the client and answers "echo <line>"; the line "raise" makes it
-// return an error instead, which the SDK reports as DONE 1. An argument, "echo <max>", asks the SDK
-// to serve at most <max> connections at once (faas.ServeConcurrent); $FAAS_CONCURRENCY says how many
-// it may.
+// return an error instead, which the SDK reports as DONE 1; the line "traceparent" is answered
+// "traceparent <value>", the request's trace context as faas.TraceParent has it ("none" for ""). An
+// argument, "echo <max>", asks the SDK to serve at most <max> connections at once
+// (faas.ServeConcurrent); $FAAS_CONCURRENCY says how many it may.
 package main
 
 import (
@@ -25,6 +26,14 @@ func handle(c net.Conn) error {
 	line = strings.TrimSuffix(line, "\n")
 	if line == "raise" {
 		return errors.New("asked to fail")
+	}
+	if line == "traceparent" {
+		trace := faas.TraceParent(c)
+		if trace == "" {
+			trace = "none"
+		}
+		_, err = fmt.Fprintf(c, "traceparent %s\n", trace)
+		return err
 	}
 	_, err = fmt.Fprintf(c, "echo %s\n", line)
 	return err

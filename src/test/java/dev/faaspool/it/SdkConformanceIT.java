@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +34,10 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * The persistent-mode SDKs (runtime-init/sdk/README.md) as a black box on the host: for each
  * language, its example echo handler (runtime-init/sdk/LANG/example/) runs against a control socket
  * of the test's own, which plays the pool's side of control protocol version 2 with real loopback TCP
- * connections. The handler answers {@code echo <line>} to a line, and throws on the line {@code raise};
- * an argument asks the SDK's API for at most that many connections at once.
+ * connections. The handler answers {@code echo <line>} to a line, throws on the line {@code raise}, and
+ * answers the line {@code traceparent} with {@code traceparent <value>}, the request's trace context as
+ * its SDK's {@code traceparent(connection)} has it ({@code none} when the SDK says it has none); an
+ * argument asks the SDK's API for at most that many connections at once.
  *
  * <p>{@link #buildTheSdks()} runs runtime-init/sdk/build.sh (idempotent) and {@code go build}s the Go
  * handler; the handlers run with the host's python3, node, go and a JDK 17 when there is one.
@@ -44,7 +47,10 @@ class SdkConformanceIT {
     static final Path STAGED = Path.of(System.getProperty("faaspool.runtimeBuild", "target/runtime-init"))
             .toAbsolutePath().resolve("sdk");
     static final int TIMEOUT_SECONDS = 30;
-    static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) (\\d+)");
+    static final Pattern HELLO = Pattern.compile("HELLO 2 (\\d+) (\\d+) trace");
+    /** Two valid traceparents (W3C Trace Context, version 00), of different traces. */
+    static final String TRACE_A = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    static final String TRACE_B = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
     /** How long a test waits to show that something does not happen. */
     static final long QUIET_MILLIS = 300;
 
@@ -298,6 +304,122 @@ class SdkConformanceIT {
     }
 
     /**
+     * A {@code T} hand-off: the handler finds the 55 bytes that came with its descriptor through
+     * {@code traceparent(connection)}; after an {@code F} it finds none, not the request before's; a
+     * {@code T} whose bytes arrive in two writes is read whole.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void aHandlerFindsItsRequestsTraceContextAndNoneAfterAnF(Sdk sdk) throws Exception {
+        Handler h = start(sdk);
+        String pid = h.hello(1);
+        long sockets = h.socketsOpen();
+        record Case(String trace, boolean split, String seen) {}
+        List<Case> cases = List.of(new Case(TRACE_A, false, TRACE_A), new Case(null, false, "none"),
+                new Case(TRACE_B, true, TRACE_B), new Case(null, false, "none"));
+        int request = 0;
+        for (Case c : cases) {
+            request++;
+            try (TcpPair tcp = new TcpPair()) {
+                tcp.clientWrite("traceparent\n");
+                if (c.trace() == null) {
+                    h.send(tcp.serverFd());
+                } else if (c.split()) {
+                    h.sendSplit(tcp.serverFd(), "T" + c.trace(), 20);
+                } else {
+                    h.sendTrace(tcp.serverFd(), c.trace());
+                }
+                assertEquals("ACK", h.line(), c.toString());
+                assertEquals("RUN " + pid, h.line(), c.toString());
+                assertEquals("DONE 0 " + request, h.line(), c.toString());
+                tcp.server.close();
+                assertEquals("traceparent " + c.seen() + "\n", tcp.clientReadAll(), c.toString());
+            }
+        }
+        assertEquals(sockets, h.socketsOpen(), "the SDK closed its descriptors of the connections");
+        h.control.close();
+        assertEquals(0, h.exit(), "the pool closing the control connection ends the handler: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    /**
+     * With a concurrency of 2, two requests run at once, each with a trace context of its own: each
+     * handler finds its own connection's, asked while the other still runs and after it ended; a
+     * request after them, handed off with {@code F}, finds none.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void concurrentHandlersEachFindTheirOwnTraceContext(Sdk sdk) throws Exception {
+        Handler h = start(sdk.command(), env(sdk, "2"));
+        String pid = h.hello(2);
+        try (TcpPair a = new TcpPair(); TcpPair b = new TcpPair(); TcpPair c = new TcpPair()) {
+            h.sendTrace(a.serverFd(), TRACE_A);
+            assertEquals("ACK", h.line());
+            assertEquals("RUN " + pid, h.line());
+            h.sendTrace(b.serverFd(), TRACE_B);
+            assertEquals("ACK", h.line());
+            assertEquals("RUN " + pid, h.line());
+            // A asks while B, received after it, runs (not the latest context), B once A has ended (not
+            // the first one, nor whichever is left).
+            a.clientWrite("traceparent\n");
+            assertEquals("DONE 0 1", h.line());
+            a.server.close();
+            assertEquals("traceparent " + TRACE_A + "\n", a.clientReadAll());
+            b.clientWrite("traceparent\n");
+            assertEquals("DONE 0 2", h.line());
+            b.server.close();
+            assertEquals("traceparent " + TRACE_B + "\n", b.clientReadAll());
+
+            c.clientWrite("traceparent\n");
+            h.send(c.serverFd());
+            assertEquals("ACK", h.line());
+            assertEquals("RUN " + pid, h.line());
+            assertEquals("DONE 0 3", h.line());
+            c.server.close();
+            assertEquals("traceparent none\n", c.clientReadAll());
+        }
+        h.control.close();
+        assertEquals(0, h.exit(), "the pool closing the control connection ends the handler: " + h.stderr());
+        assertEquals(List.of(), h.stderr());
+    }
+
+    /**
+     * 55 bytes after a {@code T} that are not a version-00 traceparent as the pool sends it (lower-case
+     * hex, neither id all zeros), or fewer than 55 before EOF, are a protocol error: FAIL, one line on
+     * stderr, exit 1; the handler never runs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Sdk.class)
+    void aMalformedTraceContextIsAProtocolError(Sdk sdk) throws Exception {
+        List<String> malformed = List.of(
+                TRACE_A.toUpperCase(Locale.ROOT),
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+                TRACE_A.substring(0, 30)); // then EOF
+        for (String trace : malformed) {
+            Handler h = start(sdk);
+            h.hello(1);
+            try (TcpPair tcp = new TcpPair()) {
+                // Nothing for the client to send: unread, it would make the last close a reset.
+                if (trace.length() == TRACE_A.length()) {
+                    h.sendTrace(tcp.serverFd(), trace);
+                } else {
+                    h.sendSplit(tcp.serverFd(), "T" + trace, 1 + trace.length());
+                    h.control.getChannel().shutdownOutput(); // EOF within the message
+                }
+                assertEquals("FAIL proto 0 bad trace context", h.line(), trace);
+                assertEquals(1, h.exit(), trace);
+                assertEquals(List.of("faas-sdk: bad trace context"), h.stderr(), trace);
+                tcp.server.close();
+                assertEquals("", tcp.clientReadAll(), "no handler ran for " + trace);
+            }
+            h.close();
+        }
+    }
+
+    /**
      * Hands off {@code n} connections whose handlers block, then one more, which must not be received
      * while the {@code n} run; ending request 1 lets it in.
      */
@@ -434,6 +556,35 @@ class SdkConformanceIT {
         void send(FileDescriptor fd) throws IOException {
             control.setOutboundFileDescriptors(fd);
             sendByte('F');
+        }
+
+        /** Hands off {@code fd} with {@code T} and {@code traceparent}: one write, as the pool does. */
+        void sendTrace(FileDescriptor fd, String traceparent) throws IOException {
+            assertEquals(55, traceparent.length(), traceparent);
+            sendSplit(fd, "T" + traceparent, 56);
+        }
+
+        /**
+         * Writes {@code message} with {@code fd} attached in two writes, the first {@code first} bytes
+         * long (the whole message when it is that long), a pause between them: a stream may split a
+         * message so.
+         */
+        void sendSplit(FileDescriptor fd, String message, int first) throws IOException {
+            byte[] bytes = message.getBytes(StandardCharsets.US_ASCII);
+            OutputStream out = control.getOutputStream();
+            control.setOutboundFileDescriptors(fd);
+            out.write(bytes, 0, Math.min(first, bytes.length));
+            out.flush();
+            if (first < bytes.length) {
+                try {
+                    Thread.sleep(QUIET_MILLIS / 3);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted between the writes", e);
+                }
+                out.write(bytes, first, bytes.length - first);
+                out.flush();
+            }
         }
 
         void sendByte(int b) throws IOException {

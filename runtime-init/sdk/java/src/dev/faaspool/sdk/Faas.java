@@ -9,11 +9,14 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
@@ -24,11 +27,13 @@ import org.newsclub.net.unix.FileDescriptorCast;
  *
  * <p>Speaks control protocol version 2 ({@code runtime-init/PROTOCOL.md}, "persistent"; the contract
  * shared by every SDK is {@code runtime-init/sdk/README.md}): {@link #serve(Handler)} connects to
- * {@code $FAAS_CONTROL_SOCK} (default {@code /control.sock}), says {@code HELLO 2 <pid> <concurrency>},
- * then takes client connections -- the byte {@code F} carrying one descriptor ({@code SCM_RIGHTS},
- * received with junixsocket) -- answering {@code ACK} and {@code RUN <pid>} for each, runs the handler
- * on it, closes it and says {@code DONE 0 <n>} ({@code DONE 1 <n>} if the handler threw), {@code n}
- * numbering the requests from 1.
+ * {@code $FAAS_CONTROL_SOCK} (default {@code /control.sock}), says
+ * {@code HELLO 2 <pid> <concurrency> trace}, then takes client connections -- the byte {@code F}
+ * carrying one descriptor ({@code SCM_RIGHTS}, received with junixsocket), or {@code T} and the
+ * request's 55-byte W3C {@code traceparent} with it -- answering {@code ACK} and {@code RUN <pid>} for
+ * each, runs the handler on it, closes it and says {@code DONE 0 <n>} ({@code DONE 1 <n>} if the
+ * handler threw), {@code n} numbering the requests from 1. While a handler runs,
+ * {@link #traceparent(Socket)} of its socket is its request's trace context.
  *
  * <p>Up to {@code <concurrency>} handlers run at once, on a pool of as many platform threads:
  * {@code $FAAS_CONCURRENCY} (1 when unset or not a positive integer, at most {@link #MAX_CONCURRENCY}),
@@ -51,6 +56,17 @@ public final class Faas {
 
     private static final int MAX_LINE = 128; // bytes, with the newline (PROTOCOL.md)
     private static final int ANCILLARY_BUFFER = 256; // room to notice, and close, extra descriptors
+    /** {@code T} and a traceparent (PROTOCOL.md, Trace context): the most one message has. */
+    private static final int TRACE_MESSAGE = 56;
+    /** A traceparent of version 00 as the pool sends it: lower-case hex, neither id all zeros. */
+    private static final Pattern TRACEPARENT =
+            Pattern.compile("00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+
+    /**
+     * The trace context of each connection whose handler runs, by its socket (sockets compare by
+     * identity): an entry lives while the handler does, read by whichever thread the handler asks on.
+     */
+    private static final Map<Socket, String> TRACES = new ConcurrentHashMap<>();
 
     /** junixsocket's switch to load its JNI library from a file instead of extracting it to /tmp. */
     private static final String LIBRARY_OVERRIDE = "org.newsclub.net.unix.library.override";
@@ -129,6 +145,19 @@ public final class Faas {
     }
 
     /**
+     * The W3C {@code traceparent} of the request on {@code socket}, the socket a handler was given,
+     * while that handler runs: 55 characters, {@code 00-<trace id>-<parent id>-<flags>}, which the
+     * handler's own spans take as their parent.
+     *
+     * @param socket the handler's connection
+     * @return the request's traceparent, or null when the request came without one (or {@code socket}
+     *     is no running handler's connection)
+     */
+    public static String traceparent(Socket socket) {
+        return socket == null ? null : TRACES.get(socket);
+    }
+
+    /**
      * The concurrency {@code $FAAS_CONCURRENCY} asks for: a positive decimal integer, at most
      * {@link #MAX_CONCURRENCY}; anything else (null included) means 1.
      */
@@ -153,7 +182,7 @@ public final class Faas {
 
     private void loop(Handler handler, int concurrency) {
         long pid = ProcessHandle.current().pid();
-        send("HELLO " + PROTOCOL_VERSION + " " + pid + " " + concurrency, "HELLO");
+        send("HELLO " + PROTOCOL_VERSION + " " + pid + " " + concurrency + " trace", "HELLO");
         // A permit per running handler: the receiver takes one before it receives, so it never
         // receives while all of them run, however many descriptors the pool sends.
         Semaphore slots = new Semaphore(concurrency);
@@ -185,12 +214,16 @@ public final class Faas {
     /** Runs the handler on one connection, closes it, says DONE and frees the handler's permit. */
     private void run(Handler handler, Connection connection, long request, Semaphore slots) {
         int status = 1;
+        if (connection.traceparent() != null) {
+            TRACES.put(connection.socket(), connection.traceparent());
+        }
         try {
             handler.handle(connection.socket());
             status = 0;
         } catch (Exception e) {
             log("handler failed: " + e);
         } finally {
+            TRACES.remove(connection.socket()); // the request is over: its context goes with it
             connection.close();
             try {
                 writeLine("DONE " + status + " " + request);
@@ -211,8 +244,11 @@ public final class Faas {
         };
     }
 
-    /** A client connection: the socket the handler gets, and the descriptor it was cast from. */
-    private record Connection(Socket socket, FileDescriptor fd) {
+    /**
+     * A client connection: the socket the handler gets, the descriptor it was cast from, and the
+     * request's traceparent (null after an {@code F}).
+     */
+    private record Connection(Socket socket, FileDescriptor fd, String traceparent) {
         /**
          * Closes the socket, which shuts the connection down but leaves the descriptor open
          * (junixsocket 2.10 does not close descriptors it did not create), then the descriptor.
@@ -234,10 +270,19 @@ public final class Faas {
      * control connection. Descriptors beyond the first are closed; a protocol failure ends the JVM.
      */
     private Connection receive() {
-        int b;
+        byte[] message = new byte[TRACE_MESSAGE];
+        int length;
         FileDescriptor[] fds;
         try {
-            b = in.read(); // one byte: the ancillary data arrives with it
+            length = in.read(message); // one recvmsg: the ancillary data arrives with the first byte
+            // A stream may split the 56 bytes of a T; the pool sends nothing more before our RUN.
+            while (length > 0 && message[0] == 'T' && length < message.length) {
+                int more = in.read(message, length, message.length - length);
+                if (more < 0) {
+                    break; // EOF within the message: too short, so malformed below
+                }
+                length += more;
+            }
             fds = control.getReceivedFileDescriptors();
         } catch (IOException e) {
             if (controlLost()) {
@@ -248,11 +293,18 @@ public final class Faas {
             throw fail("recv", "recvmsg", reason(e));
         }
         int count = fds == null ? 0 : fds.length;
-        if (b < 0) {
+        if (length < 0) {
             closeAll(fds);
             return null;
         }
-        if (b != 'F') {
+        String trace = null;
+        if (message[0] == 'T') {
+            trace = new String(message, 1, length - 1, StandardCharsets.US_ASCII);
+            if (!TRACEPARENT.matcher(trace).matches()) {
+                closeAll(fds);
+                throw fail("proto", "bad trace context", null);
+            }
+        } else if (message[0] != 'F' || length != 1) {
             closeAll(fds);
             throw fail("proto", "unexpected message from the pool", null);
         }
@@ -266,7 +318,7 @@ public final class Faas {
             FileDescriptor own = FileDescriptorCast.duplicating(fds[0]).as(FileDescriptor.class);
             closeAll(fds);
             // junixsocket makes the socket blocking, as a java.net.Socket expects.
-            return new Connection(FileDescriptorCast.using(own).as(Socket.class), own);
+            return new Connection(FileDescriptorCast.using(own).as(Socket.class), own, trace);
         } catch (IOException | RuntimeException e) {
             closeAll(fds);
             throw fail("recv", "the client descriptor", reason(e));
