@@ -5,19 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Request tracing end to end: faas-pool on real containers (the C and the Rust init, fork mode), a
  * real OTLP/HTTP receiver started here, clients that send a {@code traceparent} and ones that do not,
- * and a handler that answers with the {@code TRACEPARENT} its init gave it. The pool's span joins the
+ * and a handler that answers with the {@code TRACEPARENT} its init gave it; and the Python SDK in
+ * persistent mode, whose echo example answers with {@code faas_sdk.traceparent(sock)}. The pool's span joins the
  * client's trace; the handler's parent is the pool's span; with tracing off the handler gets the
  * client's own context, and never one of an earlier request.
  */
@@ -25,10 +33,29 @@ class TracingIT {
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CALLER = "00f067aa0ba902b7";
     private static final String TP = "00-" + TRACE + "-" + CALLER + "-01";
-    private static final List<String> FUNCTIONS = List.of("c", "rust");
+    private static final List<String> FUNCTIONS = List.of("c", "rust", "py");
+    /** The Python SDK's echo example on faas-runtime:python, built here and removed after. */
+    private static final String PY_IMAGE = "faas-test-trace-python:latest";
 
     @TempDir
     Path work;
+
+    @BeforeAll
+    static void buildPythonImage(@TempDir Path context) throws Exception {
+        Files.copy(Path.of("runtime-init/sdk/python/example/echo.py"), context.resolve("echo.py"));
+        Files.writeString(context.resolve("Dockerfile"), "FROM faas-runtime:python\nCOPY echo.py /app/echo.py\n"
+                + "CMD [\"python3\", \"/app/echo.py\"]\n");
+        Process p = new ProcessBuilder("docker", "build", "-q", "-t", PY_IMAGE, context.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "docker build: " + out);
+    }
+
+    @AfterAll
+    static void removePythonImage() throws Exception {
+        new ProcessBuilder("docker", "image", "rm", "-f", PY_IMAGE).redirectErrorStream(true).start()
+                .waitFor(60, TimeUnit.SECONDS);
+    }
     private final Functions functions = new Functions();
     private PoolProcess pool;
     private OtlpReceiver otlp;
@@ -47,11 +74,31 @@ class TracingIT {
         Map<String, String> fns = new LinkedHashMap<>();
         fns.put("c", "image: faas-test-hostile:latest\nmode: fork\npool: { min: 1, max: 1, scaling: fixed }\n");
         fns.put("rust", "image: faas-test-hostile:rust\nmode: fork\npool: { min: 1, max: 1, scaling: fixed }\n");
+        fns.put("py", "image: " + PY_IMAGE + "\nmode: persistent\npool: { min: 1, max: 1, scaling: fixed }\n");
         pool = functions.start(work, test, fns, options);
     }
 
-    /** The TRACEPARENT the handler of {@code fn} saw, or "none". */
+    /**
+     * The trace context the handler of {@code fn} saw, or "none": the hostile handler's {@code TRACEPARENT}
+     * ({@code /trace}), or the Python SDK's {@code traceparent(sock)} (its echo example answers the line
+     * {@code traceparent}; the header lines after it are what the pool peeks).
+     */
     private String handlerSaw(String fn, String... headers) throws IOException {
+        if (fn.equals("py")) {
+            try (Socket c = new Socket(functions.address(fn).getAddress(), functions.address(fn).getPort())) {
+                c.setSoTimeout(30_000);
+                String head = "traceparent\n" + (headers.length == 0 ? "" : headers[0] + "\n") + "\n"; // the echo reads LF lines
+                c.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                InputStream in = c.getInputStream();
+                String line = new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip();
+                assertTrue(line.startsWith("traceparent "), fn + ": " + line);
+                return line.substring("traceparent ".length());
+            }
+        }
+        return hostileSaw(fn, headers);
+    }
+
+    private String hostileSaw(String fn, String... headers) throws IOException {
         HttpProbe.Response r = HttpProbe.get(functions.address(fn), "/trace", 30_000, headers);
         assertEquals(200, r.status(), fn + ": " + r);
         return r.body().lines().filter(l -> l.startsWith("traceparent=")).findFirst()
@@ -86,7 +133,7 @@ class TracingIT {
             assertEquals(CALLER, s.parentSpanId(), fn + ": the pool's span is the client's child");
             assertEquals(fn, s.name());
             assertEquals(fn, s.attributes().get("faas.name"));
-            assertEquals("fork", s.attributes().get("faaspool.mode"));
+            assertEquals(fn.equals("py") ? "persistent" : "fork", s.attributes().get("faaspool.mode"));
             assertEquals("served", s.attributes().get("faaspool.outcome"));
             assertTrue(s.attributes().get("faaspool.slot").startsWith(fn + "-"), s.toString());
             assertTrue(s.events().containsAll(List.of("handed off", "ack", "run")), s.toString());
