@@ -387,7 +387,14 @@ commit="$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src run
   read -r ereq ebytes espans ebad <<<"${exported[on]}"
   echo "**On: the spans went out.** Over the on runs, faas-pool sent the sink $ereq export requests"
   echo "($(awk -v b="$ebytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB) with $espans spans$([ "$ebad" = 0 ] || echo " (and $ebad bodies the sink could not parse)"), for ${sent_by[on]} requests wrk completed"
-  echo "(warm-ups included; a connection wrk left open at a run's end also has its span). The sink's own CPU,"
+  echo "(warm-ups included; a connection wrk left open at a run's end also has its span, one that wrk"
+  echo "counts as completed has one unless it was dropped)."
+  if [ "$espans" -lt "${sent_by[on]}" ]; then
+    echo "$((sent_by[on] - espans)) fewer spans than requests: the SDK's batch processor drops a finished span"
+    echo "when its queue (2,048 spans) is full, most likely what happened here (its thread waits for each"
+    echo "export of 512 to the sink, on cores that wrk, the handlers and the sink keep busy)."
+  fi
+  echo "The sink's own CPU,"
   echo "on the same cores: $(for fp in "${functions[@]}"; do printf '%s %s µs, ' "${fp%%:*}" "$(med "${fp%%:*}" on 5)"; done | sed 's/, $//') per request in the on runs."
   echo "Base and off sent it $(awk '{print $1}' <<<"${exported[base]}") and $(awk '{print $1}' <<<"${exported[off]}") export requests."
   echo
