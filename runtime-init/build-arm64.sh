@@ -7,6 +7,8 @@
 #   faas-init-rust              runtime-init/variants/rust, Debian's rustc and its aarch64 std, static
 #                               (glibc, +crt-static), linked by aarch64-linux-gnu-gcc
 #   sdk/node/faas_fd.node       the Node.js SDK's N-API addon, against Debian's Node.js headers
+#   sdk/java/lib/libjunixsocket-native.so  the Java SDK's JNI library for aarch64, from the junixsocket
+#                               jar runtime-init/sdk/build.sh staged (when it has)
 #   sdk/go/echo                 the Go SDK's example (runtime-init/sdk/go/example/echo)
 #   images/go-persistent/handler  examples/go-persistent, as images/build.sh builds it for amd64
 # Every binary is checked to be an aarch64 ELF (e_machine 183) and, but for the addon, static. The
@@ -99,4 +101,17 @@ if newer "$addon" "$root/runtime-init/sdk/node/faas_fd.c"; then
   aarch64-linux-gnu-gcc -shared -fPIC -O2 -Wall -Wextra -Werror -I/usr/include/node -o "$addon.tmp" \
     "$root/runtime-init/sdk/node/faas_fd.c"
   put "$addon.tmp" "$addon"
+fi
+
+# junixsocket ships its JNI library for every architecture in one jar; sdk/build.sh takes the host's.
+jar="$(ls "$root/target/runtime-init/sdk/java/"junixsocket-native-common-*.jar 2>/dev/null | head -n1)"
+native="$out/sdk/java/lib/libjunixsocket-native.so"
+if [ -n "$jar" ] && newer "$native" "$jar"; then
+  version="${jar##*-common-}"; version="${version%.jar}"
+  mkdir -p "$(dirname "$native")"
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$jar" "lib/aarch64-Linux-clang/jni/libjunixsocket-native-$version.so" >"$native.tmp" \
+    || die "arm64: $jar has no aarch64 JNI library"
+  chmod 644 "$native.tmp"
+  put "$native.tmp" "$native"
 fi
