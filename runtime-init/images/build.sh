@@ -25,7 +25,6 @@ examples="$root/examples"
 out="$root/target/runtime-init"
 stage="$out/images"
 mkdir -p "$stage"
-[ -x "$out/faas-init" ] || die "$out/faas-init is missing: run runtime-init/build-images.sh"
 
 suite=bookworm
 base="faas-base:$suite"
@@ -170,6 +169,7 @@ case "$*" in
   "--arch arm64") build_arm64; exit 0 ;;
   *) die "usage: build.sh [--arch arm64]" ;;
 esac
+[ -x "$out/faas-init" ] || die "$out/faas-init is missing: run runtime-init/build-images.sh"
 
 build_base "$base" minbase
 for lang in python node java; do
