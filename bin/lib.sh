@@ -117,6 +117,33 @@ ensure_test_tools() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
+# What runtime-init/build-arm64.sh cross-builds with, and what runs its output here: Debian's aarch64
+# gcc, musl for arm64 (its aarch64-linux-musl-gcc wraps that gcc, as musl-gcc builds the amd64 init),
+# Debian's Rust std for aarch64 (the host's rustc's version: libstd-rust-dev is Multi-Arch: same) and
+# qemu-user-static, whose qemu-aarch64-static the tests run directly: no binfmt_misc registration is
+# made or needed. The :arm64 packages need dpkg's foreign architecture arm64, added once.
+ensure_arm64_tools() {
+  local missing=()
+  command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
+  command -v aarch64-linux-musl-gcc >/dev/null 2>&1 || missing+=(musl-dev:arm64)
+  [ -d /usr/lib/rustlib/aarch64-unknown-linux-gnu/lib ] || missing+=(libstd-rust-dev:arm64)
+  [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] || missing+=(rustc cargo)
+  command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+  [ ${#missing[@]} -eq 0 ] && return
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    [ "$(id -u)" = 0 ] || die "need root to add dpkg's architecture arm64 (for ${missing[*]})"
+    say "dpkg --add-architecture arm64"
+    dpkg --add-architecture arm64
+    apt_updated=""
+  fi
+  apt_install "${missing[@]}"
+}
+
+# build_arm64: the aarch64 inits, the SDKs' native parts and the Go examples (runtime-init/build-arm64.sh).
+build_arm64() {
+  "$FAAS_ROOT/runtime-init/build-arm64.sh" || die "building for arm64 failed"
+}
+
 # build_images [--built-in]: every runtime image and example, or only what the built-in function needs.
 build_images() {
   "$FAAS_ROOT/runtime-init/build-images.sh" "$@" || die "building the runtime images failed"

@@ -41,3 +41,41 @@ build_image() {
     || { cat "$ctx/err" >&2; echo "build-images: docker build $tag failed" >&2; return 1; }
   echo "build-images: built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
 }
+
+# set_architecture <tag> <architecture> [variant]: makes the image's config name that architecture
+# (e.g. arm64 v8), keeping its layers, labels and settings: docker save, the config rewritten (a new
+# image id), docker load under the same tag, the old image removed. Docker 20.10's legacy builder and
+# docker import label what they make with the engine's own architecture (import's --platform needs an
+# experimental engine). Does nothing when the image already names it.
+set_architecture() {
+  local tag="$1" arch="$2" variant="${3:-}" old
+  old="$(docker image inspect -f '{{.Id}} {{.Architecture}}' "$tag")"
+  [ "${old#* }" = "$arch" ] && return
+  local tmp
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"; trap - RETURN' RETURN
+  docker save -o "$tmp/in.tar" "$tag"
+  python3 - "$tmp/in.tar" "$tmp/out.tar" "$tag" "$arch" "$variant" <<'PY' || return 1
+import hashlib, io, json, sys, tarfile
+src, dst, tag, arch, variant = sys.argv[1:]
+with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
+    [image] = json.load(t.extractfile("manifest.json"))
+    config = json.load(t.extractfile(image["Config"]))
+    config["architecture"] = arch
+    config.pop("variant", None)
+    if variant:
+        config["variant"] = variant
+    data = json.dumps(config, separators=(",", ":")).encode()
+    skip = {"manifest.json", "repositories", image["Config"]}
+    image.update(Config=hashlib.sha256(data).hexdigest() + ".json", RepoTags=[tag])
+    for m in t.getmembers():
+        if m.name not in skip:
+            out.addfile(m, t.extractfile(m) if m.isfile() else None)
+    for name, content in ((image["Config"], data), ("manifest.json", json.dumps([image]).encode())):
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        out.addfile(info, io.BytesIO(content))
+PY
+  docker load -q -i "$tmp/out.tar" >/dev/null
+  docker image rm "${old%% *}" >/dev/null 2>&1 || true
+}

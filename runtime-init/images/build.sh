@@ -9,6 +9,7 @@
 #   faas-example-<name>-persistent:latest
 #                                examples/<name>-persistent, the same handlers in persistent mode on
 #                                the SDKs (the Java and Go ones compiled here against them)
+# With --arch arm64, the runtime images for aarch64 instead (build_arm64, below), tagged ...-arm64.
 # Run by runtime-init/build-images.sh, after faas-init (and the SDKs) are built. Idempotent: an image is
 # rebuilt only when its inputs changed (build-lib.sh). The base is made again only when its recipe
 # changes; `docker rmi faas-base:bookworm` forces it (say, for Debian's security updates), and then
@@ -24,7 +25,6 @@ examples="$root/examples"
 out="$root/target/runtime-init"
 stage="$out/images"
 mkdir -p "$stage"
-[ -x "$out/faas-init" ] || die "$out/faas-init is missing: run runtime-init/build-images.sh"
 
 suite=bookworm
 base="faas-base:$suite"
@@ -40,15 +40,26 @@ sources=("deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $secur
 # passwd, chage, unix_chkpwd..., and the setgid /var/local and /var/mail: $strip_setid, which fails the
 # build if one is left; base/no-setid does the same after every later dpkg run); imported as $base.
 # The hook runs on the host, on the tree in "$1": -xdev keeps find out of what mmdebstrap mounts there.
+# build_base <tag> <variant> [mmdebstrap options...]: that, of that variant and with these options too,
+# imported as <tag>.
 strip_setid='find "$1" -xdev -perm /6000 ! -type l -exec chmod ug-s {} + && ! find "$1" -xdev -perm /6000 ! -type l | grep .'
 build_base() {
-  local opts=(--variant=minbase --quiet
+  local base="$1" variant="$2"; shift 2
+  local apt_hooks=(--customize-hook="upload $here/base/docker-clean /etc/apt/apt.conf.d/docker-clean"
+                   --customize-hook="upload $here/base/no-setid /etc/apt/apt.conf.d/no-setid")
+  # An extracted tree has no apt or dpkg to configure, and in an extract run the host's apt, which
+  # mmdebstrap runs on the tree, reads them: docker-clean would empty the host's own package cache.
+  [ "$variant" != extract ] || apt_hooks=()
+  local opts=(--variant="$variant" --quiet
               --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
               --aptopt="$here/base/apt.conf" --dpkgopt="$here/base/dpkg.cfg"
-              --customize-hook="upload $here/base/docker-clean /etc/apt/apt.conf.d/docker-clean"
-              --customize-hook="upload $here/base/no-setid /etc/apt/apt.conf.d/no-setid"
+              "${apt_hooks[@]}"
               --customize-hook='rm -f "$1"/var/cache/apt/*.bin; : > "$1/etc/resolv.conf"; : > "$1/etc/hostname"'
-              --customize-hook="$strip_setid")
+              --customize-hook="$strip_setid" "$@")
+  # The extract variant runs no customize hooks: its extract hooks come after the packages are there.
+  [ "$variant" != extract ] || opts=("${opts[@]/#--customize-hook=/--extract-hook=}")
+  local cmd=(-c 'CMD ["bash"]')
+  [ "$variant" != extract ] || cmd=() # no shell
   local hash
   hash="$( (printf '%s\n' "$suite" "${opts[@]//"$here/"/}" "${sources[@]}"; cat "$here/base/"*) | sha256sum | cut -c1-16)"
   if [ "$(image_inputs "$base")" = "$hash" ]; then
@@ -59,14 +70,13 @@ build_base() {
   tar="$(mktemp --suffix=.tar "$stage/base-XXXXXX")"
   trap 'rm -f "$tar"; trap - RETURN' RETURN
   mmdebstrap "${opts[@]}" "$suite" "$tar" "${sources[@]}" >"$tar.log" 2>&1 \
-    || { cat "$tar.log" >&2; rm -f "$tar.log"; die "mmdebstrap $suite failed"; }
+    || { cat "$tar.log" >&2; rm -f "$tar.log"; die "mmdebstrap $suite failed ($base)"; }
   rm -f "$tar.log"
   docker import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENV LANG=C.UTF-8' \
     -c "LABEL dev.faaspool.inputs=$hash" \
-    -c 'CMD ["bash"]' \
-    "$tar" "$base" >/dev/null
+    "${cmd[@]}" "$tar" "$base" >/dev/null
   echo "build-images: built $base ($(docker image inspect -f '{{.Size}}' "$base") bytes)"
 }
 
@@ -90,7 +100,78 @@ newer() {
   return 1
 }
 
-build_base
+# --arch arm64: the runtime images for aarch64 from target/runtime-init/arm64/ (runtime-init/build-arm64.sh),
+# on this machine, running nothing of arm64: no binfmt_misc registration or qemu is needed. Docker's
+# builder would need both for a RUN step, so there is none: each language's base is made by mmdebstrap
+# for arm64 with the packages its Dockerfile's RUN installs, and the image is that Dockerfile without
+# its RUN step, on that base. The packages are extracted, not installed (--variant=extract): their
+# maintainer scripts would have to run as arm64 (or, in mmdebstrap's chrootless mode, they run on the
+# host, and python3's and ca-certificates-java's then change the host's own files). So the base is the
+# language's packages and what they depend on, without the essential set (no shell), and the hooks do
+# what of their scripts the image needs ($arm64_hooks). docker import and the builder label what they
+# make FROM scratch with the engine's own architecture: set_architecture makes it arm64 (an image built
+# FROM an arm64 one is arm64 already).
+#   faas-base:bookworm-<lang>-arm64     the language's packages (python, node, java), extracted
+#   faas-runtime:<lang>-arm64           + the SDK (its native parts for aarch64) + faas-init
+#   faas-runtime:go-arm64, faas-runtime:slim-arm64, faas-hello:arm64, faas-example-go-persistent:arm64
+arm64_hooks=(
+  # base-passwd's postinst: the system's users and groups (nobody, 65534, is the one functions run as).
+  --customize-hook='cp "$1/usr/share/base-passwd/passwd.master" "$1/etc/passwd" && cp "$1/usr/share/base-passwd/group.master" "$1/etc/group"'
+  # dpkg.cfg's path-excludes, which dpkg applies as it unpacks, and mmdebstrap's extraction does not.
+  --customize-hook='cd "$1/usr/share" && rm -rf man/* info/* lintian linda && for d in doc locale; do [ ! -d $d ] || { find $d ! -type d ! -name copyright ! -name locale.alias -delete && find $d -mindepth 1 -type d -empty -delete; } || exit 1; done'
+  # The JRE's update-alternatives: its programs on the PATH (from the JRE's directory, not its alias).
+  --customize-hook='for f in "$1"/usr/lib/jvm/*/bin/*; do [ -L "${f%/bin/*}" ] || ln -s "${f#"$1"}" "$1/usr/bin/${f##*/}" || exit 1; done'
+  # python3's py3compile: the standard library byte-compiled (the root is read-only when functions run),
+  # by the host's Debian python of the same version (byte code is the same on every architecture).
+  --customize-hook='for py in "$1"/usr/bin/python3.*; do v="${py##*/}"; [ -x "/usr/bin/$v" ] || continue; "/usr/bin/$v" -m compileall -q -s "$1" -p / "$1/usr/lib/$v" >/dev/null || exit 1; done'
+)
+build_arm64() {
+  local a="$out/arm64" lang pkgs dir base tag
+  [ -x "$a/faas-init" ] || die "$a/faas-init is missing: run runtime-init/build-arm64.sh"
+  for lang in python node java; do
+    pkgs="$(grep -o 'apt-get install -y --no-install-recommends [^&]*' "$here/$lang/Dockerfile" | cut -d' ' -f5- | xargs)"
+    [ -n "$pkgs" ] || die "$here/$lang/Dockerfile: no apt-get install line to take the packages from"
+    base="faas-base:$suite-$lang-arm64"
+    build_base "$base" extract --architectures=arm64 --include="${pkgs// /,},base-files,base-passwd" "${arm64_hooks[@]}"
+    set_architecture "$base" arm64 v8
+    dir="$stage/arm64/$lang"
+    rm -rf "$dir" && mkdir -p "$dir/sdk"
+    # The Dockerfile less its RUN instruction (through the first line not ending in a backslash).
+    awk '/^RUN /{run=1} !run{print} run && !/\\$/{run=0}' "$here/$lang/Dockerfile" \
+      | sed "s|^ARG BASE=.*|ARG BASE=$base|" >"$dir/Dockerfile"
+    ! grep -q '^RUN' "$dir/Dockerfile" || die "$dir/Dockerfile: a RUN step is left"
+    # The SDK as for amd64, with its native parts (the Node.js addon, junixsocket's JNI library) for aarch64.
+    if [ -d "$out/sdk/$lang" ]; then
+      cp -a "$out/sdk/$lang/." "$dir/sdk/"
+      [ ! -d "$a/sdk/$lang" ] || cp -a "$a/sdk/$lang/." "$dir/sdk/"
+    fi
+    build_image "faas-runtime:$lang-arm64" "$base" "$dir/Dockerfile" "$a/faas-init" "$dir/sdk"
+  done
+  for lang in go slim; do
+    build_image "faas-runtime:$lang-arm64" - "$here/$lang/Dockerfile" "$a/faas-init"
+    set_architecture "faas-runtime:$lang-arm64" arm64 v8
+  done
+  mkdir -p "$stage/arm64/hello" "$stage/arm64/go-persistent"
+  sed 's|^ARG RUNTIME=faas-runtime:slim$|ARG RUNTIME=faas-runtime:slim-arm64|' "$examples/hello-c/Dockerfile" \
+    >"$stage/arm64/hello/Dockerfile"
+  build_image faas-hello:arm64 faas-runtime:slim-arm64 "$stage/arm64/hello/Dockerfile" "$a/hello"
+  sed 's|^FROM faas-runtime:go$|FROM faas-runtime:go-arm64|' "$examples/go-persistent/Dockerfile" \
+    >"$stage/arm64/go-persistent/Dockerfile"
+  build_image faas-example-go-persistent:arm64 faas-runtime:go-arm64 "$stage/arm64/go-persistent/Dockerfile" \
+    "$a/images/go-persistent/handler"
+  for tag in faas-runtime:{python,node,java,go,slim}-arm64 faas-hello:arm64 faas-example-go-persistent:arm64; do
+    [ "$(docker image inspect -f '{{.Architecture}}' "$tag")" = arm64 ] || die "$tag is not arm64"
+  done
+}
+
+case "$*" in
+  "") ;;
+  "--arch arm64") build_arm64; exit 0 ;;
+  *) die "usage: build.sh [--arch arm64]" ;;
+esac
+[ -x "$out/faas-init" ] || die "$out/faas-init is missing: run runtime-init/build-images.sh"
+
+build_base "$base" minbase
 for lang in python node java; do
   build_image "faas-runtime:$lang" "$base" "$here/$lang/Dockerfile" "$out/faas-init" "$(stage_sdk "$lang")"
 done
