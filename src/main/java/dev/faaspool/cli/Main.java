@@ -115,6 +115,11 @@ public final class Main implements Callable<Integer> {
                     + "/v1/traces). Off by default. Handlers get the span's trace context either way (TRACEPARENT).")
     String otlpEndpoint;
 
+    @Option(names = "--trace-sample", paramLabel = "RATIO", defaultValue = "1",
+            description = "With --otlp-endpoint: the share of traces starting here that are recorded, 0..1, by trace id; "
+                    + "a request whose traceparent says sampled is recorded whatever this says (default: ${DEFAULT-VALUE}).")
+    double traceSample;
+
     @Option(names = "--start-concurrency", paramLabel = "N", defaultValue = "4",
             description = "Containers created and started at once, 1..64 (default: ${DEFAULT-VALUE}).")
     int startConcurrency;
@@ -284,13 +289,23 @@ public final class Main implements Callable<Integer> {
                 adminAddress, duration("--drain-timeout", drainTimeout, Bounds.MAX_DRAIN), startConcurrency,
                 access, logs, logHandlers, logging(), agent == null ? null : option("--agent", agent),
                 duration("--drain-delay", drainDelay, Bounds.MAX_DRAIN),
-                otlpEndpoint == null ? null : otlpEndpoint(otlpEndpoint));
+                otlpEndpoint == null ? null : otlpEndpoint(otlpEndpoint), traceSample());
     }
 
     /**
      * {@code --otlp-endpoint}: an absolute http or https URL with a host; one without a path names the
      * collector, whose traces endpoint is {@code /v1/traces} (as {@code OTEL_EXPORTER_OTLP_ENDPOINT} is read).
      */
+    private double traceSample() {
+        if (!(traceSample >= 0 && traceSample <= 1)) { // NaN too
+            throw new IllegalArgumentException("--trace-sample must be between 0 and 1 (was " + traceSample + ")");
+        }
+        if (traceSample != 1 && otlpEndpoint == null) {
+            throw new IllegalArgumentException("--trace-sample needs --otlp-endpoint: without it nothing is recorded");
+        }
+        return traceSample;
+    }
+
     static URI otlpEndpoint(String value) {
         URI u;
         try {

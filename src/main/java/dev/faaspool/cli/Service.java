@@ -140,7 +140,7 @@ final class Service implements AutoCloseable {
             opened.add(requestLog);
         }
         if (settings.otlpEndpoint() != null) { // closed after the loops too: every request's span is queued
-            tracing = RequestTracing.otlp(settings.otlpEndpoint(), System::nanoTime);
+            tracing = RequestTracing.otlp(settings.otlpEndpoint(), settings.traceSample(), System::nanoTime);
             opened.add(tracing);
         }
 

@@ -22,6 +22,7 @@ import java.time.Duration;
  * @param agent            where HAProxy's agent-check is answered, or null for nowhere
  * @param drainDelay       how long shutdown first reports draining (agent, {@code /readyz}) while still serving
  * @param otlpEndpoint     the OTLP/HTTP traces endpoint each request's span is exported to, or null: tracing off
+ * @param traceSample      the share of traces starting here that are recorded, 0..1 (a caller's sampled flag wins)
  */
 public record Settings(
         PoolConfig config,
@@ -39,4 +40,5 @@ public record Settings(
         LogSettings logging,
         InetSocketAddress agent,
         Duration drainDelay,
-        URI otlpEndpoint) {}
+        URI otlpEndpoint,
+        double traceSample) {}

@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
@@ -66,15 +67,34 @@ public final class RequestTracing implements AutoCloseable {
      * logged, at most once a minute.
      */
     public static RequestTracing otlp(URI endpoint, LongSupplier ticker) {
+        return otlp(endpoint, 1.0, ticker);
+    }
+
+    /**
+     * As {@link #otlp(URI, LongSupplier)}, recording a share {@code ratio} (0..1) of the traces that start
+     * here, by trace id, and every request whose caller sampled its trace (W3C's sampled flag): a caller's
+     * decision is kept (OpenTelemetry's {@code parentbased_traceidratio}). A request not recorded still has
+     * its trace context, unsampled, handed to its handler.
+     */
+    public static RequestTracing otlp(URI endpoint, double ratio, LongSupplier ticker) {
         SpanExporter exporter = OtlpHttpSpanExporter.builder()
                 .setEndpoint(endpoint.toString())
                 .setTimeout(Duration.ofSeconds(10))
                 .build();
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", "faas-pool").build()))
-                .addSpanProcessor(BatchSpanProcessor.builder(new FailureLog(exporter, endpoint)).build())
+                .setSampler(sampler(ratio))
+                // 2,048 queued spans (the SDK's default) is a tenth of a second at this pool's rates: a busy
+                // second would drop spans while one batch is on the wire.
+                .addSpanProcessor(BatchSpanProcessor.builder(new FailureLog(exporter, endpoint))
+                        .setMaxQueueSize(16_384).build())
                 .build();
         return new RequestTracing(provider, ticker, System.currentTimeMillis() * 1_000_000L);
+    }
+
+    /** What {@link #otlp(URI, double, LongSupplier)} records: {@code ratio} of new traces, and whatever a caller sampled. */
+    public static Sampler sampler(double ratio) {
+        return Sampler.parentBased(Sampler.traceIdRatioBased(ratio));
     }
 
     /**

@@ -204,6 +204,18 @@ class MainTest {
     }
 
     @Test
+    void theTraceSampleIsAShareAndOnlyMeansSomethingWithAnEndpoint() throws Exception {
+        assertEquals(1.0, settings().traceSample());
+        assertEquals(0.01, settings("--otlp-endpoint", "http://127.0.0.1:4318", "--trace-sample", "0.01").traceSample());
+        assertExitsTwo("faas-pool: --trace-sample must be between 0 and 1 (was 1.5)", "--otlp-endpoint",
+                "http://127.0.0.1:4318", "--trace-sample", "1.5");
+        assertExitsTwo("faas-pool: --trace-sample must be between 0 and 1 (was NaN)", "--otlp-endpoint",
+                "http://127.0.0.1:4318", "--trace-sample", "NaN");
+        assertExitsTwo("faas-pool: --trace-sample needs --otlp-endpoint: without it nothing is recorded",
+                "--trace-sample", "0.5");
+    }
+
+    @Test
     void anOtlpEndpointThatIsNotAnHttpUrlExitsTwo() {
         assertExitsTwo("faas-pool: --otlp-endpoint must be an http:// or https:// URL with a host and no query, fragment"
                 + " or user (was 'grpc://127.0.0.1:4317')", "--otlp-endpoint", "grpc://127.0.0.1:4317");

@@ -80,8 +80,14 @@ class FunctionDispatchTest {
 
     /** Tracing on, exporting each span as it ends. */
     private void traced() {
-        tracing = new RequestTracing(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans))
-                .build(), System::nanoTime, System.currentTimeMillis() * 1_000_000L);
+        traced(1.0);
+    }
+
+    /** Tracing on, recording {@code ratio} of new traces (and those a caller sampled) as faas-pool does. */
+    private void traced(double ratio) {
+        tracing = new RequestTracing(SdkTracerProvider.builder().setSampler(RequestTracing.sampler(ratio))
+                .addSpanProcessor(SimpleSpanProcessor.create(spans)).build(), System::nanoTime,
+                System.currentTimeMillis() * 1_000_000L);
     }
 
     @AfterEach
@@ -685,6 +691,28 @@ class FunctionDispatchTest {
             assertEquals("00-" + s.getTraceId() + "-" + s.getSpanId() + "-" + s.getSpanContext().getTraceFlags().asHex(),
                     h.traceparent()); // sampled, and (W3C level 2) its trace id random: 03
         }
+    }
+
+    @Test
+    void anUnsampledRequestIsNotRecordedButItsHandlerStillGetsItsTraceContextAndACallersSampledOneIs() throws Exception {
+        traced(0.0);
+        start(HandlerMode.FORK, "5s", 8);
+        Init init = tracingInit();
+        try (Socket c = client(REQUEST)) {
+            Init.HandOff h = init.takeHandOff(5_000);
+            assertTrue(h.traceparent().matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]"), "unsampled: " + h.traceparent());
+            serve(init, h, 1);
+            readAll(c);
+        }
+        try (Socket c = client(tracedRequest(TP))) { // the caller sampled it: recorded whatever the ratio
+            Init.HandOff h = init.takeHandOff(5_000);
+            serve(init, h, 2);
+            readAll(c);
+        }
+        await(() -> spans.getFinishedSpanItems().size() == 1, "the caller's sampled request is exported");
+        Thread.sleep(100);
+        assertEquals(1, spans.getFinishedSpanItems().size(), "and only it: " + spans.getFinishedSpanItems());
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", spans.getFinishedSpanItems().get(0).getTraceId());
     }
 
     @Test
