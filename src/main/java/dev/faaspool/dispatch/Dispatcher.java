@@ -120,11 +120,16 @@ final class Dispatcher {
     private TraceParent traceParent(Exchange x) {
         if (!x.headRead) {
             x.headRead = true;
-            MemorySegment buf = loop.buffer();
-            long n = Native.peek(x.fd, buf, HEAD_PEEK);
-            x.parent = n > 0 ? TraceParent.find(buf, n) : null;
+            x.parent = traceParent(x.fd);
         }
         return x.parent;
+    }
+
+    /** The {@code traceparent} of the request head there is on {@code fd} now (a peek), or null. */
+    private TraceParent traceParent(int fd) {
+        MemorySegment buf = loop.buffer();
+        long n = Native.peek(fd, buf, HEAD_PEEK);
+        return n > 0 ? TraceParent.find(buf, n) : null;
     }
 
     /** An init took {@code x}, handed off on {@code lease}, at {@code now}: it owns the descriptor. */
@@ -161,9 +166,7 @@ final class Dispatcher {
     void overloaded(int fd, long acceptedNanos, String why) {
         counters.overflow.increment();
         if (tracing != null) {
-            MemorySegment buf = loop.buffer();
-            long n = Native.peek(fd, buf, HEAD_PEEK);
-            tracing.begin(function, mode, acceptedNanos, n > 0 ? TraceParent.find(buf, n) : null)
+            tracing.begin(function, mode, acceptedNanos, traceParent(fd))
                     .end(loop.now(), Outcome.OVERLOADED.word(), Outcome.OVERLOADED.status(), why);
         }
         if (requests != null) {
